@@ -1,0 +1,185 @@
+#include "core/json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace jwtfort::json {
+namespace {
+
+struct thread_state {
+  simdjson::dom::parser parser;
+  std::unique_ptr<unsigned char[]> buffer;
+  std::size_t buffer_size = 0;
+  std::size_t depth = 0;
+};
+
+thread_state& state(slot s) {
+  thread_local std::array<thread_state, 3> states;
+  return states[static_cast<std::size_t>(s)];
+}
+
+error parse_error(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::DEPTH_ERROR:
+      return {errc::json_too_complex, "JSON nesting is deeper than allowed"};
+    case simdjson::CAPACITY:
+      return {errc::json_too_complex, "JSON document is larger than allowed"};
+    case simdjson::UTF8_ERROR:
+      return {errc::invalid_json, "JSON is not valid UTF-8"};
+    case simdjson::UNESCAPED_CHARS:
+      return {errc::invalid_json, "JSON string contains an unescaped control character"};
+    case simdjson::STRING_ERROR:
+      return {errc::invalid_json, "JSON string has an invalid escape or lone surrogate"};
+    case simdjson::NUMBER_ERROR:
+      return {errc::invalid_json, "JSON number is invalid or out of range"};
+    default:
+      return {errc::invalid_json, std::string("JSON is invalid: ") + simdjson::error_message(e)};
+  }
+}
+
+// Length, first and last byte of a member name: equal names give equal prints, and distinct
+// claim names rarely collide, so full compares are rare.
+std::uint64_t fingerprint(std::string_view key) {
+  if (key.empty()) return 0;
+  return (static_cast<std::uint64_t>(key.size()) << 16) |
+         (static_cast<std::uint64_t>(static_cast<unsigned char>(key.front())) << 8) |
+         static_cast<unsigned char>(key.back());
+}
+
+// RFC 7515 §10.12 / RFC 7519 §4 allow "reject or last wins"; jwtfort rejects, at every depth,
+// so no two parsers can read different values from one token.
+result<void> check_members(const value& v, const limits& lim, const member_visitor* visit) {
+  if (v.is_object()) {
+    object o = v.get_object().value_unsafe();
+    std::size_t count = o.size();
+    if (count > lim.max_members)
+      return error(errc::json_too_complex, "JSON object has more members than allowed");
+    // Small objects are the norm (a JWT has ~10 claims): a pairwise scan of short fingerprints
+    // beats hashing, and full compares only run on a fingerprint match.
+    const char* names[16];  // left uninitialised on purpose: only [0, i) is read
+    std::uint64_t prints[16];
+    std::vector<std::string_view> seen_large;
+    std::size_t i = 0;
+    // Explicit iterators: building simdjson's key_value_pair per member costs a store-forwarding
+    // stall on every iteration.
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      std::string_view key = it.key();
+      if (count <= 16) {
+        std::uint64_t print = fingerprint(key);
+        for (std::size_t j = 0; j < i; ++j)
+          if (prints[j] == print && std::memcmp(names[j], key.data(), key.size()) == 0)
+            return error(errc::duplicate_member, "duplicate member name in JSON object");
+        names[i] = key.data();
+        prints[i] = print;
+      } else {
+        seen_large.push_back(key);
+      }
+      ++i;
+      value member = it.value();
+      if (visit != nullptr)
+        if (auto r = visit->fn(visit->context, key, member); !r) return r;
+      if (!member.is_object() && !member.is_array()) continue;
+      if (auto r = check_members(member, lim, nullptr); !r) return r;
+    }
+    if (count > 16) {
+      std::sort(seen_large.begin(), seen_large.end());
+      if (std::adjacent_find(seen_large.begin(), seen_large.end()) != seen_large.end())
+        return error(errc::duplicate_member, "duplicate member name in JSON object");
+    }
+  } else if (v.is_array()) {
+    auto a = v.get_array().value_unsafe();
+    if (a.size() > lim.max_members)
+      return error(errc::json_too_complex, "JSON array has more elements than allowed");
+    for (value item : a)
+      if (item.is_object() || item.is_array())
+        if (auto r = check_members(item, lim, nullptr); !r) return r;
+  }
+  return {};
+}
+
+result<value> parse(slot s, const unsigned char* data, std::size_t len, const limits& lim,
+                    const member_visitor* visit = nullptr) {
+  if (len > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
+  thread_state& st = state(s);
+  if (st.depth != lim.max_depth || st.parser.capacity() < lim.max_bytes) {
+    std::size_t capacity = std::max(st.parser.capacity(), lim.max_bytes);
+    // simdjson counts the document root as one level, so a flat object needs a depth of 2.
+    if (st.parser.allocate(capacity, lim.max_depth + 1) != simdjson::SUCCESS)
+      return error(errc::internal_error, "cannot allocate the JSON parser");
+    st.depth = lim.max_depth;
+  }
+  value root;
+  if (auto e = st.parser.parse(data, len, false).get(root); e != simdjson::SUCCESS)
+    return parse_error(e);
+  if (!root.is_object()) visit = nullptr;
+  if (auto r = check_members(root, lim, visit); !r) return r.error();
+  return root;
+}
+
+}  // namespace
+
+unsigned char* scratch_buffer(slot s, std::size_t size) {
+  thread_state& st = state(s);
+  if (st.buffer_size < size) {
+    st.buffer_size = std::max<std::size_t>(size, 4096);
+    st.buffer.reset(new unsigned char[st.buffer_size + simdjson::SIMDJSON_PADDING]);
+    std::memset(st.buffer.get() + st.buffer_size, 0, simdjson::SIMDJSON_PADDING);
+  }
+  return st.buffer.get();
+}
+
+result<value> parse_value(slot s, std::string_view text, const limits& lim) {
+  if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
+  unsigned char* buf = scratch_buffer(s, text.size());
+  std::memcpy(buf, text.data(), text.size());
+  return parse(s, buf, text.size(), lim);
+}
+
+result<object> parse_object(slot s, const unsigned char* data, std::size_t len, const limits& lim,
+                            const member_visitor* visit) {
+  auto root = parse(s, data, len, lim, visit);
+  if (!root) return root.error();
+  if (!root->is_object()) return error(errc::invalid_json, "JSON text is not an object");
+  return root->get_object().value_unsafe();
+}
+
+result<object> parse_object(slot s, std::string_view text, const limits& lim) {
+  if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
+  unsigned char* buf = scratch_buffer(s, text.size());
+  std::memcpy(buf, text.data(), text.size());
+  return parse_object(s, buf, text.size(), lim);
+}
+
+std::string to_text(const value& v) { return simdjson::minify(v); }
+
+result<std::optional<std::string_view>> string_member(const object& o, std::string_view name,
+                                                      errc code) {
+  auto v = find(o, name);
+  if (!v) return std::optional<std::string_view>{};
+  std::string_view s;
+  if (v->get_string().get(s) != simdjson::SUCCESS)
+    return error(code, "\"" + std::string(name) + "\" must be a string");
+  return std::optional<std::string_view>{s};
+}
+
+result<double> numeric_date(const value& v, std::string_view name) {
+  double d = 0;
+  switch (v.type()) {
+    case simdjson::dom::element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
+    case simdjson::dom::element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
+    case simdjson::dom::element_type::DOUBLE: d = v.get_double().value_unsafe(); break;
+    default:
+      // A string, boolean, null, array or object is invalid, never "absent" (CVE-2026-25537).
+      return error(errc::invalid_claim, "\"" + std::string(name) + "\" must be a NumericDate number");
+  }
+  // Range-check before any integer conversion: casting a huge double to int64 is UB.
+  if (!std::isfinite(d) || d < 0 || d > 253402300799.0)
+    return error(errc::invalid_claim, "\"" + std::string(name) + "\" is out of range");
+  return d;
+}
+
+}  // namespace jwtfort::json

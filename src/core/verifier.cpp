@@ -1,0 +1,354 @@
+// Compact JWS verification: RFC 7515 §5.2 in order, then RFC 7519 §7.2 claim checks, hardened as
+// RFC 8725 asks. Checks run cheapest first and nothing about the claims is trusted before the
+// signature verifies.
+
+#include "jwtfort/verifier.hpp"
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <tuple>
+
+#include "core/base64url.hpp"
+#include "core/compact.hpp"
+#include "core/json.hpp"
+#include "crypto/crypto.hpp"
+
+namespace jwtfort {
+namespace {
+
+constexpr std::size_t max_kid_bytes = 256;
+constexpr std::size_t max_signature_bytes = 1024;  // RSA-8192
+
+// Lower-cases and prefixes "application/" when there is no slash (RFC 7515 §4.1.9).
+std::string normalize_media_type(std::string_view type) {
+  std::string out;
+  if (type.find('/') == std::string_view::npos) out = "application/";
+  for (char c : type) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+bool media_type_equals(std::string_view a, std::string_view normalized_b) {
+  return normalize_media_type(a) == normalized_b;
+}
+
+// Header parameters registered by JWS/JWE/JWA: listing one in `crit` is refused (RFC 7515 §4.1.11
+// says "MUST NOT"; jwtfort enforces it) and "b64" (RFC 7797) is not supported.
+constexpr std::string_view registered_header_names[] = {
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+    "enc", "zip", "epk", "apu", "apv", "iv",  "tag", "p2s",      "p2c", "b64"};
+
+// Parameters that carry key material, URLs, compression or JWS variants jwtfort never honours
+// (RFC 8725 §3.10, CVE-2018-0114; RFC 7797; JWE markers).
+constexpr std::string_view refused_header_names[] = {"jwk", "jku", "x5u", "x5c", "zip", "b64", "enc"};
+
+template <std::size_t N>
+bool contains(const std::string_view (&list)[N], std::string_view name) {
+  for (std::string_view s : list)
+    if (s == name) return true;
+  return false;
+}
+
+struct header_fields {
+  std::optional<std::string_view> alg, kid, typ;
+  std::optional<json::value> crit;
+};
+
+result<header_fields> read_header(const json::object& header) {
+  header_fields h;
+  std::string_view refused;
+  for (auto field : header) {
+    std::string_view name = field.key;
+    auto string_value = [&](std::optional<std::string_view>& slot) -> result<void> {
+      std::string_view s;
+      if (field.value.get_string().get(s) != simdjson::SUCCESS)
+        return error(errc::invalid_header, "header \"" + std::string(name) + "\" must be a string");
+      slot = s;
+      return {};
+    };
+    if (name == "alg") {
+      if (auto r = string_value(h.alg); !r) return r.error();
+    } else if (name == "kid") {
+      if (auto r = string_value(h.kid); !r) return r.error();
+      if (h.kid->size() > max_kid_bytes) return error(errc::invalid_header, "header \"kid\" is too long");
+    } else if (name == "typ") {
+      if (auto r = string_value(h.typ); !r) return r.error();
+    } else if (name == "cty") {
+      std::optional<std::string_view> cty;
+      if (auto r = string_value(cty); !r) return r.error();
+      // A nested JWT (RFC 7519 §5.2) would need a second verification this API does not do.
+      if (media_type_equals(*cty, "application/jwt"))
+        return error(errc::unsupported_header, "nested JWTs (cty: JWT) are not accepted");
+    } else if (name == "crit") {
+      h.crit = field.value;
+    } else if (refused.empty() && contains(refused_header_names, name)) {
+      refused = name;
+    }
+  }
+  if (!h.alg) return error(errc::invalid_header, "header has no \"alg\"");
+  if (!refused.empty())
+    return error(errc::unsupported_header, "header \"" + std::string(refused) + "\" is not accepted");
+  return h;
+}
+
+// RFC 7515 §4.1.11: every name in crit must be understood, present, and not a registered one.
+result<void> check_critical(const json::value& crit, const json::object& header,
+                            const std::vector<std::string>& understood) {
+  simdjson::dom::array list;
+  if (crit.get_array().get(list) != simdjson::SUCCESS || list.size() == 0)
+    return error(errc::invalid_critical_header, "\"crit\" must be a non-empty array");
+  std::vector<std::string_view> seen;
+  for (auto item : list) {
+    std::string_view name;
+    if (item.get_string().get(name) != simdjson::SUCCESS)
+      return error(errc::invalid_critical_header, "\"crit\" must hold strings");
+    if (contains(registered_header_names, name))
+      return error(errc::invalid_critical_header, "\"crit\" lists a registered header parameter");
+    for (auto s : seen)
+      if (s == name) return error(errc::invalid_critical_header, "\"crit\" lists a name twice");
+    seen.push_back(name);
+    if (!json::find(header, name))
+      return error(errc::invalid_critical_header, "\"crit\" lists a parameter the header lacks");
+    bool ok = false;
+    for (const auto& u : understood) ok = ok || u == name;
+    if (!ok) return error(errc::invalid_critical_header, "\"crit\" lists a parameter not understood");
+  }
+  return {};
+}
+
+struct claim_fields {
+  std::optional<json::value> exp, nbf, iat, aud;
+  std::optional<std::string_view> iss, sub, jti;
+
+  // Presence of a claim; the registered ones were already found by read_claims().
+  bool has(std::string_view name, const json::object& all) const {
+    if (name == "exp") return exp.has_value();
+    if (name == "nbf") return nbf.has_value();
+    if (name == "iat") return iat.has_value();
+    if (name == "aud") return aud.has_value();
+    if (name == "iss") return iss.has_value();
+    if (name == "sub") return sub.has_value();
+    if (name == "jti") return jti.has_value();
+    return json::find(all, name).has_value();
+  }
+};
+
+// The registered claim names are all three characters: one integer compare each.
+constexpr std::uint32_t pack3(const char* s) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(s[0])) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[1])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[2])) << 16;
+}
+
+// Picks out the registered claims; runs as the payload's member visitor.
+result<void> read_claim(void* context, std::string_view name, const json::value& value) {
+  auto& c = *static_cast<claim_fields*>(context);
+  if (name.size() != 3) return {};
+  auto string_value = [&](std::optional<std::string_view>& slot) -> result<void> {
+    std::string_view s;
+    if (value.get_string().get(s) != simdjson::SUCCESS)
+      return error(errc::invalid_claim, "claim \"" + std::string(name) + "\" must be a string");
+    slot = s;
+    return {};
+  };
+  switch (pack3(name.data())) {
+    case pack3("exp"): c.exp = value; break;
+    case pack3("nbf"): c.nbf = value; break;
+    case pack3("iat"): c.iat = value; break;
+    case pack3("aud"): c.aud = value; break;
+    case pack3("iss"): return string_value(c.iss);
+    case pack3("sub"): return string_value(c.sub);
+    case pack3("jti"): return string_value(c.jti);
+    default: break;
+  }
+  return {};
+}
+
+// RFC 7519 §4.1.3: a string or an array of strings; exact, case-sensitive match of one entry.
+result<void> check_audience(const json::value& aud, const std::vector<std::string>& expected) {
+  auto matches = [&](std::string_view a) {
+    for (const auto& e : expected)
+      if (e == a) return true;
+    return false;
+  };
+  std::string_view single;
+  if (aud.get_string().get(single) == simdjson::SUCCESS) {
+    if (expected.empty() || matches(single)) return {};
+    return error(errc::invalid_audience, "token audience is not accepted");
+  }
+  simdjson::dom::array list;
+  if (aud.get_array().get(list) != simdjson::SUCCESS || list.size() == 0)
+    return error(errc::invalid_claim, "claim \"aud\" must be a string or a non-empty array of strings");
+  bool found = false;
+  for (auto item : list) {
+    std::string_view a;
+    if (item.get_string().get(a) != simdjson::SUCCESS)
+      return error(errc::invalid_claim, "claim \"aud\" array must hold only strings");
+    found = found || matches(a);
+  }
+  if (expected.empty() || found) return {};
+  return error(errc::invalid_audience, "token audience is not accepted");
+}
+
+std::optional<std::int64_t> to_seconds(std::optional<double> d) {
+  if (!d) return std::nullopt;
+  return static_cast<std::int64_t>(std::floor(*d));  // in range: numeric_date checked it
+}
+
+}  // namespace
+
+verifier::verifier(verifier_options o) : options_(std::move(o)) {
+  static std::atomic<std::uint64_t> serials{1};
+  serial_ = serials.fetch_add(1, std::memory_order_relaxed);
+  for (algorithm alg : options_.algorithms) allowed_mask_ |= 1u << static_cast<unsigned>(alg);
+  if (options_.type) options_.type = normalize_media_type(*options_.type);
+}
+
+result<verifier> verifier::create(verifier_options o) {
+  auto bad = [](std::string msg) { return error(errc::invalid_configuration, std::move(msg)); };
+  if (o.algorithms.empty()) return bad("the algorithm allow-list is empty");
+  if (o.keys.empty()) return bad("no verification key is configured");
+  if (o.leeway_seconds < 0 || o.leeway_seconds > 300) return bad("leeway must be 0..300 seconds");
+  if (o.max_token_bytes == 0 || o.max_token_bytes > 65536)
+    return bad("max_token_bytes must be 1..65536");
+  if (!o.clock) return bad("clock is not set");
+  if (o.type && o.type->empty()) return bad("required typ is empty");
+  for (algorithm alg : o.algorithms) {
+    bool has_key = false;
+    for (const key& k : o.keys.keys()) has_key = has_key || k.accepts(alg);
+    if (!has_key) return bad("no configured key can verify " + std::string(to_string(alg)));
+  }
+  return verifier(std::move(o));
+}
+
+// A header that passed every check, remembered per thread: most deployments sign every token with
+// the same header bytes, and the verdict on them depends only on those bytes and the (immutable)
+// verifier, so a byte-exact match may skip decoding, parsing and key lookup.
+struct verifier::accepted_header {
+  std::uint64_t verifier_serial = 0;
+  std::string segment;  // the encoded header this verdict is for
+  std::string text;     // its decoded JSON
+  std::string kid;
+  algorithm alg{};
+  std::size_t key_index = 0;
+};
+
+result<const verifier::accepted_header*> verifier::accept_header(std::string_view segment) const {
+  constexpr std::size_t slots = 4;
+  thread_local std::array<accepted_header, slots> cache;
+  thread_local std::size_t next = 0;
+  for (const auto& entry : cache)
+    if (entry.verifier_serial == serial_ && entry.segment == segment) return &entry;
+
+  // RFC 7515 §5.2 steps 2-5: the protected header.
+  auto header = compact::decode_object(segment, json::slot::header, json::header_limits);
+  if (!header) return header.error();
+  auto h = read_header(*header);
+  if (!h) return h.error();
+  auto alg = algorithm_from_string(*h->alg);
+  if (!alg) return error(errc::unsupported_algorithm, "header \"alg\" is not a supported algorithm");
+  if (h->crit)
+    if (auto r = check_critical(*h->crit, *header, options_.understood_critical); !r) return r.error();
+  // RFC 8725 §3.1: the caller's allow-list decides, never the token.
+  if (!(allowed_mask_ & (1u << static_cast<unsigned>(*alg))))
+    return error(errc::algorithm_not_allowed,
+                 "algorithm " + std::string(to_string(*alg)) + " is not allowed");
+  if (options_.type && !(h->typ && media_type_equals(*h->typ, *options_.type)))
+    return error(errc::invalid_type, "header \"typ\" is not the required type");
+  auto k = options_.keys.find(h->kid, *alg);
+  if (!k) return k.error();
+
+  accepted_header& entry = cache[next++ % slots];
+  entry.verifier_serial = serial_;
+  entry.segment.assign(segment);
+  entry.text.assign(reinterpret_cast<const char*>(json::scratch_buffer(json::slot::header, 0)),
+                    base64url::decoded_size(segment.size()));
+  entry.kid.assign(h->kid.value_or(""));
+  entry.alg = *alg;
+  entry.key_index = static_cast<std::size_t>(*k - options_.keys.keys().data());
+  return &entry;
+}
+
+result<verified_token> verifier::verify(std::string_view token) const {
+  // §1.1: size first, in O(1), before any decoding.
+  if (token.size() > options_.max_token_bytes)
+    return error(errc::token_too_large, "token is larger than " +
+                                            std::to_string(options_.max_token_bytes) + " bytes");
+  auto seg = compact::split(token);
+  if (!seg) return seg.error();
+
+  auto accepted = accept_header(seg->header);
+  if (!accepted) return accepted.error();
+  const accepted_header& h = **accepted;
+  const algorithm alg = h.alg;
+  const key& signing_key = options_.keys.keys()[h.key_index];
+
+  // Steps 6-8: the signature, over the ASCII bytes of header.payload.
+  if (seg->signature.empty()) return error(errc::invalid_signature, "signature is empty");
+  if (base64url::decoded_size(seg->signature.size()) > max_signature_bytes)
+    return error(errc::invalid_signature, "signature is longer than any supported key's");
+  unsigned char sig[max_signature_bytes + 1];
+  auto sig_len = base64url::decode_into(seg->signature, sig);
+  if (!sig_len) return sig_len.error();
+  if (auto r = crypto::verify(signing_key.material(), alg, seg->signing_input, {sig, *sig_len}); !r)
+    return r.error();
+
+  // Only now is the payload worth reading.
+  claim_fields fields;
+  const json::member_visitor visit{read_claim, &fields};
+  auto claims = compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
+  if (!claims) return claims.error();
+  const claim_fields* c = &fields;
+  for (const auto& name : options_.required_claims)
+    if (!c->has(name, *claims))
+      return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
+
+  std::optional<double> exp, nbf, iat;
+  for (auto [value, out, name] : {std::tuple{&c->exp, &exp, "exp"}, std::tuple{&c->nbf, &nbf, "nbf"},
+                                  std::tuple{&c->iat, &iat, "iat"}}) {
+    if (!*value) continue;
+    auto d = json::numeric_date(**value, name);
+    if (!d) return d.error();
+    *out = *d;
+  }
+  if (options_.issuer) {
+    if (!c->iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
+    if (*c->iss != *options_.issuer) return error(errc::invalid_issuer, "token issuer is not accepted");
+  }
+  if (c->aud) {
+    if (options_.audiences.empty() && !options_.ignore_audience)
+      return error(errc::invalid_audience, "token has an audience but none is expected");
+    if (auto r = check_audience(*c->aud, options_.audiences); !r) return r.error();
+  } else if (!options_.audiences.empty()) {
+    return error(errc::missing_claim, "required claim \"aud\" is missing");
+  }
+
+  // RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
+  const double now = static_cast<double>(options_.clock());
+  const double leeway = static_cast<double>(options_.leeway_seconds);
+  if (exp && now >= *exp + leeway) return error(errc::expired, "token has expired");
+  if (nbf && now + leeway < *nbf) return error(errc::not_yet_valid, "token is not valid yet");
+  if (iat && *iat > now + leeway) return error(errc::issued_in_future, "token was issued in the future");
+
+  verified_token t;
+  t.alg_ = alg;
+  std::string_view header_text = h.text;
+  std::string_view payload_text(reinterpret_cast<const char*>(json::scratch_buffer(json::slot::payload, 0)),
+                                base64url::decoded_size(seg->payload.size()));
+  std::string_view kid = h.kid, sub = c->sub.value_or(""), iss = c->iss.value_or(""),
+                   jti = c->jti.value_or("");
+  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + sub.size() + iss.size() +
+                  jti.size());
+  t.header_ = t.append(header_text);
+  t.payload_ = t.append(payload_text);
+  t.kid_ = t.append(kid);
+  t.sub_ = t.append(sub);
+  t.iss_ = t.append(iss);
+  t.jti_ = t.append(jti);
+  t.exp_ = to_seconds(exp);
+  t.nbf_ = to_seconds(nbf);
+  t.iat_ = to_seconds(iat);
+  return t;
+}
+
+}  // namespace jwtfort

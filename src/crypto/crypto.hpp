@@ -1,0 +1,36 @@
+#pragma once
+// The operations the core asks of the crypto layer. No OpenSSL type appears here.
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "jwtfort/algorithm.hpp"
+#include "jwtfort/result.hpp"
+
+namespace jwtfort::detail {
+struct key_material;
+}
+
+namespace jwtfort::crypto {
+
+/// Verifies `signature` over `signing_input` with `alg`. The key must accept `alg` (checked by
+/// the caller). Errors: invalid_signature; never anything that says "maybe".
+result<void> verify(const detail::key_material& key, algorithm alg, std::string_view signing_input,
+                    std::span<const unsigned char> signature);
+
+/// Signs `signing_input`; returns the JWS signature bytes (R||S for ECDSA).
+result<std::string> sign(const detail::key_material& key, algorithm alg,
+                         std::string_view signing_input);
+
+/// Fills `out` from the OS-seeded CSPRNG. Errors: internal_error.
+result<void> random_bytes(std::span<unsigned char> out);
+
+/// SHA-256 of `data`, 32 raw bytes.
+std::string sha256(std::string_view data);
+
+/// Constant-time equality of two byte strings of the same length (RFC 7515 §10.9).
+bool equal_constant_time(std::span<const unsigned char> a, std::span<const unsigned char> b);
+
+}  // namespace jwtfort::crypto

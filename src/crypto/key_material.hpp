@@ -1,0 +1,42 @@
+#pragma once
+// What a `key` holds. Private to the library, and only crypto/*.cpp include it.
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "jwtfort/algorithm.hpp"
+#include "jwtfort/key.hpp"
+
+namespace jwtfort::detail {
+
+enum class okp_curve : std::uint8_t { none, ed25519, ed448 };
+
+struct key_material {
+  algorithm alg{};
+  std::string kid;
+  unsigned bits = 0;
+  bool has_private = false;
+  okp_curve curve = okp_curve::none;
+  EVP_PKEY* pkey = nullptr;  // RSA, EC, OKP
+  std::string secret;        // HMAC
+  // A process-unique number, so per-thread caches never confuse two keys that happened to live
+  // at the same address.
+  std::uint64_t serial = next_serial();
+
+  key_material() = default;
+  key_material(const key_material& other);
+  key_material& operator=(const key_material&) = delete;
+  ~key_material();
+
+  static std::uint64_t next_serial() {
+    static std::atomic<std::uint64_t> counter{1};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  static key wrap(std::shared_ptr<const key_material> m) { return key(std::move(m)); }
+};
+
+}  // namespace jwtfort::detail

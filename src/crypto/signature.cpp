@@ -1,0 +1,283 @@
+// JWS signatures over OpenSSL 3 (RFC 7518 §3). Every OpenSSL failure means "invalid": fail closed.
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include <array>
+#include <memory>
+
+#include "crypto/crypto.hpp"
+#include "crypto/key_material.hpp"
+
+namespace jwtfort::crypto {
+namespace {
+
+struct md_ctx_deleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
+
+// Digests fetched once: an implicit fetch on every call costs more than a SHA-256 of a token.
+const EVP_MD* digest_for(algorithm alg) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  switch (alg) {
+    case algorithm::hs256: case algorithm::rs256: case algorithm::ps256: case algorithm::es256:
+      return sha256;
+    case algorithm::hs384: case algorithm::rs384: case algorithm::ps384: case algorithm::es384:
+      return sha384;
+    case algorithm::hs512: case algorithm::rs512: case algorithm::ps512: case algorithm::es512:
+      return sha512;
+    default:
+      return nullptr;  // EdDSA hashes internally
+  }
+}
+
+std::size_t ec_coordinate_size(algorithm alg) {
+  switch (alg) {
+    case algorithm::es256: return 32;
+    case algorithm::es384: return 48;
+    default: return 66;  // P-521
+  }
+}
+
+bool is_pss(algorithm alg) {
+  return alg == algorithm::ps256 || alg == algorithm::ps384 || alg == algorithm::ps512;
+}
+
+error invalid_signature(const char* why) {
+  ERR_clear_error();
+  return {errc::invalid_signature, why};
+}
+
+// --- HMAC -----------------------------------------------------------------------------------
+
+// An EVP_MAC_CTX keyed once and reset per use. Keying (hashing the pads) and fetching are most of
+// the cost of an HMAC over a short token, so each thread keeps the contexts of its recent keys.
+struct mac_ctx_deleter {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter>;
+
+EVP_MAC_CTX* new_keyed_hmac(const detail::key_material& key, algorithm alg) {
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (hmac == nullptr) return nullptr;
+  mac_ctx_ptr ctx(EVP_MAC_CTX_new(hmac));
+  if (!ctx) return nullptr;
+  const char* md_name = EVP_MD_get0_name(digest_for(alg));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name), 0),
+      OSSL_PARAM_construct_end()};
+  const auto* secret = reinterpret_cast<const unsigned char*>(key.secret.data());
+  if (EVP_MAC_init(ctx.get(), secret, key.secret.size(), params) != 1) return nullptr;
+  return ctx.release();
+}
+
+EVP_MAC_CTX* keyed_hmac(const detail::key_material& key, algorithm alg) {
+  struct entry {
+    std::uint64_t serial = 0;
+    algorithm alg{};
+    mac_ctx_ptr ctx;
+  };
+  constexpr std::size_t slots = 8;
+  thread_local std::array<entry, slots> cache;
+  thread_local std::size_t next = 0;
+  for (auto& e : cache)
+    if (e.serial == key.serial && e.alg == alg && e.ctx) {
+      // A NULL key re-initialises with the key already set (RFC 2104 inner state restored).
+      if (EVP_MAC_init(e.ctx.get(), nullptr, 0, nullptr) != 1) return nullptr;
+      return e.ctx.get();
+    }
+  entry& e = cache[next++ % slots];
+  e.ctx.reset(new_keyed_hmac(key, alg));
+  e.serial = key.serial;
+  e.alg = alg;
+  return e.ctx.get();
+}
+
+// Writes the MAC into `out` (64 bytes) and returns its length, or 0 on failure.
+std::size_t hmac(const detail::key_material& key, algorithm alg, std::string_view input,
+                 unsigned char* out) {
+  EVP_MAC_CTX* ctx = keyed_hmac(key, alg);
+  if (ctx == nullptr) return 0;
+  std::size_t len = 0;
+  if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
+      EVP_MAC_final(ctx, out, &len, EVP_MAX_MD_SIZE) != 1)
+    return 0;
+  return len;
+}
+
+// --- ECDSA encoding (RFC 7518 §3.4) ------------------------------------------------------------
+
+// R||S -> DER for OpenSSL. The caller has checked the exact length; DER input is never accepted.
+std::size_t raw_to_der(std::span<const unsigned char> raw, unsigned char* der, std::size_t cap) {
+  const std::size_t n = raw.size() / 2;
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  if (sig == nullptr) return 0;
+  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(n), nullptr);
+  BIGNUM* s = BN_bin2bn(raw.data() + n, static_cast<int>(n), nullptr);
+  if (r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return 0;
+  }
+  int len = i2d_ECDSA_SIG(sig, nullptr);
+  std::size_t out = 0;
+  if (len > 0 && static_cast<std::size_t>(len) <= cap) {
+    unsigned char* p = der;
+    out = static_cast<std::size_t>(i2d_ECDSA_SIG(sig, &p));
+  }
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+// DER -> R||S with each half left-padded to the coordinate size (leading zeros kept).
+bool der_to_raw(const unsigned char* der, std::size_t len, std::size_t n, std::string& out) {
+  const unsigned char* p = der;
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+  if (sig == nullptr) return false;
+  out.assign(2 * n, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), o, static_cast<int>(n)) == static_cast<int>(n) &&
+            BN_bn2binpad(ECDSA_SIG_get0_s(sig), o + n, static_cast<int>(n)) == static_cast<int>(n);
+  ECDSA_SIG_free(sig);
+  return ok;
+}
+
+// --- EVP digest sign/verify ---------------------------------------------------------------------
+
+bool configure_padding(EVP_PKEY_CTX* pctx, algorithm alg) {
+  if (!is_pss(alg)) return true;
+  // RFC 7518 §3.5: MGF1 with the same hash and a salt as long as the hash. Pinned: OpenSSL's
+  // automatic salt length would accept salt-0 signatures (Wycheproof rsa_pss_*_mgf1_0).
+  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, digest_for(alg)) == 1;
+}
+
+bool evp_verify(const detail::key_material& key, algorithm alg, std::string_view input,
+                const unsigned char* sig, std::size_t sig_len) {
+  md_ctx_ptr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.pkey) != 1 ||
+      !configure_padding(pctx, alg))
+    return false;
+  return EVP_DigestVerify(ctx.get(), sig, sig_len,
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+}
+
+bool evp_sign(const detail::key_material& key, algorithm alg, std::string_view input,
+              std::string& out) {
+  md_ctx_ptr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.pkey) != 1 ||
+      !configure_padding(pctx, alg))
+    return false;
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, input.size()) != 1) return false;
+  out.assign(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in,
+                     input.size()) != 1)
+    return false;
+  out.resize(len);
+  return true;
+}
+
+}  // namespace
+
+result<void> verify(const detail::key_material& key, algorithm alg, std::string_view signing_input,
+                    std::span<const unsigned char> signature) {
+  switch (family_of(alg)) {
+    case key_family::hmac: {
+      unsigned char mac[EVP_MAX_MD_SIZE];
+      std::size_t len = hmac(key, alg, signing_input, mac);
+      if (len == 0) return invalid_signature("HMAC computation failed");
+      // The full tag, compared in constant time: a truncated tag is not a shorter match.
+      if (signature.size() != len || CRYPTO_memcmp(mac, signature.data(), len) != 0)
+        return invalid_signature("signature verification failed");
+      return {};
+    }
+    case key_family::rsa:
+      // RFC 8017 §8.1.2/§8.2.2 step 1: the signature is exactly as long as the modulus. OpenSSL
+      // checks this for PKCS#1 v1.5 but accepts a short PSS signature.
+      if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey)))
+        return invalid_signature("RSA signature length differs from the modulus length");
+      break;
+    case key_family::ec: {
+      const std::size_t n = ec_coordinate_size(alg);
+      if (signature.size() != 2 * n)
+        return invalid_signature("ECDSA signature is not R||S of the curve's size");
+      unsigned char der[160];
+      std::size_t der_len = raw_to_der(signature, der, sizeof der);
+      if (der_len == 0) return invalid_signature("ECDSA signature could not be encoded");
+      if (!evp_verify(key, alg, signing_input, der, der_len))
+        return invalid_signature("signature verification failed");
+      return {};
+    }
+    case key_family::okp: {
+      const std::size_t expected = key.curve == detail::okp_curve::ed448 ? 114 : 64;
+      if (signature.size() != expected)
+        return invalid_signature("EdDSA signature has the wrong length");
+      break;
+    }
+  }
+  if (!evp_verify(key, alg, signing_input, signature.data(), signature.size()))
+    return invalid_signature("signature verification failed");
+  return {};
+}
+
+result<std::string> sign(const detail::key_material& key, algorithm alg,
+                         std::string_view signing_input) {
+  if (!key.has_private) return error(errc::invalid_key, "key has no private part");
+  std::string out;
+  switch (family_of(alg)) {
+    case key_family::hmac: {
+      unsigned char mac[EVP_MAX_MD_SIZE];
+      std::size_t len = hmac(key, alg, signing_input, mac);
+      if (len == 0) break;
+      return std::string(reinterpret_cast<const char*>(mac), len);
+    }
+    case key_family::ec: {
+      std::string der;
+      if (!evp_sign(key, alg, signing_input, der)) break;
+      if (!der_to_raw(reinterpret_cast<const unsigned char*>(der.data()), der.size(),
+                      ec_coordinate_size(alg), out))
+        break;
+      return out;
+    }
+    default:
+      if (!evp_sign(key, alg, signing_input, out)) break;
+      return out;
+  }
+  ERR_clear_error();
+  return error(errc::internal_error, "signing failed in the crypto library");
+}
+
+result<void> random_bytes(std::span<unsigned char> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    ERR_clear_error();
+    return error(errc::internal_error, "random generator failed");
+  }
+  return {};
+}
+
+std::string sha256(std::string_view data) {
+  unsigned char md[32];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, digest_for(algorithm::hs256), nullptr);
+  return std::string(reinterpret_cast<const char*>(md), 32);
+}
+
+bool equal_constant_time(std::span<const unsigned char> a, std::span<const unsigned char> b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace jwtfort::crypto
