@@ -1,0 +1,268 @@
+// The private JSON wrapper: RFC 8259 text, UTF-8, one object at the top, no duplicate names at
+// any depth, bounded depth, width and size (RFC 7515 §10.12, RFC 8725 §3.7).
+
+#include "core/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace jwtfort;
+using namespace std::string_literals;
+using jwtfort::test::must;
+
+namespace {
+
+result<json::object> parse(std::string_view text, const json::limits& lim = json::claims_limits) {
+  return json::parse_object(json::slot::scratch, text, lim);
+}
+
+// An object nested `depth` levels deep: depth 1 is `{"a":1}`.
+std::string nested_objects(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += R"({"a":)";
+  s += "1";
+  s += std::string(static_cast<std::size_t>(depth), '}');
+  return s;
+}
+
+// An object holding arrays, `depth` levels in all: depth 2 is `{"a":[1]}`.
+std::string nested_arrays(int depth) {
+  const auto n = static_cast<std::size_t>(depth - 1);
+  return R"({"a":)" + std::string(n, '[') + "1" + std::string(n, ']') + "}";
+}
+
+std::string object_with_members(int count, std::string_view extra = "") {
+  std::string s = "{";
+  for (int i = 0; i < count; ++i) s += (i ? "," : "") + ("\"m" + std::to_string(i) + "\":" + "1");
+  return s + std::string(extra) + "}";
+}
+
+}  // namespace
+
+TEST(json, accepts_strict_objects) {
+  for (std::string_view text :
+       {"{}", R"({"a":1})", " \t\r\n{ \"a\" : [ 1 , {\"b\" : null } ] } \n", R"({"":""})",
+        R"({"a":true,"b":false,"c":null,"d":"x","e":1.5,"f":[],"g":{}})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_OK(parse(text));
+  }
+}
+
+TEST(json, rejects_anything_but_one_object) {
+  for (std::string_view text :
+       {"", " ", "[]", "[{}]", "1", "\"s\"", "null", "true", R"({"a":1}ABCD)", "{}{}", "{} x",
+        "{", "}", R"({"a":1,})", R"({"a" 1})", R"({a:1})", R"({'a':1})", R"({"a":1}//c)",
+        R"({/*c*/"a":1})", R"({"a":NaN})", R"({"a":Infinity})", R"({"a":-Infinity})",
+        R"({"a":undefined})", R"({"a":[1,]})", R"({"a":"\x41"})", R"({"a":"\u12"})",
+        R"({"a":"\q"})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_ERRC(parse(text), errc::invalid_json);
+  }
+}
+
+TEST(json, duplicates_rejected_at_every_depth) {
+  const std::vector<std::string> duplicates = {
+      R"({"a":1,"a":1})",
+      R"({"a":1,"b":2,"a":3})",
+      R"({"x":{"a":1,"a":2}})",
+      R"({"x":[{"a":1},{"a":1,"a":1}]})",
+      R"({"a":1,"\u0061":2})",  // equal after unescaping
+      R"({"é":1,"\u00e9":2})",
+      "{\"x\":" + nested_objects(10).insert(nested_objects(10).size() - 10, R"(,"a":2)") + "}",
+      object_with_members(40, R"(,"m7":2)"),  // the wide-object path
+      object_with_members(16, R"(,"m0":2)"),  // 17 members
+      object_with_members(15, R"(,"m14":2)"),  // 16 members, the small-object path
+  };
+  for (const auto& text : duplicates) {
+    SCOPED_TRACE(text.substr(0, 80));
+    EXPECT_ERRC(parse(text), errc::duplicate_member);
+  }
+  for (std::string_view distinct : {R"({"a":1,"A":2})", R"({"a":{"a":{"a":1}}})",
+                                    R"({"x":[{"a":1},{"a":1}]})", R"({"a":1,"a ":2})"}) {
+    SCOPED_TRACE(distinct);
+    EXPECT_OK(parse(distinct));
+  }
+  EXPECT_OK(parse(object_with_members(200)));
+}
+
+// limits::max_depth counts container levels: 1 is a flat object. (simdjson parses an empty
+// container without entering it, so `{"a":{}}` is as deep as a flat object.)
+TEST(json, depth_limits_are_exact) {
+  EXPECT_OK(parse("{}", json::limits{1, 8, 100}));
+  EXPECT_OK(parse(R"({"a":1})", json::limits{1, 8, 100}));
+  EXPECT_ERRC(parse(R"({"a":{"b":1}})", json::limits{1, 8, 100}), errc::json_too_complex);
+  EXPECT_ERRC(parse(R"({"a":[1]})", json::limits{1, 8, 100}), errc::json_too_complex);
+
+  EXPECT_OK(parse(nested_objects(3), json::header_limits));
+  EXPECT_ERRC(parse(nested_objects(4), json::header_limits), errc::json_too_complex);
+  EXPECT_OK(parse(nested_arrays(3), json::header_limits));
+  EXPECT_ERRC(parse(nested_arrays(4), json::header_limits), errc::json_too_complex);
+
+  EXPECT_OK(parse(nested_objects(32)));
+  EXPECT_ERRC(parse(nested_objects(33)), errc::json_too_complex);
+  EXPECT_OK(parse(nested_arrays(32)));
+  EXPECT_ERRC(parse(nested_arrays(33)), errc::json_too_complex);
+  EXPECT_ERRC(parse(nested_objects(5000)), errc::json_too_complex);
+}
+
+TEST(json, width_and_size_limits) {
+  EXPECT_OK(parse(object_with_members(64), json::header_limits));
+  EXPECT_ERRC(parse(object_with_members(65), json::header_limits), errc::json_too_complex);
+  auto array_of = [](int n) {
+    std::string s = R"({"a":[)";
+    for (int i = 0; i < n; ++i) s += i ? ",0" : "0";
+    return s + "]}";
+  };
+  EXPECT_OK(parse(array_of(256)));
+  EXPECT_ERRC(parse(array_of(257)), errc::json_too_complex);
+  EXPECT_ERRC(parse(R"({"x":{"a":)" + array_of(257).substr(5) + "}"), errc::json_too_complex);
+  const std::string big = R"({"a":")" + std::string(4096 - 8, 'x') + R"("})";
+  ASSERT_EQ(big.size(), 4096u);
+  EXPECT_OK(parse(big, json::header_limits));
+  EXPECT_ERRC(parse(R"({"a":")" + std::string(4096 - 7, 'x') + R"("})", json::header_limits),
+              errc::json_too_complex);
+}
+
+TEST(json, unicode_escapes) {
+  auto o = parse(R"({"a":"\ud83d\ude00","b":"\u00e9\u0000z","c":"\/\"\\\b\f\n\r\t"})");
+  ASSERT_TRUE(o) << o.error().message;
+  auto a = json::string_member(*o, "a", errc::invalid_header);
+  auto b = json::string_member(*o, "b", errc::invalid_header);
+  auto c = json::string_member(*o, "c", errc::invalid_header);
+  ASSERT_TRUE(a && *a && b && *b && c && *c);
+  EXPECT_EQ(**a, "\xf0\x9f\x98\x80");
+  EXPECT_EQ(**b, "\xc3\xa9\0z"s);
+  EXPECT_EQ(**c, "/\"\\\b\f\n\r\t");
+  // RFC 7515 §10.13 allows rejecting lone surrogates; jwtfort does.
+  for (std::string_view text :
+       {R"({"a":"\ud800"})", R"({"a":"\udbff"})", R"({"a":"\udc00"})", R"({"a":"\udfff"})",
+        R"({"a":"\udc00\ud800"})", R"({"a":"\ud800\ud800"})", R"({"a":"\ud800x"})",
+        R"({"a":"\ud800\u0041"})", R"({"\ud800":1})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_ERRC(parse(text), errc::invalid_json);
+  }
+}
+
+TEST(json, invalid_utf8_and_bom) {
+  for (const std::string& text : {
+           "\xef\xbb\xbf{}"s,                 // BOM
+           "{\"a\":\"\xff\"}"s,               // never valid
+           "{\"a\":\"\xc0\xaf\"}"s,           // overlong '/'
+           "{\"a\":\"\xe0\x80\xaf\"}"s,       // overlong, 3 bytes
+           "{\"a\":\"\xed\xa0\x80\"}"s,       // encoded surrogate (CESU-8)
+           "{\"a\":\"\xf4\x90\x80\x80\"}"s,   // above U+10FFFF
+           "{\"a\":\"\xe2\x82\"}"s,           // truncated
+           "{\"a\":\"\x80\"}"s,               // lone continuation byte
+           "{\"\xfe\":1}"s,                   // in a name
+       }) {
+    SCOPED_TRACE(testing::PrintToString(text));
+    EXPECT_ERRC(parse(text), errc::invalid_json);
+  }
+  EXPECT_OK(parse("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"));  // é € 😀
+}
+
+// RFC 8259 §7: control characters must be escaped inside strings; DEL need not be.
+TEST(json, control_characters) {
+  for (int c = 0; c < 0x20; ++c) {
+    std::string text = R"({"a":"x?y"})";
+    text[7] = static_cast<char>(c);
+    EXPECT_ERRC(parse(text), errc::invalid_json) << c;
+    std::string name = R"({"x?y":1})";
+    name[3] = static_cast<char>(c);
+    EXPECT_ERRC(parse(name), errc::invalid_json) << c;
+  }
+  EXPECT_OK(parse("{\"a\":\"x\x7fy\"}"));
+  EXPECT_OK(parse(R"({"a":"\u0000\u001f"})"));
+  EXPECT_ERRC(parse("{\"a\":1}\0"s), errc::invalid_json);
+  EXPECT_ERRC(parse("\0{\"a\":1}"s), errc::invalid_json);
+}
+
+TEST(json, numbers) {
+  for (std::string_view n : {"0", "-0", "1", "-1", "1.5", "-1.25e-3", "1e10", "1E+2", "1e-400",
+                             "0.0", "18446744073709551615", "-9223372036854775808", "123.456e7"}) {
+    SCOPED_TRACE(n);
+    EXPECT_OK(parse(R"({"a":)" + std::string(n) + "}"));
+  }
+  for (std::string_view n : {"01", "-01", "00", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "1_000",
+                             "1.5.2", "--1", "1e400", "-1e400", "18446744073709551616",
+                             "123456789012345678901234567890"}) {
+    SCOPED_TRACE(n);
+    EXPECT_ERRC(parse(R"({"a":)" + std::string(n) + "}"), errc::invalid_json);
+  }
+}
+
+// RFC 7519 §2 NumericDate: a JSON number, finite, within [0, 253402300799].
+TEST(json, numeric_date) {
+  auto date = [](std::string_view value) -> result<double> {
+    auto o = json::parse_object(json::slot::scratch, R"({"d":)" + std::string(value) + "}",
+                                json::claims_limits);
+    if (!o) return o.error();
+    return json::numeric_date(*json::find(*o, "d"), "d");
+  };
+  EXPECT_EQ(must(date("0")), 0.0);
+  EXPECT_EQ(must(date("1700000000")), 1700000000.0);
+  EXPECT_EQ(must(date("1700000000.75")), 1700000000.75);
+  EXPECT_EQ(must(date("253402300799")), 253402300799.0);
+  EXPECT_EQ(must(date("1.7e9")), 1.7e9);
+  EXPECT_EQ(must(date("-0")), 0.0);
+  for (std::string_view bad : {"-1", "-0.001", "253402300799.5", "253402300800",
+                               "18446744073709551615", "9.2233720368547758e18", "1e300"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_ERRC(date(bad), errc::invalid_claim);
+  }
+  for (std::string_view wrong_type : {R"("1700000000")", "true", "false", "null", "[1]", "{}"}) {
+    SCOPED_TRACE(wrong_type);
+    auto r = date(wrong_type);
+    EXPECT_ERRC(r, errc::invalid_claim);
+    if (!r) {
+      EXPECT_NE(r.error().message.find("\"d\""), std::string::npos);
+    }
+  }
+}
+
+TEST(json, string_member) {
+  auto o = parse(R"({"s":"v","n":1,"z":null})");
+  ASSERT_TRUE(o);
+  auto s = json::string_member(*o, "s", errc::invalid_header);
+  ASSERT_TRUE(s && *s);
+  EXPECT_EQ(**s, "v");
+  auto absent = json::string_member(*o, "missing", errc::invalid_header);
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->has_value());
+  EXPECT_ERRC(json::string_member(*o, "n", errc::invalid_header), errc::invalid_header);
+  EXPECT_ERRC(json::string_member(*o, "z", errc::invalid_key), errc::invalid_key);
+  EXPECT_FALSE(json::find(*o, "missing").has_value());
+  EXPECT_TRUE(json::find(*o, "z").has_value());
+}
+
+TEST(json, parse_value_and_to_text) {
+  for (std::string_view text : {"1", "-2.5", R"("s")", "null", "true", "[1,2]", R"({"a":[]})"})
+    EXPECT_OK(json::parse_value(json::slot::scratch, text, json::claims_limits)) << text;
+  EXPECT_ERRC(json::parse_value(json::slot::scratch, "", json::claims_limits), errc::invalid_json);
+  EXPECT_ERRC(json::parse_value(json::slot::scratch, "1 2", json::claims_limits),
+              errc::invalid_json);
+  EXPECT_ERRC(json::parse_value(json::slot::scratch, R"([{"a":1,"a":2}])", json::claims_limits),
+              errc::duplicate_member);
+  auto v = json::parse_value(json::slot::scratch, " [ 1 , \"a\\u0062\" , { \"k\" : null } ] ",
+                             json::claims_limits);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(json::to_text(*v), R"([1,"ab",{"k":null}])");
+}
+
+// Each slot keeps its own parser: a header parsed in one slot survives a payload parse.
+TEST(json, slots_are_independent) {
+  auto header = json::parse_object(json::slot::header, R"({"alg":"HS256"})", json::header_limits);
+  auto payload = json::parse_object(json::slot::payload, R"({"sub":"x"})", json::claims_limits);
+  auto scratch = json::parse_object(json::slot::scratch, R"({"k":1})", json::document_limits);
+  ASSERT_TRUE(header && payload && scratch);
+  auto alg = json::string_member(*header, "alg", errc::invalid_header);
+  ASSERT_TRUE(alg && *alg);
+  EXPECT_EQ(**alg, "HS256");
+  auto sub = json::string_member(*payload, "sub", errc::invalid_claim);
+  ASSERT_TRUE(sub && *sub);
+  EXPECT_EQ(**sub, "x");
+}
