@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: the Release build with warnings as errors, the same suite under ASan+UBSan,
+# and the fuzzers for a bounded time. Usage: scripts/test.sh [--quick]
+#   --quick  only the Release build and its tests.
+# FUZZ_SECONDS (default 60) sets the time per fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+jobs=$(nproc)
+
+step() { printf '\n=== [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+step "dependencies"
+scripts/install-deps.sh
+
+step "release build (warnings are errors)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DJWTFORT_WERROR=ON -DJWTFORT_BUILD_BENCH=ON
+cmake --build build -j "$jobs"
+
+step "release tests"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+$quick && exit 0
+
+step "sanitizer build (address, undefined)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
+  -DJWTFORT_SANITIZE=address,undefined
+cmake --build build-asan -j "$jobs"
+
+step "sanitizer tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE package
+
+step "fuzz targets (clang, libFuzzer)"
+scripts/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
+
+step "all tests passed"
