@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "jwtfort/clock.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
 
@@ -33,6 +34,12 @@ class JWTFORT_API claims {
   claims& expires_at(std::int64_t unix_seconds) { return set("exp", unix_seconds); }
   claims& not_before(std::int64_t unix_seconds) { return set("nbf", unix_seconds); }
   claims& issued_at(std::int64_t unix_seconds) { return set("iat", unix_seconds); }
+  /// Sets `iat` to now, read once from `now`.
+  claims& issued_now(const jwtfort::clock& now = system_now) { return issued_at(now()); }
+  /// Sets `exp` to now + `seconds`, read once from `now`.
+  claims& expires_in(std::int64_t seconds, const jwtfort::clock& now = system_now) {
+    return expires_at(now() + seconds);
+  }
 
   claims& set(std::string_view name, std::string_view value);
   claims& set(std::string_view name, const char* value) { return set(name, std::string_view(value)); }
