@@ -11,8 +11,8 @@ int main() {
                            .subject("alice")
                            .issuer("https://auth.example.com")
                            .audience("api.example.com")
-                           .issued_at(system_now())
-                           .expires_at(system_now() + 900)
+                           .issued_now()
+                           .expires_in(900)   // seconds
                            .random_jwt_id());
 
   verifier_options o;

@@ -132,11 +132,19 @@ unsigned char* scratch_buffer(slot s, std::size_t size) {
   return st.buffer.get();
 }
 
+namespace {
+// simdjson reads past the end of its input, so text from a caller is copied into the slot's
+// padded buffer first.
+unsigned char* padded_copy(slot s, std::string_view text) {
+  unsigned char* buf = scratch_buffer(s, text.size());
+  if (!text.empty()) std::memcpy(buf, text.data(), text.size());  // an empty view may be null
+  return buf;
+}
+}  // namespace
+
 result<value> parse_value(slot s, std::string_view text, const limits& lim) {
   if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
-  unsigned char* buf = scratch_buffer(s, text.size());
-  std::memcpy(buf, text.data(), text.size());
-  return parse(s, buf, text.size(), lim);
+  return parse(s, padded_copy(s, text), text.size(), lim);
 }
 
 result<object> parse_object(slot s, const unsigned char* data, std::size_t len, const limits& lim,
@@ -149,9 +157,7 @@ result<object> parse_object(slot s, const unsigned char* data, std::size_t len, 
 
 result<object> parse_object(slot s, std::string_view text, const limits& lim) {
   if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
-  unsigned char* buf = scratch_buffer(s, text.size());
-  std::memcpy(buf, text.data(), text.size());
-  return parse_object(s, buf, text.size(), lim);
+  return parse_object(s, padded_copy(s, text), text.size(), lim);
 }
 
 std::string to_text(const value& v) { return simdjson::minify(v); }
