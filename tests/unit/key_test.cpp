@@ -538,3 +538,14 @@ TEST(key_set, from_jwks) {
   EXPECT_ERRC(key_set::from_jwks(R"({"keys":[{"kty":"oct","alg":"HS256","k":"c2hvcnQ"}]})"),
               errc::weak_key);
 }
+
+// ROCA (CVE-2017-15361): the public key of Wycheproof's jws_rsa_roca_key group is refused; a
+// freshly generated key of the same size is not.
+TEST(key, rsa_roca_fingerprint_is_refused) {
+  const std::string roca_jwk =
+      R"({"kty":"RSA","alg":"RS256","e":"AQAB","n":"AanFpofbj7KjD4Lf-N2hVMKR7yewSyXhhbirIMTGpfYEhZ_lnt5UoK98DnKIgArXGTu3MaW_HhFw16HGaTDUHqPrId7fe4r11CqRw09yBFuW79V8sYIwHdzCaWflUI6auImYbVfoN9_nD5n8N8SY9DwXw7mwZM9wREPXoDPgOoIWl6q_MPsp7n0zs3Z5ZaiQWOOzl1S9OhwAfSiiOwz6efnXEaxuTEtPd7BjSx7NaFka8Dx9U7YqXy2RFj1O9PjyaDGuRh7YXsX3iMUSP_wSyHQg_c_qHRtKUsNSGCT7OZg0hzm2KphtjnayKJvC64vAbROBR4Ubg6Bxg9IQVZ-QYyE"})";
+  const auto roca = key::from_jwk(roca_jwk);
+  ASSERT_ERRC(roca, errc::weak_key);
+  EXPECT_NE(roca.error().message.find("ROCA"), std::string::npos);
+  EXPECT_OK(key::from_jwk(must(test_key(algorithm::rs256).to_public_jwk())));
+}
