@@ -195,6 +195,71 @@ std::optional<std::int64_t> to_seconds(std::optional<double> d) {
   return static_cast<std::int64_t>(std::floor(*d));  // in range: numeric_date checked it
 }
 
+struct claim_times {
+  std::optional<double> exp, nbf, iat;
+};
+
+result<claim_times> read_times(const claim_fields& c) {
+  claim_times t;
+  for (auto [value, out, name] : {std::tuple{&c.exp, &t.exp, "exp"}, std::tuple{&c.nbf, &t.nbf, "nbf"},
+                                  std::tuple{&c.iat, &t.iat, "iat"}}) {
+    if (!*value) continue;
+    auto d = json::numeric_date(**value, name);
+    if (!d) return d.error();
+    *out = *d;
+  }
+  return t;
+}
+
+result<void> check_issuer_and_audience(const claim_fields& c, const verifier_options& o) {
+  if (o.issuer) {
+    if (!c.iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
+    if (*c.iss != *o.issuer) return error(errc::invalid_issuer, "token issuer is not accepted");
+  }
+  if (c.aud) {
+    if (o.audiences.empty() && !o.ignore_audience)
+      return error(errc::invalid_audience, "token has an audience but none is expected");
+    return check_audience(*c.aud, o.audiences);
+  }
+  if (!o.audiences.empty()) return error(errc::missing_claim, "required claim \"aud\" is missing");
+  return {};
+}
+
+// RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
+result<void> check_time_window(const claim_times& t, const verifier_options& o) {
+  const double now = static_cast<double>(o.clock());
+  const double leeway = static_cast<double>(o.leeway_seconds);
+  if (t.exp && now >= *t.exp + leeway) return error(errc::expired, "token has expired");
+  if (t.nbf && now + leeway < *t.nbf) return error(errc::not_yet_valid, "token is not valid yet");
+  if (t.iat && *t.iat > now + leeway)
+    return error(errc::issued_in_future, "token was issued in the future");
+  return {};
+}
+
+// RFC 7515 §5.2 steps 6-8: the signature, over the ASCII bytes of header.payload.
+result<void> verify_signature(const compact::segments& seg, const key& k, algorithm alg) {
+  if (seg.signature.empty()) return error(errc::invalid_signature, "signature is empty");
+  if (base64url::decoded_size(seg.signature.size()) > max_signature_bytes)
+    return error(errc::invalid_signature, "signature is longer than any supported key's");
+  unsigned char sig[max_signature_bytes + 1];  // decode_into may write one byte of slack
+  auto sig_len = base64url::decode_into(seg.signature, sig);
+  if (!sig_len) return sig_len.error();
+  return crypto::verify(k.material(), alg, seg.signing_input, {sig, *sig_len});
+}
+
+// RFC 7519 §7.2 step 10: the claims, once the signature is known good. Cheap checks first.
+result<claim_times> check_claims(const claim_fields& c, const json::object& all,
+                                 const verifier_options& o) {
+  for (const auto& name : o.required_claims)
+    if (!c.has(name, all))
+      return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
+  auto times = read_times(c);
+  if (!times) return times.error();
+  if (auto r = check_issuer_and_audience(c, o); !r) return r.error();
+  if (auto r = check_time_window(*times, o); !r) return r.error();
+  return times;
+}
+
 }  // namespace
 
 verifier::verifier(verifier_options o) : options_(std::move(o)) {
@@ -283,52 +348,17 @@ result<verified_token> verifier::verify(std::string_view token) const {
   const algorithm alg = h.alg;
   const key& signing_key = options_.keys.keys()[h.key_index];
 
-  // Steps 6-8: the signature, over the ASCII bytes of header.payload.
-  if (seg->signature.empty()) return error(errc::invalid_signature, "signature is empty");
-  if (base64url::decoded_size(seg->signature.size()) > max_signature_bytes)
-    return error(errc::invalid_signature, "signature is longer than any supported key's");
-  unsigned char sig[max_signature_bytes + 1];
-  auto sig_len = base64url::decode_into(seg->signature, sig);
-  if (!sig_len) return sig_len.error();
-  if (auto r = crypto::verify(signing_key.material(), alg, seg->signing_input, {sig, *sig_len}); !r)
-    return r.error();
+  if (auto r = verify_signature(*seg, signing_key, alg); !r) return r.error();
 
   // Only now is the payload worth reading.
   claim_fields fields;
   const json::member_visitor visit{read_claim, &fields};
   auto claims = compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
   if (!claims) return claims.error();
+  auto times = check_claims(fields, *claims, options_);
+  if (!times) return times.error();
   const claim_fields* c = &fields;
-  for (const auto& name : options_.required_claims)
-    if (!c->has(name, *claims))
-      return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
-
-  std::optional<double> exp, nbf, iat;
-  for (auto [value, out, name] : {std::tuple{&c->exp, &exp, "exp"}, std::tuple{&c->nbf, &nbf, "nbf"},
-                                  std::tuple{&c->iat, &iat, "iat"}}) {
-    if (!*value) continue;
-    auto d = json::numeric_date(**value, name);
-    if (!d) return d.error();
-    *out = *d;
-  }
-  if (options_.issuer) {
-    if (!c->iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
-    if (*c->iss != *options_.issuer) return error(errc::invalid_issuer, "token issuer is not accepted");
-  }
-  if (c->aud) {
-    if (options_.audiences.empty() && !options_.ignore_audience)
-      return error(errc::invalid_audience, "token has an audience but none is expected");
-    if (auto r = check_audience(*c->aud, options_.audiences); !r) return r.error();
-  } else if (!options_.audiences.empty()) {
-    return error(errc::missing_claim, "required claim \"aud\" is missing");
-  }
-
-  // RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
-  const double now = static_cast<double>(options_.clock());
-  const double leeway = static_cast<double>(options_.leeway_seconds);
-  if (exp && now >= *exp + leeway) return error(errc::expired, "token has expired");
-  if (nbf && now + leeway < *nbf) return error(errc::not_yet_valid, "token is not valid yet");
-  if (iat && *iat > now + leeway) return error(errc::issued_in_future, "token was issued in the future");
+  const auto [exp, nbf, iat] = *times;
 
   verified_token t;
   t.alg_ = alg;
