@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""Runs jwtfort's benchmarks and its peers' in one go and writes docs/benchmarks.md.
+
+Usage: python3 bench/run_benchmarks.py [--quick] [--skip-peers] [--build-dir DIR] [--jobs N]
+
+Steps: a Release build with JWTFORT_BUILD_BENCH=ON, the shared fixtures (bench/make_fixtures.py),
+jwtfort_bench (jwtfort and the OpenSSL floor, 5 repetitions, medians), libjwt_bench when libjwt
+is installed, PyJWT and joserfc in a virtualenv inside the build directory, jose and fast-jwt
+from bench/peers/node. Only the text between the results markers of docs/benchmarks.md is
+replaced; prose outside them is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+ALGORITHMS = ["HS256", "RS256", "PS256", "ES256", "EdDSA"]
+PEERS = ["libjwt", "pyjwt", "joserfc", "jose", "fast-jwt"]
+PEER_TITLES = {"libjwt": "libjwt", "pyjwt": "PyJWT", "joserfc": "joserfc", "jose": "jose",
+               "fast-jwt": "fast-jwt"}
+PYTHON_PACKAGES = ["pyjwt[crypto]", "joserfc", "cryptography"]
+STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    elapsed = int(time.monotonic() - STARTED)
+    print(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", flush=True)
+
+
+def run(cmd: list[str], *, cwd: pathlib.Path = ROOT, env: dict[str, str] | None = None,
+        prefix: str = "  ", capture: bool = False) -> str:
+    """Runs `cmd`, echoing its progress output (stderr, or stdout when not captured)."""
+    progress("$ " + " ".join(str(c) for c in cmd))
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.PIPE if capture else None)
+    out, err = proc.communicate()
+    if capture and err:
+        for line in err.splitlines():
+            print(prefix + line, flush=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}")
+    return out or ""
+
+
+def run_streaming(cmd: list[str], *, cwd: pathlib.Path = ROOT,
+                  env: dict[str, str] | None = None) -> str:
+    """Runs `cmd`; stderr lines are shown as they come, stdout is returned."""
+    progress("$ " + " ".join(str(c) for c in cmd))
+    with subprocess.Popen(cmd, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        import threading
+
+        def echo() -> None:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                print("  " + line.rstrip(), flush=True)
+
+        reader = threading.Thread(target=echo)
+        reader.start()
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.wait()
+        reader.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}")
+    return out
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """Median nanoseconds per operation, keyed by (library, op, alg)."""
+
+    ns: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    threads_per_second: dict[int, float] = field(default_factory=dict)
+    token_bytes: dict[str, int] = field(default_factory=dict)
+    variation: dict[str, float] = field(default_factory=dict)  # coefficient of variation, by run
+    versions: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def get(self, library: str, op: str, alg: str) -> float | None:
+        return self.ns.get((library, op, alg))
+
+
+def read_google_benchmark(path: pathlib.Path, results: Results) -> dict:
+    """Medians from a Google Benchmark JSON file (the only runs when there are no repetitions)."""
+    data = json.loads(path.read_text())
+    runs = data["benchmarks"]
+    for b in runs:
+        if b.get("aggregate_name") == "cv":
+            results.variation[b["run_name"]] = b["real_time"]
+    if any(b.get("run_type") == "aggregate" for b in runs):
+        runs = [b for b in runs if b.get("aggregate_name") == "median"]
+    for b in runs:
+        assert b["time_unit"] == "ns", b["time_unit"]
+        family, alg = b.get("run_name", b["name"]).split("/")[:2]
+        if family == "jwtfort_verify_threads":
+            results.threads_per_second[int(b["threads"])] = b["items_per_second"]
+            continue
+        library, op = family.split("_", 1)  # e.g. openssl_verify_oneshot
+        results.ns[(library, op, alg)] = b["real_time"]
+        if library == "jwtfort" and op == "verify" and "token_bytes" in b:
+            results.token_bytes[alg] = int(b["token_bytes"])
+    return data.get("context", {})
+
+
+def read_json_lines(text: str, results: Results) -> None:
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        results.ns[(r["peer"], r["op"], r["alg"])] = r["ns"]
+        results.versions[r["peer"]] = r["version"]
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+def build(build_dir: pathlib.Path, jobs: int) -> None:
+    run(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
+         "-DCMAKE_BUILD_TYPE=Release", "-DJWTFORT_BUILD_BENCH=ON", "-DJWTFORT_BUILD_TESTS=OFF",
+         "-DJWTFORT_BUILD_CLI=OFF"], capture=True)
+    run(["cmake", "--build", str(build_dir), "-j", str(jobs)])
+
+
+def google_benchmark_args(quick: bool, out: pathlib.Path) -> list[str]:
+    repetitions = 3 if quick else 5
+    args = [f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
+            f"--benchmark_out={out}", "--benchmark_out_format=json"]
+    if quick:
+        args.append("--benchmark_min_time=0.1")
+    return args
+
+
+def run_jwtfort(build_dir: pathlib.Path, env: dict[str, str], quick: bool, results: Results) -> dict:
+    out = build_dir / "bench-results" / "jwtfort.json"
+    run([str(build_dir / "bench" / "jwtfort_bench"), *google_benchmark_args(quick, out)], env=env)
+    return read_google_benchmark(out, results)
+
+
+def run_libjwt(build_dir: pathlib.Path, env: dict[str, str], quick: bool, results: Results) -> None:
+    binary = build_dir / "bench" / "libjwt_bench"
+    if not binary.exists():
+        results.skipped["libjwt"] = "libjwt not installed (scripts/install-deps.sh adds libjwt-dev)"
+        progress("libjwt_bench was not built: skipping libjwt")
+        return
+    out = build_dir / "bench-results" / "libjwt.json"
+    run([str(binary), *google_benchmark_args(quick, out)], env=env)
+    context = read_google_benchmark(out, results)
+    results.versions["libjwt"] = context.get("libjwt_version", "?")
+
+
+def python_environment(build_dir: pathlib.Path) -> pathlib.Path:
+    venv = build_dir / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        run([sys.executable, "-m", "venv", str(venv)])
+    probe = subprocess.run([str(python), "-c", "import jwt, joserfc, cryptography"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        run([str(python), "-m", "pip", "install", "--quiet", *PYTHON_PACKAGES])
+    return python
+
+
+def peer_timing_args(quick: bool) -> list[str]:
+    return ["--target-seconds", "0.1" if quick else "0.3", "--repeats", "3" if quick else "5"]
+
+
+def run_python_peers(build_dir: pathlib.Path, fixtures: pathlib.Path, quick: bool,
+                     results: Results) -> None:
+    try:
+        python = python_environment(build_dir)
+    except RuntimeError as e:
+        results.skipped["pyjwt"] = results.skipped["joserfc"] = f"no Python environment ({e})"
+        progress(f"Python peers skipped: {e}")
+        return
+    out = run_streaming([str(python), str(ROOT / "bench" / "peers" / "python_peers.py"),
+                         str(fixtures), *peer_timing_args(quick)])
+    read_json_lines(out, results)
+    results.versions["python"] = subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True).stdout.strip()
+
+
+def run_node_peers(fixtures: pathlib.Path, quick: bool, results: Results) -> None:
+    node_dir = ROOT / "bench" / "peers" / "node"
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        results.skipped["jose"] = results.skipped["fast-jwt"] = "node/npm not installed"
+        progress("node or npm missing: skipping jose and fast-jwt")
+        return
+    if not (node_dir / "node_modules" / "jose").exists() or \
+            not (node_dir / "node_modules" / "fast-jwt").exists():
+        try:
+            run([npm, "ci", "--no-audit", "--no-fund"], cwd=node_dir)
+        except RuntimeError as e:
+            results.skipped["jose"] = results.skipped["fast-jwt"] = f"npm ci failed ({e})"
+            return
+    out = run_streaming([node, "bench.mjs", str(fixtures), *peer_timing_args(quick)], cwd=node_dir)
+    read_json_lines(out, results)
+    results.versions["node"] = subprocess.run([node, "--version"], capture_output=True,
+                                              text=True).stdout.strip().lstrip("v")
+
+
+# --- machine --------------------------------------------------------------------------------
+
+
+def first_line(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "?"
+    return out.splitlines()[0].strip() if out.strip() else "?"
+
+
+def cpu_model() -> str:
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def os_name() -> str:
+    try:
+        for line in pathlib.Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return f"{line.split('=', 1)[1].strip(chr(34))}, Linux {platform.release()}"
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}"
+
+
+def compiler(build_dir: pathlib.Path) -> str:
+    cache = build_dir / "CMakeCache.txt"
+    cxx = "c++"
+    if cache.exists():
+        for line in cache.read_text().splitlines():
+            if line.startswith("CMAKE_CXX_COMPILER:"):
+                cxx = line.split("=", 1)[1]
+    return first_line([cxx, "--version"])
+
+
+def machine(build_dir: pathlib.Path) -> dict[str, str]:
+    return {
+        "cpu": cpu_model(),
+        "cores": str(os.cpu_count()),
+        "os": os_name(),
+        "compiler": compiler(build_dir),
+        "openssl": first_line(["openssl", "version"]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def us(ns: float | None) -> str:
+    if ns is None:
+        return "–"
+    v = ns / 1000
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 1000 else f"{v:.0f}"
+
+
+def op_table(results: Results, op: str) -> list[str]:
+    head = ["alg", "jwtfort µs", "OpenSSL floor µs", "jwtfort/floor"] + \
+           [f"{PEER_TITLES[p]} µs" for p in PEERS] + ["fastest peer / jwtfort"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for alg in ALGORITHMS:
+        ours, floor = results.get("jwtfort", op, alg), results.get("openssl", op, alg)
+        peers = {p: results.get(p, op, alg) for p in PEERS}
+        measured = {p: v for p, v in peers.items() if v is not None}
+        ratio = f"{ours / floor:.2f}×" if ours and floor else "–"
+        if measured and ours:
+            fastest = min(measured, key=measured.__getitem__)
+            versus = f"{measured[fastest] / ours:.1f}× ({PEER_TITLES[fastest]})"
+        else:
+            versus = "–"
+        cells = [alg, us(ours), us(floor), ratio] + [us(peers[p]) for p in PEERS] + [versus]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+@dataclass
+class Bar:
+    text: str
+    value: float | None
+    limit: float
+    at_most: bool  # True: value <= limit passes; False: value >= limit passes
+    unit: str
+
+    def row(self) -> str:
+        if self.value is None:
+            return f"| {self.text} | not measured | – | – |"
+        passed = self.value <= self.limit if self.at_most else self.value >= self.limit
+        # Margin: how far inside (+) or outside (-) the limit, relative to the limit.
+        margin = (self.limit - self.value) / self.limit if self.at_most else \
+            (self.value - self.limit) / self.limit
+        shown = f"{self.value:.2f}{self.unit}"
+        return f"| {self.text} | {shown} | {'PASS' if passed else 'MISS'} | {margin * 100:+.1f}% |"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def bars(results: Results) -> list[Bar]:
+    hs_ours = results.get("jwtfort", "verify", "HS256")
+    out = [
+        Bar("HS256 verify median ≤ 1.0 µs", hs_ours / 1000 if hs_ours else None, 1.0, True, " µs"),
+        Bar("HS256 verify ≤ 2.5× the pre-keyed raw HMAC",
+            ratio(hs_ours, results.get("openssl", "verify", "HS256")), 2.5, True, "×"),
+        Bar("HS256 verify ≥ 7× faster than libjwt",
+            ratio(results.get("libjwt", "verify", "HS256"), hs_ours), 7.0, False, "×"),
+    ]
+    for alg in ALGORITHMS[1:]:
+        out.append(Bar(f"{alg} verify within 10% of OpenSSL raw verify (jwtfort/floor ≤ 1.10)",
+                       ratio(results.get("jwtfort", "verify", alg),
+                             results.get("openssl", "verify", alg)), 1.10, True, "×"))
+    one, two = results.threads_per_second.get(1), results.threads_per_second.get(2)
+    out.append(Bar("HS256 verify, 2 threads ≥ 1.8× the throughput of 1", ratio(two, one), 1.8,
+                   False, "×"))
+    return out
+
+
+def peer_versions(v: dict[str, str]) -> str:
+    text = ", ".join(f"{PEER_TITLES[p]} {v[p]}" for p in PEERS if p in v) or "none"
+    runtimes = [f"{name} {v[key]}" for key, name in (("python", "Python"), ("node", "Node.js"))
+                if key in v]
+    return text + (f" ({', '.join(runtimes)})" if runtimes else "")
+
+
+def report(results: Results, info: dict[str, str], load: tuple[float, float], quick: bool,
+           skip_peers: bool) -> str:
+    v = results.versions
+    lines = [
+        BEGIN,
+        "<!-- Generated by bench/run_benchmarks.py; edits between these markers are overwritten. -->",
+        "",
+        f"**Machine:** {info['cpu']}, {info['cores']} cores; {info['os']}; {info['compiler']}; "
+        f"{info['openssl']}; {info['date']}.",
+        "",
+        f"**Load:** 1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the end "
+        f"on {info['cores']} cores; above {info['cores']}, other work was competing for the CPU "
+        "during the run.",
+        "",
+        "**Command:** `python3 bench/run_benchmarks.py" + (" --quick" if quick else "") +
+        (" --skip-peers" if skip_peers else "") + "`",
+        "",
+        "**Peers:** " + peer_versions(v) + ".",
+        "",
+        "Times are medians in microseconds per operation, wall clock "
+        f"({'3' if quick else '5'} repetitions). Token sizes (HS256/RS256/ES256): " +
+        ", ".join(f"{results.token_bytes[a]} bytes" for a in ("HS256", "RS256", "ES256")
+                  if a in results.token_bytes) + ". \"fastest peer / jwtfort\" above 1 means "
+        "jwtfort is faster than every peer by that factor.",
+        "",
+    ]
+    if results.skipped:
+        lines += ["Not measured: " + "; ".join(f"{PEER_TITLES[p]}: {why}"
+                                               for p, why in results.skipped.items()) + ".", ""]
+    for op in ("verify", "sign"):
+        lines += [f"### {op}", ""] + op_table(results, op) + [""]
+        if op == "verify":
+            oneshot = [f"{a} {us(results.get('openssl', 'verify_oneshot', a))}"
+                       for a in ALGORITHMS[1:] if results.get("openssl", "verify_oneshot", a)]
+            if oneshot:
+                lines += ["OpenSSL with EVP_DigestVerifyInit on every call instead of a prepared "
+                          "context (µs): " + ", ".join(oneshot) + ".", ""]
+    one, two = results.threads_per_second.get(1), results.threads_per_second.get(2)
+    if one and two:
+        lines += [f"HS256 verify throughput: {one / 1e3:.0f} k/s on 1 thread, "
+                  f"{two / 1e3:.0f} k/s on 2 threads.", ""]
+    if results.variation:
+        worst = max(results.variation, key=results.variation.__getitem__)
+        lines += ["Spread across repetitions (coefficient of variation of the C++ runs): median "
+                  f"{statistics.median(results.variation.values()) * 100:.1f}%, largest "
+                  f"{results.variation[worst] * 100:.1f}% ({worst}).", ""]
+    lines += ["### Bars", "", "| bar | measured | result | margin |", "|---|---:|---|---:|"]
+    lines += [b.row() for b in bars(results)]
+    lines += ["", "Margin: how far inside (+) or outside (−) the limit, relative to the limit.", END]
+    return "\n".join(lines)
+
+
+def write_doc(section: str) -> None:
+    if DOC.exists():
+        text = DOC.read_text()
+        if BEGIN in text and END in text:
+            before, rest = text.split(BEGIN, 1)
+            after = rest.split(END, 1)[1]
+            DOC.write_text(before + section + after)
+            return
+        DOC.write_text(text.rstrip("\n") + "\n\n" + section + "\n")
+        return
+    DOC.write_text("# Benchmarks\n\n" + section + "\n")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter runs")
+    parser.add_argument("--skip-peers", action="store_true",
+                        help="only jwtfort and the OpenSSL floor")
+    parser.add_argument("--build-dir", type=pathlib.Path, default=ROOT / "build-bench")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    build_dir = args.build_dir.resolve()
+    load_start = os.getloadavg()[0]
+
+    progress(f"building into {build_dir}")
+    build(build_dir, args.jobs)
+    fixtures = build_dir / "bench-fixtures"
+    run([sys.executable, str(ROOT / "bench" / "make_fixtures.py"), str(fixtures)])
+    (build_dir / "bench-results").mkdir(exist_ok=True)
+    env = dict(os.environ, JWTFORT_BENCH_FIXTURES=str(fixtures))
+
+    results = Results()
+    progress("jwtfort and the OpenSSL floor")
+    run_jwtfort(build_dir, env, args.quick, results)
+    if args.skip_peers:
+        for p in PEERS:
+            results.skipped[p] = "--skip-peers"
+    else:
+        progress("libjwt")
+        run_libjwt(build_dir, env, args.quick, results)
+        progress("PyJWT and joserfc")
+        run_python_peers(build_dir, fixtures, args.quick, results)
+        progress("jose and fast-jwt")
+        run_node_peers(fixtures, args.quick, results)
+
+    section = report(results, machine(build_dir), (load_start, os.getloadavg()[0]), args.quick,
+                     args.skip_peers)
+    write_doc(section)
+    progress(f"wrote {DOC.relative_to(ROOT)}")
+    print(section.split("### verify", 1)[1].split(END)[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
