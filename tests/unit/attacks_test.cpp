@@ -292,14 +292,31 @@ TEST(attacks, A05_ec_and_ed_key_confusion) {
   EXPECT_ERRC(o.keys.add(must(key::from_secret(ed_x, algorithm::hs256))), errc::invalid_key);
 }
 
+namespace {
+
+// A good ECDSA token for `alg`: its key, signing input, R||S signature and coordinate size.
+struct ecdsa_signed {
+  const key& k;
+  std::string input;
+  std::string good;
+  std::size_t n;
+};
+
+ecdsa_signed ecdsa_case(algorithm alg) {
+  const key& k = test_key(alg);
+  std::string input = signing_input(header_for(alg), good_payload());
+  std::string good = raw_signature(k, input);
+  const std::size_t n = good.size() / 2;
+  return {k, std::move(input), std::move(good), n};
+}
+
+}  // namespace
+
 // A6: "psychic signatures" (CVE-2022-21449): r or s of 0, the group order n, or n-1.
 TEST(attacks, A06_psychic_ecdsa_signature) {
   for (algorithm alg : {algorithm::es256, algorithm::es384, algorithm::es512}) {
     SCOPED_TRACE(to_string(alg));
-    const key& k = test_key(alg);
-    const std::string input = signing_input(header_for(alg), good_payload());
-    const std::string good = raw_signature(k, input);
-    const std::size_t n = good.size() / 2;
+    const auto [k, input, good, n] = ecdsa_case(alg);
     const std::string r = good.substr(0, n), s = good.substr(n);
     const std::string zero(n, '\0'), order = left_pad(order_of(alg), n);
     const std::vector<std::string> bad = {
@@ -326,10 +343,7 @@ TEST(attacks, A06_psychic_ecdsa_signature) {
 TEST(attacks, A07_der_versus_p1363) {
   for (algorithm alg : {algorithm::es256, algorithm::es384, algorithm::es512}) {
     SCOPED_TRACE(to_string(alg));
-    const key& k = test_key(alg);
-    const std::string input = signing_input(header_for(alg), good_payload());
-    const std::string good = raw_signature(k, input);
-    const std::size_t n = good.size() / 2;
+    const auto [k, input, good, n] = ecdsa_case(alg);
     EXPECT_ERRC(verify_with(k, input + "." + b64(to_der(good))), errc::invalid_signature);
     // R||S left-padded to the P-521 size (66 + 66), or one byte more for P-521 itself.
     const std::size_t padded = n < 66 ? 66 : 67;
