@@ -1,1 +1,60 @@
-int main() { return 0; }
+// The `jwtfort` command. This file is the boundary: it runs a command, prints its output, and
+// turns a failure into the stderr line and the exit code, from the one table below.
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands.hpp"
+#include "failure.hpp"
+
+namespace {
+
+using jwtfort::cli::failure;
+using jwtfort::cli::failure_kind;
+
+// Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error.
+int exit_code_for(failure_kind kind) {
+  switch (kind) {
+    case failure_kind::token_rejected:
+      return 1;
+    case failure_kind::usage:
+    case failure_kind::configuration:
+      return 2;
+  }
+  return 2;
+}
+
+// The error line must stay one line whatever a message quotes (a path, an option name).
+std::string one_line(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
+int report(const failure& f, const std::vector<std::string_view>& args) {
+  std::cerr << "error: " << f.name << ": " << one_line(f.message) << '\n';
+  if (f.kind == failure_kind::usage) {
+    std::string_view command = args.empty() ? std::string_view() : args.front();
+    std::cerr << "usage: " << jwtfort::cli::synopsis(command) << '\n';
+  }
+  return exit_code_for(f.kind);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  try {
+    auto output = jwtfort::cli::run(args);
+    if (!output) return report(output.error(), args);
+    std::cout << *output << std::flush;
+    return 0;
+  } catch (const std::exception&) {
+    // Only allocation can throw here; the library itself reports through result<T>.
+    return report(failure::configuration(jwtfort::error(jwtfort::errc::internal_error)), args);
+  }
+}

@@ -5,14 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target jwtfort_cli -j "$(nproc)"
-jwtfort="$PWD/build/cli/jwtfort"
+build="${BUILD_DIR:-build}"  # another build directory may be named, e.g. BUILD_DIR=build-cli
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target jwtfort_cli -j "$(nproc)"
+jwtfort="$(cd "$build" && pwd)/cli/jwtfort"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-run() { printf '\n$ %s\n' "$*"; "$@"; }
+# The echoed command goes to stderr, so a pipe after `run` (| tee token) gets the output only.
+run() { printf '\n$ %s\n' "$*" >&2; "$@"; }
 
 run "$jwtfort" keygen --alg ES256 --out es256.jwk
 run "$jwtfort" jwks es256.jwk

@@ -1,0 +1,21 @@
+#pragma once
+/// The `jwtfort` commands: keygen, jwks, sign, verify, inspect. Each takes the words after its
+/// name and returns what to print on stdout, or a failure for the boundary (main.cpp) to report.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "failure.hpp"
+
+namespace jwtfort::cli {
+
+/// Runs the command line `args` (without the program name), including --help and --version.
+/// Example: `run({"inspect", token})` -> `{"verified":false,"header":{...},"claims":{...}}\n`.
+outcome<std::string> run(std::span<const std::string_view> args);
+
+/// The one-line synopsis of `command`, or of the whole tool when it is not a command name; the
+/// boundary prints it after a usage error.
+std::string_view synopsis(std::string_view command);
+
+}  // namespace jwtfort::cli

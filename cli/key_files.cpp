@@ -1,0 +1,140 @@
+#include "key_files.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+namespace jwtfort::cli {
+namespace {
+
+// Key files are small; a cap keeps a wrong path (a disk image, /dev/zero) from eating memory.
+constexpr std::size_t max_file_bytes = 1 << 20;
+
+constexpr algorithm inferable_pem_algorithms[] = {algorithm::es256, algorithm::es384,
+                                                  algorithm::es512, algorithm::eddsa};
+
+// Overwrites a buffer that held key material before it is freed; volatile so the stores stay.
+void wipe(std::string& text) {
+  volatile char* p = text.data();
+  for (std::size_t i = 0; i < text.size(); ++i) p[i] = '\0';
+}
+
+// Holds the text of a key file and wipes it when the load is done, on every path.
+struct sensitive_text {
+  std::string text;
+  ~sensitive_text() { wipe(text); }
+};
+
+failure unreadable(std::string_view what, const std::string& path, int errno_value) {
+  return failure::configuration(
+      error(errc::invalid_configuration,
+            "cannot read " + std::string(what) + " " + path + ": " + std::strerror(errno_value)));
+}
+
+std::string_view trim_left(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
+                           text.front() == '\r'))
+    text.remove_prefix(1);
+  return text;
+}
+
+bool is_jwks(std::string_view text) {
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() && doc.contains("keys");
+}
+
+outcome<std::vector<key>> one(result<key> k) {
+  if (!k) return failure::configuration(k.error());
+  return std::vector<key>{std::move(*k)};
+}
+
+outcome<std::vector<key>> load_jwks(std::string_view text) {
+  auto set = key_set::from_jwks(text);
+  if (!set) return failure::configuration(set.error());
+  if (set->empty())
+    return failure::configuration(error(errc::invalid_key, "JWKS holds no usable key"));
+  return set->keys();
+}
+
+outcome<std::vector<key>> load_jwk(std::string_view text, std::span<const algorithm> candidates) {
+  auto k = key::from_jwk(text);
+  if (k) return one(std::move(k));
+  // An RSA JWK may leave out "alg"; --alg then names it.
+  for (algorithm alg : candidates)
+    if (auto bound = key::from_jwk(text, alg)) return one(std::move(bound));
+  return failure::configuration(k.error());
+}
+
+outcome<std::vector<key>> load_pem_as(std::string_view pem, std::span<const algorithm> candidates) {
+  std::optional<error> first_error;
+  for (algorithm alg : candidates) {
+    auto k = key::from_pem(pem, alg);
+    if (k) return one(std::move(k));
+    // A weak key says more than "not an EC key" from a candidate of another family.
+    if (!first_error || k.code() == errc::weak_key) first_error = k.error();
+  }
+  return failure::configuration(*first_error);
+}
+
+outcome<std::vector<key>> load_pem(std::string_view pem, std::span<const algorithm> candidates) {
+  if (!candidates.empty()) return load_pem_as(pem, candidates);
+  for (algorithm alg : inferable_pem_algorithms)
+    if (auto k = key::from_pem(pem, alg)) return one(std::move(k));
+  // RS256 and PS256 keys look the same in PEM, so the caller must say which.
+  auto rsa = key::from_pem(pem, algorithm::rs256);
+  if (!rsa && rsa.code() == errc::weak_key) return failure::configuration(rsa.error());
+  if (rsa)
+    return failure::usage(
+        "an RSA PEM key needs --alg (RS256, RS384, RS512, PS256, PS384 or PS512)");
+  return failure::configuration(error(
+      errc::invalid_key, "PEM text is not an RSA, P-256, P-384, P-521, Ed25519 or Ed448 key"));
+}
+
+}  // namespace
+
+outcome<std::string> read_input(const std::string& path, std::string_view what) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return text;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unreadable(what, path, errno);
+  char buffer[4096];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_file_bytes) {
+      wipe(text);
+      return failure::configuration(error(
+          errc::invalid_configuration, std::string(what) + " " + path + " is larger than 1 MiB"));
+    }
+  }
+  if (in.bad()) return unreadable(what, path, errno);
+  return text;
+}
+
+outcome<std::vector<key>> load_key_file(const std::string& path,
+                                        std::span<const algorithm> candidates) {
+  auto read = read_input(path, "key file");
+  if (!read) return read.error();
+  sensitive_text file{std::move(*read)};
+  std::string_view text = trim_left(file.text);
+  if (text.starts_with("-----BEGIN")) return load_pem(text, candidates);
+  if (text.starts_with("{")) return is_jwks(text) ? load_jwks(text) : load_jwk(text, candidates);
+  return failure::configuration(
+      error(errc::invalid_key, "key file " + path + " holds neither PEM nor a JWK or JWKS"));
+}
+
+outcome<key> load_secret_file(const std::string& path, algorithm alg) {
+  auto read = read_input(path, "secret file");
+  if (!read) return read.error();
+  sensitive_text file{std::move(*read)};
+  auto k = key::from_secret(file.text, alg);
+  if (!k) return failure::configuration(k.error());
+  return std::move(*k);
+}
+
+}  // namespace jwtfort::cli
