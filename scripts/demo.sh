@@ -17,21 +17,21 @@ cd "$work"
 run() { printf '\n$ %s\n' "$*" >&2; "$@"; }
 
 run "$jwtfort" keygen --alg ES256 --out es256.jwk
-run "$jwtfort" jwks es256.jwk
+run "$jwtfort" jwks es256.jwk | tee jwks.json   # the public half, for verifiers
 now=$(date +%s)
 run "$jwtfort" sign --key es256.jwk --exp 900 \
   '{"sub":"alice","iss":"https://auth.example.com","aud":"api.example.com"}' | tee token
-run "$jwtfort" verify --key es256.jwk --iss https://auth.example.com --aud api.example.com "$(cat token)"
+run "$jwtfort" verify --jwks jwks.json --iss https://auth.example.com --aud api.example.com "$(cat token)"
 echo "exit status: $?"
 
 printf '\n# the same token 901 seconds later is rejected:'
 status=0
-run "$jwtfort" verify --key es256.jwk --iss https://auth.example.com --aud api.example.com \
+run "$jwtfort" verify --jwks jwks.json --iss https://auth.example.com --aud api.example.com \
   --now $((now + 901)) "$(cat token)" || status=$?
 echo "exit status: $status"
 
 printf '\n# a token whose payload was changed is rejected:'
 tampered=$(cut -d. -f1 token).$(printf '{"sub":"admin"}' | base64 | tr '+/' '-_' | tr -d '=\n').$(cut -d. -f3 token)
 status=0
-run "$jwtfort" verify --key es256.jwk "$tampered" || status=$?
+run "$jwtfort" verify --jwks jwks.json "$tampered" || status=$?
 echo "exit status: $status"
