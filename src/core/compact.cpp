@@ -2,7 +2,9 @@
 
 #include <array>
 
-#if defined(__SSE2__)
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -42,37 +44,108 @@ __m128i in_range(__m128i x, char lo, int n) {
 }
 #endif
 
-bool all_url_or_dot(std::string_view token) {
+// What one pass over a token learns: whether every character is base64url or '.', how many
+// dots there are, and where the first two are.
+struct token_scan {
+  bool clean = true;
+  std::size_t dots = 0;
+  std::size_t first = std::string_view::npos, second = std::string_view::npos;
+
+  void note_dot(std::size_t at) {
+    if (dots == 0) first = at;
+    if (dots == 1) second = at;
+    ++dots;
+  }
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define JWTFORT_HAVE_AVX2_SCAN 1
+__attribute__((target("avx2"), always_inline)) inline __m256i in_range_avx2(__m256i x, char lo,
+                                                                             int n) {
+  const __m256i shifted = _mm256_add_epi8(x, _mm256_set1_epi8(static_cast<char>(-128 - lo)));
+  return _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + n)), shifted);
+}
+
+// The same test 32 characters at a time, on CPUs that have AVX2 (checked once at run time).
+// Returns how many characters it covered.
+__attribute__((target("avx2"))) std::size_t scan_avx2(std::string_view token, token_scan& s) {
   std::size_t i = 0;
+  __m256i ok_all = _mm256_set1_epi8(-1);
+  for (; i + 32 <= token.size(); i += 32) {
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(token.data() + i));
+    __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+    __m256i dots = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
+    __m256i ok = _mm256_or_si256(in_range_avx2(lower, 'a', 26), in_range_avx2(x, '0', 10));
+    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')));
+    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')));
+    ok_all = _mm256_and_si256(ok_all, _mm256_or_si256(ok, dots));
+    for (auto mask = static_cast<unsigned>(_mm256_movemask_epi8(dots)); mask != 0; mask &= mask - 1)
+      s.note_dot(i + static_cast<std::size_t>(__builtin_ctz(mask)));
+  }
+  // The tail: one more load ending at the last character. It overlaps characters already seen,
+  // which are harmlessly re-checked; only dots not yet noted are taken from it.
+  if (i < token.size() && token.size() >= 32) {
+    const std::size_t start = token.size() - 32;
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(token.data() + start));
+    __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+    __m256i dots = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
+    __m256i ok = _mm256_or_si256(in_range_avx2(lower, 'a', 26), in_range_avx2(x, '0', 10));
+    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')));
+    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')));
+    ok_all = _mm256_and_si256(ok_all, _mm256_or_si256(ok, dots));
+    const unsigned seen = static_cast<unsigned>(i - start);  // 1..31 lanes already scanned
+    auto mask = static_cast<unsigned>(_mm256_movemask_epi8(dots)) & ~((1u << seen) - 1);
+    for (; mask != 0; mask &= mask - 1)
+      s.note_dot(start + static_cast<std::size_t>(__builtin_ctz(mask)));
+    i = token.size();
+  }
+  s.clean = s.clean && _mm256_movemask_epi8(ok_all) == -1;
+  return i;
+}
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+token_scan scan(std::string_view token) {
+  token_scan s;
+  std::size_t i = 0;
+#ifdef JWTFORT_HAVE_AVX2_SCAN
+  if (has_avx2()) i = scan_avx2(token, s);
+#endif
 #if defined(__SSE2__)
   __m128i ok_all = _mm_set1_epi8(-1);
   for (; i + 16 <= token.size(); i += 16) {
     __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(token.data() + i));
     __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    __m128i dots = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
     __m128i ok = _mm_or_si128(in_range(lower, 'a', 26), in_range(x, '0', 10));
     ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, _mm_set1_epi8('-')));
     ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
-    ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
-    ok_all = _mm_and_si128(ok_all, ok);
+    ok_all = _mm_and_si128(ok_all, _mm_or_si128(ok, dots));
+    // Dots are rare (two in a JWT), so this loop almost never runs more than once per token.
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(dots)); mask != 0; mask &= mask - 1)
+      s.note_dot(i + static_cast<std::size_t>(__builtin_ctz(mask)));
   }
-  if (_mm_movemask_epi8(ok_all) != 0xffff) return false;
+  s.clean = s.clean && _mm_movemask_epi8(ok_all) == 0xffff;
 #endif
-  bool ok = true;
-  for (; i < token.size(); ++i) ok &= url_or_dot(static_cast<unsigned char>(token[i]));
-  return ok;
+  for (; i < token.size(); ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    s.clean &= url_or_dot(c);
+    if (c == '.') s.note_dot(i);
+  }
+  return s;
 }
 
 }  // namespace
 
 result<segments> split(std::string_view token) {
-  // Fast path: one branch-free pass proves every character is base64url or '.'; the slower
-  // classification below only runs to name what is wrong with a bad token.
-  const bool bad = !all_url_or_dot(token);
-  const std::size_t first = token.find('.');
-  const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  const bool three = second != std::string_view::npos &&
-                     token.find('.', second + 1) == std::string_view::npos;
-  if (bad || !three) {
+  // Fast path: one pass proves every character is base64url or '.' and finds the dots; the
+  // slower classification below only runs to name what is wrong with a bad token.
+  const token_scan found = scan(token);
+  if (!found.clean || found.dots != 2) {
     std::size_t ndots = 0;
     bool std_chars = false, other_chars = false;
     for (char c : token) {
@@ -88,6 +161,7 @@ result<segments> split(std::string_view token) {
     return error(errc::invalid_base64, "token uses padding or the standard alphabet");
   }
   segments s;
+  const std::size_t first = found.first, second = found.second;
   s.header = token.substr(0, first);
   s.payload = token.substr(first + 1, second - first - 1);
   s.signature = token.substr(second + 1);

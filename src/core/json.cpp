@@ -58,10 +58,12 @@ result<void> check_members(const value& v, const limits& lim, const member_visit
     std::size_t count = o.size();
     if (count > lim.max_members)
       return error(errc::json_too_complex, "JSON object has more members than allowed");
-    // Small objects are the norm (a JWT has ~10 claims): a pairwise scan of short fingerprints
-    // beats hashing, and full compares only run on a fingerprint match.
+    // Small objects are the norm (a JWT has ~10 claims): names are filtered by a 64-bit set of
+    // fingerprint hashes, and only a name whose bit is already taken is compared with the names
+    // before it (fingerprints first, full compares on a fingerprint match).
     const char* names[16];  // left uninitialised on purpose: only [0, i) is read
     std::uint64_t prints[16];
+    std::uint64_t taken = 0;
     std::vector<std::string_view> seen_large;
     std::size_t i = 0;
     // Explicit iterators: building simdjson's key_value_pair per member costs a store-forwarding
@@ -69,10 +71,13 @@ result<void> check_members(const value& v, const limits& lim, const member_visit
     for (auto it = o.begin(); it != o.end(); ++it) {
       std::string_view key = it.key();
       if (count <= 16) {
-        std::uint64_t print = fingerprint(key);
-        for (std::size_t j = 0; j < i; ++j)
-          if (prints[j] == print && std::memcmp(names[j], key.data(), key.size()) == 0)
-            return error(errc::duplicate_member, "duplicate member name in JSON object");
+        const std::uint64_t print = fingerprint(key);
+        const std::uint64_t bit = std::uint64_t{1} << ((print ^ (print >> 8) ^ (print >> 16)) & 63);
+        if (taken & bit)
+          for (std::size_t j = 0; j < i; ++j)
+            if (prints[j] == print && std::memcmp(names[j], key.data(), key.size()) == 0)
+              return error(errc::duplicate_member, "duplicate member name in JSON object");
+        taken |= bit;
         names[i] = key.data();
         prints[i] = print;
       } else {
@@ -82,7 +87,9 @@ result<void> check_members(const value& v, const limits& lim, const member_visit
       value member = it.value();
       if (visit != nullptr)
         if (auto r = visit->fn(visit->context, key, member); !r) return r;
-      if (!member.is_object() && !member.is_array()) continue;
+      const auto type = member.type();
+      if (type != simdjson::dom::element_type::OBJECT && type != simdjson::dom::element_type::ARRAY)
+        continue;
       if (auto r = check_members(member, lim, nullptr); !r) return r;
     }
     if (count > 16) {

@@ -7,6 +7,8 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 #include <tuple>
 
 #include "core/base64url.hpp"
@@ -116,23 +118,6 @@ result<void> check_critical(const json::value& crit, const json::object& header,
   return {};
 }
 
-struct claim_fields {
-  std::optional<json::value> exp, nbf, iat, aud;
-  std::optional<std::string_view> iss, sub, jti;
-
-  // Presence of a claim; the registered ones were already found by read_claims().
-  bool has(std::string_view name, const json::object& all) const {
-    if (name == "exp") return exp.has_value();
-    if (name == "nbf") return nbf.has_value();
-    if (name == "iat") return iat.has_value();
-    if (name == "aud") return aud.has_value();
-    if (name == "iss") return iss.has_value();
-    if (name == "sub") return sub.has_value();
-    if (name == "jti") return jti.has_value();
-    return json::find(all, name).has_value();
-  }
-};
-
 // The registered claim names are all three characters: one integer compare each.
 constexpr std::uint32_t pack3(const char* s) {
   return static_cast<std::uint32_t>(static_cast<unsigned char>(s[0])) |
@@ -140,25 +125,59 @@ constexpr std::uint32_t pack3(const char* s) {
          static_cast<std::uint32_t>(static_cast<unsigned char>(s[2])) << 16;
 }
 
+// One bit per registered claim, so "are the required claims present" is one mask compare.
+enum claim_bit : std::uint8_t {
+  exp_bit = 1, nbf_bit = 2, iat_bit = 4, aud_bit = 8, iss_bit = 16, sub_bit = 32, jti_bit = 64
+};
+
+std::uint8_t registered_claim_bit(std::string_view name) {
+  if (name.size() != 3) return 0;
+  switch (pack3(name.data())) {
+    case pack3("exp"): return exp_bit;
+    case pack3("nbf"): return nbf_bit;
+    case pack3("iat"): return iat_bit;
+    case pack3("aud"): return aud_bit;
+    case pack3("iss"): return iss_bit;
+    case pack3("sub"): return sub_bit;
+    case pack3("jti"): return jti_bit;
+    default: return 0;
+  }
+}
+
+struct claim_fields {
+  std::uint8_t present = 0;  // claim_bits of the registered claims found, whatever their type
+  std::optional<json::value> exp, nbf, iat, aud;
+  std::optional<std::string_view> iss, sub, jti;
+
+  // Presence of a claim; the registered ones were already found by read_claim().
+  bool has(std::string_view name, const json::object& all) const {
+    if (std::uint8_t bit = registered_claim_bit(name); bit != 0) return (present & bit) != 0;
+    return json::find(all, name).has_value();
+  }
+};
+
+result<void> read_string_claim(std::string_view name, const json::value& value,
+                               std::optional<std::string_view>& slot) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS)
+    return error(errc::invalid_claim, "claim \"" + std::string(name) + "\" must be a string");
+  slot = s;
+  return {};
+}
+
 // Picks out the registered claims; runs as the payload's member visitor.
 result<void> read_claim(void* context, std::string_view name, const json::value& value) {
   auto& c = *static_cast<claim_fields*>(context);
-  if (name.size() != 3) return {};
-  auto string_value = [&](std::optional<std::string_view>& slot) -> result<void> {
-    std::string_view s;
-    if (value.get_string().get(s) != simdjson::SUCCESS)
-      return error(errc::invalid_claim, "claim \"" + std::string(name) + "\" must be a string");
-    slot = s;
-    return {};
-  };
-  switch (pack3(name.data())) {
-    case pack3("exp"): c.exp = value; break;
-    case pack3("nbf"): c.nbf = value; break;
-    case pack3("iat"): c.iat = value; break;
-    case pack3("aud"): c.aud = value; break;
-    case pack3("iss"): return string_value(c.iss);
-    case pack3("sub"): return string_value(c.sub);
-    case pack3("jti"): return string_value(c.jti);
+  const std::uint8_t bit = registered_claim_bit(name);
+  c.present = static_cast<std::uint8_t>(c.present | bit);
+  switch (bit) {
+    case exp_bit: c.exp = value; break;
+    case nbf_bit: c.nbf = value; break;
+    case iat_bit: c.iat = value; break;
+    case aud_bit: c.aud = value; break;
+    case iss_bit: return read_string_claim(name, value, c.iss);
+    case sub_bit: return read_string_claim(name, value, c.sub);
+    case jti_bit: return read_string_claim(name, value, c.jti);
     default: break;
   }
   return {};
@@ -248,11 +267,14 @@ result<void> verify_signature(const compact::segments& seg, const key& k, algori
 }
 
 // RFC 7519 §7.2 step 10: the claims, once the signature is known good. Cheap checks first.
+// `required_present` is the verifier's precomputed answer when every required claim is a
+// registered one; the name-by-name walk runs only to name the missing one or for other names.
 result<claim_times> check_claims(const claim_fields& c, const json::object& all,
-                                 const verifier_options& o) {
-  for (const auto& name : o.required_claims)
-    if (!c.has(name, all))
-      return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
+                                 const verifier_options& o, bool required_present) {
+  if (!required_present)
+    for (const auto& name : o.required_claims)
+      if (!c.has(name, all))
+        return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
   auto times = read_times(c);
   if (!times) return times.error();
   if (auto r = check_issuer_and_audience(c, o); !r) return r.error();
@@ -266,6 +288,11 @@ verifier::verifier(verifier_options o) : options_(std::move(o)) {
   static std::atomic<std::uint64_t> serials{1};
   serial_ = serials.fetch_add(1, std::memory_order_relaxed);
   for (algorithm alg : options_.algorithms) allowed_mask_ |= 1u << static_cast<unsigned>(alg);
+  for (const auto& name : options_.required_claims) {
+    const std::uint8_t bit = registered_claim_bit(name);
+    required_claim_bits_ = static_cast<std::uint8_t>(required_claim_bits_ | bit);
+    requires_other_claims_ = requires_other_claims_ || bit == 0;
+  }
   if (options_.type) options_.type = normalize_media_type(*options_.type);
 }
 
@@ -355,7 +382,9 @@ result<verified_token> verifier::verify(std::string_view token) const {
   const json::member_visitor visit{read_claim, &fields};
   auto claims = compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
   if (!claims) return claims.error();
-  auto times = check_claims(fields, *claims, options_);
+  const bool required_present =
+      !requires_other_claims_ && (fields.present & required_claim_bits_) == required_claim_bits_;
+  auto times = check_claims(fields, *claims, options_, required_present);
   if (!times) return times.error();
   const claim_fields* c = &fields;
   const auto [exp, nbf, iat] = *times;
@@ -367,14 +396,19 @@ result<verified_token> verifier::verify(std::string_view token) const {
                                 base64url::decoded_size(seg->payload.size()));
   std::string_view kid = h.kid, sub = c->sub.value_or(""), iss = c->iss.value_or(""),
                    jti = c->jti.value_or("");
-  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + sub.size() + iss.size() +
-                  jti.size());
-  t.header_ = t.append(header_text);
-  t.payload_ = t.append(payload_text);
-  t.kid_ = t.append(kid);
-  t.sub_ = t.append(sub);
-  t.iss_ = t.append(iss);
-  t.jti_ = t.append(jti);
+  // All text in one buffer, sized once and filled with one copy per piece.
+  const std::string_view pieces[] = {header_text, payload_text, kid, sub, iss, jti};
+  verified_token::slice* const slices[] = {&t.header_, &t.payload_, &t.kid_,
+                                           &t.sub_,    &t.iss_,     &t.jti_};
+  std::size_t total = 0;
+  for (std::string_view piece : pieces) total += piece.size();
+  t.data_.resize(total);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < std::size(pieces); ++i) {
+    *slices[i] = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(pieces[i].size())};
+    if (!pieces[i].empty()) std::memcpy(t.data_.data() + at, pieces[i].data(), pieces[i].size());
+    at += pieces[i].size();
+  }
   t.exp_ = to_seconds(exp);
   t.nbf_ = to_seconds(nbf);
   t.iat_ = to_seconds(iat);
