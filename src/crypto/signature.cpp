@@ -1,6 +1,5 @@
 // JWS signatures over OpenSSL 3 (RFC 7518 §3). Every OpenSSL failure means "invalid": fail closed.
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -13,6 +12,7 @@
 #include <memory>
 
 #include "crypto/crypto.hpp"
+#include "crypto/hmac.hpp"
 #include "crypto/key_material.hpp"
 
 namespace jwtfort::crypto {
@@ -55,63 +55,6 @@ bool is_pss(algorithm alg) {
 error invalid_signature(const char* why) {
   ERR_clear_error();
   return {errc::invalid_signature, why};
-}
-
-// --- HMAC -----------------------------------------------------------------------------------
-
-// An EVP_MAC_CTX keyed once and reset per use. Keying (hashing the pads) and fetching are most of
-// the cost of an HMAC over a short token, so each thread keeps the contexts of its recent keys.
-struct mac_ctx_deleter {
-  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-};
-using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter>;
-
-EVP_MAC_CTX* new_keyed_hmac(const detail::key_material& key, algorithm alg) {
-  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (hmac == nullptr) return nullptr;
-  mac_ctx_ptr ctx(EVP_MAC_CTX_new(hmac));
-  if (!ctx) return nullptr;
-  const char* md_name = EVP_MD_get0_name(digest_for(alg));
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name), 0),
-      OSSL_PARAM_construct_end()};
-  const auto* secret = reinterpret_cast<const unsigned char*>(key.secret.data());
-  if (EVP_MAC_init(ctx.get(), secret, key.secret.size(), params) != 1) return nullptr;
-  return ctx.release();
-}
-
-EVP_MAC_CTX* keyed_hmac(const detail::key_material& key, algorithm alg) {
-  struct entry {
-    std::uint64_t serial = 0;
-    algorithm alg{};
-    mac_ctx_ptr ctx;
-  };
-  constexpr std::size_t slots = 8;
-  thread_local std::array<entry, slots> cache;
-  thread_local std::size_t next = 0;
-  for (auto& e : cache)
-    if (e.serial == key.serial && e.alg == alg && e.ctx) {
-      // A NULL key re-initialises with the key already set (RFC 2104 inner state restored).
-      if (EVP_MAC_init(e.ctx.get(), nullptr, 0, nullptr) != 1) return nullptr;
-      return e.ctx.get();
-    }
-  entry& e = cache[next++ % slots];
-  e.ctx.reset(new_keyed_hmac(key, alg));
-  e.serial = key.serial;
-  e.alg = alg;
-  return e.ctx.get();
-}
-
-// Writes the MAC into `out` (64 bytes) and returns its length, or 0 on failure.
-std::size_t hmac(const detail::key_material& key, algorithm alg, std::string_view input,
-                 unsigned char* out) {
-  EVP_MAC_CTX* ctx = keyed_hmac(key, alg);
-  if (ctx == nullptr) return 0;
-  std::size_t len = 0;
-  if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
-      EVP_MAC_final(ctx, out, &len, EVP_MAX_MD_SIZE) != 1)
-    return 0;
-  return len;
 }
 
 // --- ECDSA encoding (RFC 7518 §3.4) ------------------------------------------------------------
@@ -243,7 +186,7 @@ result<void> verify(const detail::key_material& key, algorithm alg, std::string_
                     std::span<const unsigned char> signature) {
   switch (family_of(alg)) {
     case key_family::hmac: {
-      unsigned char mac[EVP_MAX_MD_SIZE];
+      unsigned char mac[max_hmac_bytes];
       std::size_t len = hmac(key, alg, signing_input, mac);
       if (len == 0) return invalid_signature("HMAC computation failed");
       // The full tag, compared in constant time: a truncated tag is not a shorter match.
@@ -285,7 +228,7 @@ result<std::string> sign(const detail::key_material& key, algorithm alg,
   std::string out;
   switch (family_of(alg)) {
     case key_family::hmac: {
-      unsigned char mac[EVP_MAX_MD_SIZE];
+      unsigned char mac[max_hmac_bytes];
       std::size_t len = hmac(key, alg, signing_input, mac);
       if (len == 0) break;
       return std::string(reinterpret_cast<const char*>(mac), len);
