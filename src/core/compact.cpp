@@ -58,6 +58,14 @@ struct token_scan {
   }
 };
 
+#if defined(__SSE2__)
+// Notes the dots of a vector compare, given as a lane bit mask, lane 0 at offset base.
+void note_dots(unsigned mask, std::size_t base, token_scan& s) {
+  for (; mask != 0; mask &= mask - 1)
+    s.note_dot(base + static_cast<std::size_t>(__builtin_ctz(mask)));
+}
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define JWTFORT_HAVE_AVX2_SCAN 1
 __attribute__((target("avx2"), always_inline)) inline __m256i in_range_avx2(__m256i x, char lo,
@@ -66,37 +74,33 @@ __attribute__((target("avx2"), always_inline)) inline __m256i in_range_avx2(__m2
   return _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + n)), shifted);
 }
 
+// Checks 32 characters: folds "each is base64url or a dot" into ok_all and returns the dot lanes
+// as a bit mask.
+__attribute__((target("avx2"), always_inline)) inline unsigned classify_avx2(const char* p,
+                                                                             __m256i& ok_all) {
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+  const __m256i dots = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
+  __m256i ok = _mm256_or_si256(in_range_avx2(lower, 'a', 26), in_range_avx2(x, '0', 10));
+  ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')));
+  ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')));
+  ok_all = _mm256_and_si256(ok_all, _mm256_or_si256(ok, dots));
+  return static_cast<unsigned>(_mm256_movemask_epi8(dots));
+}
+
 // The same test 32 characters at a time, on CPUs that have AVX2 (checked once at run time).
 // Returns how many characters it covered.
 __attribute__((target("avx2"))) std::size_t scan_avx2(std::string_view token, token_scan& s) {
   std::size_t i = 0;
   __m256i ok_all = _mm256_set1_epi8(-1);
-  for (; i + 32 <= token.size(); i += 32) {
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(token.data() + i));
-    __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
-    __m256i dots = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
-    __m256i ok = _mm256_or_si256(in_range_avx2(lower, 'a', 26), in_range_avx2(x, '0', 10));
-    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')));
-    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')));
-    ok_all = _mm256_and_si256(ok_all, _mm256_or_si256(ok, dots));
-    for (auto mask = static_cast<unsigned>(_mm256_movemask_epi8(dots)); mask != 0; mask &= mask - 1)
-      s.note_dot(i + static_cast<std::size_t>(__builtin_ctz(mask)));
-  }
+  for (; i + 32 <= token.size(); i += 32)
+    note_dots(classify_avx2(token.data() + i, ok_all), i, s);
   // The tail: one more load ending at the last character. It overlaps characters already seen,
   // which are harmlessly re-checked; only dots not yet noted are taken from it.
   if (i < token.size() && token.size() >= 32) {
     const std::size_t start = token.size() - 32;
-    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(token.data() + start));
-    __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
-    __m256i dots = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
-    __m256i ok = _mm256_or_si256(in_range_avx2(lower, 'a', 26), in_range_avx2(x, '0', 10));
-    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')));
-    ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')));
-    ok_all = _mm256_and_si256(ok_all, _mm256_or_si256(ok, dots));
     const unsigned seen = static_cast<unsigned>(i - start);  // 1..31 lanes already scanned
-    auto mask = static_cast<unsigned>(_mm256_movemask_epi8(dots)) & ~((1u << seen) - 1);
-    for (; mask != 0; mask &= mask - 1)
-      s.note_dot(start + static_cast<std::size_t>(__builtin_ctz(mask)));
+    note_dots(classify_avx2(token.data() + start, ok_all) & ~((1u << seen) - 1), start, s);
     i = token.size();
   }
   s.clean = s.clean && _mm256_movemask_epi8(ok_all) == -1;
@@ -126,8 +130,7 @@ token_scan scan(std::string_view token) {
     ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
     ok_all = _mm_and_si128(ok_all, _mm_or_si128(ok, dots));
     // Dots are rare (two in a JWT), so this loop almost never runs more than once per token.
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(dots)); mask != 0; mask &= mask - 1)
-      s.note_dot(i + static_cast<std::size_t>(__builtin_ctz(mask)));
+    note_dots(static_cast<unsigned>(_mm_movemask_epi8(dots)), i, s);
   }
   s.clean = s.clean && _mm_movemask_epi8(ok_all) == 0xffff;
 #endif
