@@ -108,7 +108,8 @@ def joserfc_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[],
     from joserfc import jwt
     from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
-    key_type = {"HS256": OctKey, "RS256": RSAKey, "PS256": RSAKey, "ES256": ECKey, "EdDSA": OKPKey}[alg]
+    key_types = {"HS256": OctKey, "RS256": RSAKey, "PS256": RSAKey, "ES256": ECKey, "EdDSA": OKPKey}
+    key_type = key_types[alg]
     if alg == "HS256":
         signing_key = verification_key = OctKey.import_key(fx.secret.encode())
     else:
@@ -174,7 +175,8 @@ def main() -> int:
             verify, sign, token = make_ops(fx, alg)
             for op, fn in (("verify", verify), ("sign", sign)):
                 ns = time_per_call(fn, args.target_seconds, args.repeats)
-                print(f"  {peer:8} {op:6} {alg:6} {ns / 1000:10.2f} us", file=sys.stderr, flush=True)
+                progress = f"  {peer:8} {op:6} {alg:6} {ns / 1000:10.2f} us"
+                print(progress, file=sys.stderr, flush=True)
                 line = {"peer": peer, "op": op, "alg": alg, "ns": round(ns, 1),
                         "version": version_of[peer], "token_bytes": len(token)}
                 print(json.dumps(line), flush=True)
