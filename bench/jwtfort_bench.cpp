@@ -114,9 +114,10 @@ struct fixture_set {
 
 // Without fixtures, OpenSSL makes the key, so the floor and jwtfort still share it.
 std::string generated_private_pem(algorithm alg) {
-  EVP_PKEY* pkey = family_of(alg) == key_family::rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
-                   : family_of(alg) == key_family::ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  EVP_PKEY* pkey =
+      family_of(alg) == key_family::rsa  ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
+      : family_of(alg) == key_family::ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                                         : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;
@@ -194,7 +195,8 @@ std::array<fixture_set*, std::size(all_algorithms)> fixtures{};
 
 // Built once in main, before any benchmark (and so before any benchmark thread) runs.
 void make_all_fixtures() {
-  for (auto [name, alg] : measured) fixtures[static_cast<std::size_t>(alg)] = new fixture_set(make_fixture(alg));
+  for (auto [name, alg] : measured)
+    fixtures[static_cast<std::size_t>(alg)] = new fixture_set(make_fixture(alg));
 }
 
 const fixture_set& fixture_for(algorithm alg) { return *fixtures[static_cast<std::size_t>(alg)]; }
@@ -408,7 +410,8 @@ void hmac_midstate_floor(benchmark::State& state) {
   const fixture_set& f = fixture_for(algorithm::hs256);
   unsigned char block[64] = {};
   std::memcpy(block, f.secret.data(), std::min<std::size_t>(f.secret.size(), sizeof block));
-  if (f.secret.size() > sizeof block) SHA256(reinterpret_cast<const unsigned char*>(f.secret.data()), f.secret.size(), block);
+  if (f.secret.size() > sizeof block)
+    SHA256(reinterpret_cast<const unsigned char*>(f.secret.data()), f.secret.size(), block);
   SHA256_CTX inner, outer;
   unsigned char pad[64];
   for (std::size_t i = 0; i < 64; ++i) pad[i] = block[i] ^ 0x36;

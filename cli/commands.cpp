@@ -84,10 +84,10 @@ std::string command_help_text(const command_help& h) {
 
 outcome<algorithm> parse_algorithm(const std::string& name) {
   if (auto alg = algorithm_from_string(name)) return *alg;
-  return failure::configuration(error(
-      errc::unsupported_algorithm,
-      "--alg is not a supported JWS algorithm (HS256..HS512, RS256..RS512, PS256..PS512, "
-      "ES256, ES384, ES512, EdDSA, Ed25519, Ed448; names are case-sensitive)"));
+  return failure::configuration(
+      error(errc::unsupported_algorithm,
+            "--alg is not a supported JWS algorithm (HS256..HS512, RS256..RS512, PS256..PS512, "
+            "ES256, ES384, ES512, EdDSA, Ed25519, Ed448; names are case-sensitive)"));
 }
 
 outcome<std::vector<algorithm>> parse_algorithms(const std::vector<std::string>& names) {
@@ -155,8 +155,8 @@ std::string header_and_claims(std::string_view header, std::string_view claims_t
 // `text`. The file holds a private key, so the mode is set before any byte is written.
 outcome<bool> write_private_file(const std::string& path, std::string_view text) {
   auto fail = [&path](int e) {
-    return failure::configuration(error(errc::invalid_configuration,
-                                        "cannot write " + path + ": " + std::strerror(e)));
+    return failure::configuration(
+        error(errc::invalid_configuration, "cannot write " + path + ": " + std::strerror(e)));
   };
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(errno);
@@ -226,8 +226,8 @@ outcome<std::string> jwks(const parsed_args& a) {
     if (!keys) return keys.error();
     for (key& k : *keys) {
       if (k.is_symmetric())
-        return failure::configuration(error(
-            errc::invalid_key, path + " holds an HMAC secret, which has no public part"));
+        return failure::configuration(
+            error(errc::invalid_key, path + " holds an HMAC secret, which has no public part"));
       if (auto r = set.add(std::move(k)); !r) return failure::configuration(r.error());
     }
   }
@@ -288,20 +288,20 @@ outcome<key> signing_key(const parsed_args& a, std::optional<algorithm> alg) {
   auto keys = load_key_file(*a.value("key"), candidates);
   if (!keys) return keys.error();
   if (keys->size() != 1)
-    return failure::configuration(error(errc::invalid_key, "the key file holds " +
-                                                               std::to_string(keys->size()) +
-                                                               " keys; sign needs exactly one"));
+    return failure::configuration(error(
+        errc::invalid_key,
+        "the key file holds " + std::to_string(keys->size()) + " keys; sign needs exactly one"));
   key k = keys->front();
   if (alg && k.alg() != *alg)
-    return failure::configuration(error(errc::invalid_key,
-                                        "the key is bound to " + std::string(to_string(k.alg())) +
-                                            ", not " + std::string(to_string(*alg))));
+    return failure::configuration(
+        error(errc::invalid_key, "the key is bound to " + std::string(to_string(k.alg())) +
+                                     ", not " + std::string(to_string(*alg))));
   return k;
 }
 
 outcome<claims> claims_argument(const parsed_args& a) {
   auto text = a.positionals.front() == "-" ? read_input("-", "stdin")
-                                             : outcome<std::string>(a.positionals.front());
+                                           : outcome<std::string>(a.positionals.front());
   if (!text) return text.error();
   auto c = claims::from_json(*text);
   if (!c) return failure::configuration(error(c.code(), "claims: " + c.error().message));
@@ -342,9 +342,16 @@ outcome<std::string> sign(const parsed_args& a) {
 
 // --- verify --------------------------------------------------------------------------------------
 
-constexpr option_spec verify_options[] = {
-    {"key"}, {"jwks"}, {"secret-file"}, {"alg", true, true}, {"iss"}, {"aud", true, true},
-    {"typ"}, {"leeway"}, {"require", true, true}, {"now"}};
+constexpr option_spec verify_options[] = {{"key"},
+                                          {"jwks"},
+                                          {"secret-file"},
+                                          {"alg", true, true},
+                                          {"iss"},
+                                          {"aud", true, true},
+                                          {"typ"},
+                                          {"leeway"},
+                                          {"require", true, true},
+                                          {"now"}};
 
 outcome<key_set> verification_keys(const parsed_args& a, const std::vector<algorithm>& algs) {
   int sources = int{a.has("key")} + int{a.has("jwks")} + int{a.has("secret-file")};
@@ -441,9 +448,8 @@ struct command {
 };
 
 const command commands[] = {
-    {"keygen", keygen_options, keygen}, {"jwks", jwks_options, jwks},
-    {"sign", sign_options, sign},       {"verify", verify_options, verify},
-    {"inspect", {}, inspect},
+    {"keygen", keygen_options, keygen}, {"jwks", jwks_options, jwks}, {"sign", sign_options, sign},
+    {"verify", verify_options, verify}, {"inspect", {}, inspect},
 };
 
 }  // namespace

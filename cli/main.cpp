@@ -18,11 +18,9 @@ using jwtfort::cli::failure_kind;
 // Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error.
 int exit_code_for(failure_kind kind) {
   switch (kind) {
-    case failure_kind::token_rejected:
-      return 1;
+    case failure_kind::token_rejected: return 1;
     case failure_kind::usage:
-    case failure_kind::configuration:
-      return 2;
+    case failure_kind::configuration: return 2;
   }
   return 2;
 }

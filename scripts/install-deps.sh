@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config openssl python3
   libssl-dev libsimdjson-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
   libjwt-dev
 )
 

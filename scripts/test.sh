@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: the Release build with warnings as errors, the same suite under ASan+UBSan,
+# Runs every test: the format check, the Release build with warnings as errors, the same suite under ASan+UBSan,
 # and the fuzzers for a bounded time. Usage: scripts/test.sh [--quick]
 #   --quick  only the Release build and its tests.
 # FUZZ_SECONDS (default 60) sets the time per fuzz target.
@@ -13,6 +13,9 @@ step() { printf '\n=== [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 step "dependencies"
 scripts/install-deps.sh
+
+step "format (.clang-format)"
+scripts/check_format.sh
 
 step "release build (warnings are errors)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DJWTFORT_WERROR=ON -DJWTFORT_BUILD_BENCH=ON

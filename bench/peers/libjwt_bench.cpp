@@ -135,7 +135,8 @@ void register_all() {
                            {"ES256", JWT_ALG_ES256, "es256.pem", "es256.pub.pem"}};
   for (const auto& e : entries) {
     peer_fixture f = make_fixture(e.alg, e.private_name, e.public_name);
-    benchmark::RegisterBenchmark((std::string("libjwt_verify/") + e.name).c_str(), libjwt_verify, f);
+    benchmark::RegisterBenchmark((std::string("libjwt_verify/") + e.name).c_str(), libjwt_verify,
+                                 f);
     benchmark::RegisterBenchmark((std::string("libjwt_sign/") + e.name).c_str(), libjwt_sign, f);
   }
 }

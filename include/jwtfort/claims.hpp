@@ -42,7 +42,9 @@ class JWTFORT_API claims {
   }
 
   claims& set(std::string_view name, std::string_view value);
-  claims& set(std::string_view name, const char* value) { return set(name, std::string_view(value)); }
+  claims& set(std::string_view name, const char* value) {
+    return set(name, std::string_view(value));
+  }
   claims& set(std::string_view name, std::int64_t value);
   claims& set(std::string_view name, int value) { return set(name, std::int64_t{value}); }
   claims& set(std::string_view name, double value);

@@ -1,9 +1,9 @@
 #pragma once
 /// The one error vocabulary of jwtfort.
 ///
-/// Every fallible call reports an `errc`. Codes are grouped by what the caller must do, and each has
-/// a stable snake_case wire name (`to_string(errc)`) used by the CLI, HTTP and Python boundaries.
-/// Numeric values are stable too: new codes are only ever appended to a group's range.
+/// Every fallible call reports an `errc`. Codes are grouped by what the caller must do, and each
+/// has a stable snake_case wire name (`to_string(errc)`) used by the CLI, HTTP and Python
+/// boundaries. Numeric values are stable too: new codes are only ever appended to a group's range.
 
 #include <string>
 #include <string_view>
@@ -17,14 +17,14 @@ namespace jwtfort {
 /// token policy, 5xx unavailable, 6xx misconfigured.
 enum class errc : int {
   // --- malformed: the input is not a well-formed compact JWS/JWT; do not retry as is.
-  malformed_token = 100,  ///< not `header.payload.signature` in the base64url alphabet
-  token_too_large = 101,  ///< longer than the configured size limit, checked before decoding
-  invalid_base64 = 102,   ///< padding, bad length or non-canonical trailing bits
-  invalid_json = 103,     ///< not UTF-8 RFC 8259 JSON with an object at the top
-  duplicate_member = 104, ///< a member name appears twice in the header or the claims
-  json_too_complex = 105, ///< nesting depth, member count or number length above the limits
-  invalid_header = 106,   ///< a header member has the wrong type or shape (alg, kid, typ, crit)
-  invalid_claim = 107,    ///< a registered claim has the wrong type or range (exp as a string...)
+  malformed_token = 100,   ///< not `header.payload.signature` in the base64url alphabet
+  token_too_large = 101,   ///< longer than the configured size limit, checked before decoding
+  invalid_base64 = 102,    ///< padding, bad length or non-canonical trailing bits
+  invalid_json = 103,      ///< not UTF-8 RFC 8259 JSON with an object at the top
+  duplicate_member = 104,  ///< a member name appears twice in the header or the claims
+  json_too_complex = 105,  ///< nesting depth, member count or number length above the limits
+  invalid_header = 106,    ///< a header member has the wrong type or shape (alg, kid, typ, crit)
+  invalid_claim = 107,     ///< a registered claim has the wrong type or range (exp as a string...)
 
   // --- rejected: well formed but not acceptable; the token is not trusted.
   unsupported_algorithm = 200,    ///< `alg` is not a JWS algorithm jwtfort implements (incl. none)
@@ -40,9 +40,9 @@ enum class errc : int {
   missing_claim = 210,            ///< a required claim is absent
 
   // --- time: the token is outside its validity window.
-  expired = 300,          ///< now >= exp + leeway
-  not_yet_valid = 301,    ///< now + leeway < nbf
-  issued_in_future = 302, ///< iat > now + leeway
+  expired = 300,           ///< now >= exp + leeway
+  not_yet_valid = 301,     ///< now + leeway < nbf
+  issued_in_future = 302,  ///< iat > now + leeway
 
   // --- forbidden: valid token that this use does not accept.
   revoked = 400,               ///< the token or its subject was revoked
@@ -55,8 +55,8 @@ enum class errc : int {
   store_unavailable = 500,
 
   // --- misconfigured: the application's own keys or settings are wrong.
-  invalid_key = 600,            ///< PEM/DER/JWK that cannot be parsed or is inconsistent
-  weak_key = 601,               ///< HMAC secret shorter than the hash, RSA < 2048 bits, bad exponent
+  invalid_key = 600,  ///< PEM/DER/JWK that cannot be parsed or is inconsistent
+  weak_key = 601,     ///< HMAC secret shorter than the hash, RSA < 2048 bits, bad exponent
   invalid_configuration = 602,  ///< a verifier/signer option is out of range or missing
   internal_error = 603,         ///< a crypto library failure that is not the input's fault
 };

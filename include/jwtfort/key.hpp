@@ -78,7 +78,8 @@ class JWTFORT_API key {
   std::string thumbprint() const;
 
   /// The public JWK as compact JSON, with `kty`, `alg`, `use: "sig"` and `kid` (the id, or the
-  /// thumbprint when there is none). Errors: invalid_key for HMAC keys (a secret has no public part).
+  /// thumbprint when there is none). Errors: invalid_key for HMAC keys (a secret has no public
+  /// part).
   result<std::string> to_public_jwk() const;
 
   /// The full JWK including private members (`d`, ... or `k`). Handle with care.

@@ -16,9 +16,9 @@ namespace jwtfort {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  result(jwtfort::error e) : state_(std::in_place_index<1>, std::move(e)) {}      // NOLINT: implicit
-  result(errc c) : state_(std::in_place_index<1>, jwtfort::error(c)) {}           // NOLINT: implicit
+  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}       // NOLINT: implicit
+  result(jwtfort::error e) : state_(std::in_place_index<1>, std::move(e)) {}  // NOLINT: implicit
+  result(errc c) : state_(std::in_place_index<1>, jwtfort::error(c)) {}       // NOLINT: implicit
 
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -48,7 +48,7 @@ class [[nodiscard]] result<void> {
  public:
   result() = default;
   result(jwtfort::error e) : error_(std::move(e)), failed_(true) {}  // NOLINT: implicit
-  result(errc c) : error_(c), failed_(true) {}               // NOLINT: implicit
+  result(errc c) : error_(c), failed_(true) {}                       // NOLINT: implicit
 
   bool has_value() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -72,8 +72,8 @@ class JWTFORT_API verifier {
   struct accepted_header;
   result<const accepted_header*> accept_header(std::string_view segment) const;
   verifier_options options_;
-  std::uint32_t allowed_mask_ = 0;  // bit per algorithm, for an O(1) allow-list check
-  std::uint64_t serial_ = 0;        // identifies this configuration in per-thread caches
+  std::uint32_t allowed_mask_ = 0;        // bit per algorithm, for an O(1) allow-list check
+  std::uint64_t serial_ = 0;              // identifies this configuration in per-thread caches
   std::uint8_t required_claim_bits_ = 0;  // the registered claims among required_claims
   bool requires_other_claims_ = false;    // required_claims names a non-registered claim
 };

@@ -90,7 +90,7 @@ __attribute__((target("avx2"), always_inline)) inline __m256i is(__m256i c, char
 }
 
 __attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* in, std::size_t n,
-                                                         unsigned char* out, std::size_t& consumed) {
+                                                        unsigned char* out, std::size_t& consumed) {
   const __m256i shuffle = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
                                            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
   const __m256i gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
@@ -135,8 +135,8 @@ result<std::size_t> decode_into(std::string_view text, unsigned char* out) {
   if (n >= 43 && has_avx2()) o = decode_avx2(in, n, out, i);
 #endif
   for (; i + 4 <= n; i += 4) {
-    std::uint32_t v = dtab.t[0][in[i]] | dtab.t[1][in[i + 1]] | dtab.t[2][in[i + 2]] |
-                      dtab.t[3][in[i + 3]];
+    std::uint32_t v =
+        dtab.t[0][in[i]] | dtab.t[1][in[i + 1]] | dtab.t[2][in[i + 2]] | dtab.t[3][in[i + 3]];
     bad |= v;
     // One 4-byte big-endian store per group; its fourth byte is overwritten by the next group
     // (hence the one byte of slack the caller provides).
@@ -144,11 +144,13 @@ result<std::size_t> decode_into(std::string_view text, unsigned char* out) {
     std::memcpy(out + o, &be, 4);
     o += 3;
   }
-  if (bad & 0x80000000u) return error(errc::invalid_base64, "character outside the base64url alphabet");
+  if (bad & 0x80000000u)
+    return error(errc::invalid_base64, "character outside the base64url alphabet");
   const std::size_t rest = n - i;
   if (rest == 0) return o;
   std::uint32_t a = table[in[i]], b = table[in[i + 1]], c = rest == 3 ? table[in[i + 2]] : 0;
-  if ((a | b | c) & 0xc0) return error(errc::invalid_base64, "character outside the base64url alphabet");
+  if ((a | b | c) & 0xc0)
+    return error(errc::invalid_base64, "character outside the base64url alphabet");
   // Canonical form: the bits past the last whole byte must be zero (Wycheproof JWS tcId 375).
   if ((rest == 2 && (b & 0x0f)) || (rest == 3 && (c & 0x03)))
     return error(errc::invalid_base64, "base64url has non-zero trailing bits");

@@ -72,7 +72,9 @@ claims& claims::set(std::string_view name, double value) {
   return put(name, std::string(buf, end));
 }
 
-claims& claims::set(std::string_view name, bool value) { return put(name, value ? "true" : "false"); }
+claims& claims::set(std::string_view name, bool value) {
+  return put(name, value ? "true" : "false");
+}
 
 claims& claims::audience(const std::vector<std::string>& aud) {
   std::string text = "[";

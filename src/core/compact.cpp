@@ -69,7 +69,7 @@ void note_dots(unsigned mask, std::size_t base, token_scan& s) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define JWTFORT_HAVE_AVX2_SCAN 1
 __attribute__((target("avx2"), always_inline)) inline __m256i in_range_avx2(__m256i x, char lo,
-                                                                             int n) {
+                                                                            int n) {
   const __m256i shifted = _mm256_add_epi8(x, _mm256_set1_epi8(static_cast<char>(-128 - lo)));
   return _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + n)), shifted);
 }
@@ -93,8 +93,7 @@ __attribute__((target("avx2"), always_inline)) inline unsigned classify_avx2(con
 __attribute__((target("avx2"))) std::size_t scan_avx2(std::string_view token, token_scan& s) {
   std::size_t i = 0;
   __m256i ok_all = _mm256_set1_epi8(-1);
-  for (; i + 32 <= token.size(); i += 32)
-    note_dots(classify_avx2(token.data() + i, ok_all), i, s);
+  for (; i + 32 <= token.size(); i += 32) note_dots(classify_avx2(token.data() + i, ok_all), i, s);
   // The tail: one more load ending at the last character. It overlaps characters already seen,
   // which are harmlessly re-checked; only dots not yet noted are taken from it.
   if (i < token.size() && token.size() >= 32) {

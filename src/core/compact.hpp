@@ -19,7 +19,8 @@ result<segments> split(std::string_view token);
 
 /// Decodes one segment into the slot's scratch buffer and parses it as a strict JSON object.
 /// The decoded bytes stay in `json::scratch_buffer(slot, 0)` until the slot is used again.
-result<json::object> decode_object(std::string_view segment, json::slot slot, const json::limits& lim,
+result<json::object> decode_object(std::string_view segment, json::slot slot,
+                                   const json::limits& lim,
                                    const json::member_visitor* visit = nullptr);
 
 }  // namespace jwtfort::compact

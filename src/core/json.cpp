@@ -28,8 +28,7 @@ error parse_error(simdjson::error_code e) {
       return {errc::json_too_complex, "JSON nesting is deeper than allowed"};
     case simdjson::CAPACITY:
       return {errc::json_too_complex, "JSON document is larger than allowed"};
-    case simdjson::UTF8_ERROR:
-      return {errc::invalid_json, "JSON is not valid UTF-8"};
+    case simdjson::UTF8_ERROR: return {errc::invalid_json, "JSON is not valid UTF-8"};
     case simdjson::UNESCAPED_CHARS:
       return {errc::invalid_json, "JSON string contains an unescaped control character"};
     case simdjson::STRING_ERROR:
@@ -150,7 +149,8 @@ unsigned char* padded_copy(slot s, std::string_view text) {
 }  // namespace
 
 result<value> parse_value(slot s, std::string_view text, const limits& lim) {
-  if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
+  if (text.size() > lim.max_bytes)
+    return error(errc::json_too_complex, "JSON is larger than allowed");
   return parse(s, padded_copy(s, text), text.size(), lim);
 }
 
@@ -163,7 +163,8 @@ result<object> parse_object(slot s, const unsigned char* data, std::size_t len, 
 }
 
 result<object> parse_object(slot s, std::string_view text, const limits& lim) {
-  if (text.size() > lim.max_bytes) return error(errc::json_too_complex, "JSON is larger than allowed");
+  if (text.size() > lim.max_bytes)
+    return error(errc::json_too_complex, "JSON is larger than allowed");
   return parse_object(s, padded_copy(s, text), text.size(), lim);
 }
 
@@ -182,12 +183,17 @@ result<std::optional<std::string_view>> string_member(const object& o, std::stri
 result<double> numeric_date(const value& v, std::string_view name) {
   double d = 0;
   switch (v.type()) {
-    case simdjson::dom::element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
-    case simdjson::dom::element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
+    case simdjson::dom::element_type::INT64:
+      d = static_cast<double>(v.get_int64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::UINT64:
+      d = static_cast<double>(v.get_uint64().value_unsafe());
+      break;
     case simdjson::dom::element_type::DOUBLE: d = v.get_double().value_unsafe(); break;
     default:
       // A string, boolean, null, array or object is invalid, never "absent" (CVE-2026-25537).
-      return error(errc::invalid_claim, "\"" + std::string(name) + "\" must be a NumericDate number");
+      return error(errc::invalid_claim,
+                   "\"" + std::string(name) + "\" must be a NumericDate number");
   }
   // Range-check before any integer conversion: casting a huge double to int64 is UB.
   if (!std::isfinite(d) || d < 0 || d > 253402300799.0)

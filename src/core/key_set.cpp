@@ -32,8 +32,8 @@ result<const key*> key_set::find(std::optional<std::string_view> kid, algorithm 
       return error(errc::unknown_key, "token has no kid and several keys match its algorithm");
   }
   if (!found->accepts(alg))
-    return error(errc::key_algorithm_mismatch, "the key for this kid is bound to " +
-                                                   std::string(to_string(found->alg())));
+    return error(errc::key_algorithm_mismatch,
+                 "the key for this kid is bound to " + std::string(to_string(found->alg())));
   return found;
 }
 

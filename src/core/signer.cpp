@@ -11,8 +11,8 @@ namespace {
 
 // Members a caller may not put in the header through `extra_json`: the signer owns alg, kid and
 // typ, and the rest are ones jwtfort's own verifier refuses.
-constexpr std::string_view reserved_header_members[] = {"alg", "kid", "typ", "jwk", "jku",
-                                                        "x5u", "x5c", "zip", "crit", "b64", "enc"};
+constexpr std::string_view reserved_header_members[] = {"alg", "kid", "typ",  "jwk", "jku", "x5u",
+                                                        "x5c", "zip", "crit", "b64", "enc"};
 
 result<std::string> build_header(const key& k, const header_options& options) {
   std::string out = "{\"alg\":";

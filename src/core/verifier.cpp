@@ -42,7 +42,8 @@ constexpr std::string_view registered_header_names[] = {
 
 // Parameters that carry key material, URLs, compression or JWS variants jwtfort never honours
 // (RFC 8725 §3.10, CVE-2018-0114; RFC 7797; JWE markers).
-constexpr std::string_view refused_header_names[] = {"jwk", "jku", "x5u", "x5c", "zip", "b64", "enc"};
+constexpr std::string_view refused_header_names[] = {"jwk", "jku", "x5u", "x5c",
+                                                     "zip", "b64", "enc"};
 
 template <std::size_t N>
 bool contains(const std::string_view (&list)[N], std::string_view name) {
@@ -72,7 +73,8 @@ result<header_fields> read_header(const json::object& header) {
       if (auto r = string_value(h.alg); !r) return r.error();
     } else if (name == "kid") {
       if (auto r = string_value(h.kid); !r) return r.error();
-      if (h.kid->size() > max_kid_bytes) return error(errc::invalid_header, "header \"kid\" is too long");
+      if (h.kid->size() > max_kid_bytes)
+        return error(errc::invalid_header, "header \"kid\" is too long");
     } else if (name == "typ") {
       if (auto r = string_value(h.typ); !r) return r.error();
     } else if (name == "cty") {
@@ -89,7 +91,8 @@ result<header_fields> read_header(const json::object& header) {
   }
   if (!h.alg) return error(errc::invalid_header, "header has no \"alg\"");
   if (!refused.empty())
-    return error(errc::unsupported_header, "header \"" + std::string(refused) + "\" is not accepted");
+    return error(errc::unsupported_header,
+                 "header \"" + std::string(refused) + "\" is not accepted");
   return h;
 }
 
@@ -113,7 +116,8 @@ result<void> check_critical(const json::value& crit, const json::object& header,
       return error(errc::invalid_critical_header, "\"crit\" lists a parameter the header lacks");
     bool ok = false;
     for (const auto& u : understood) ok = ok || u == name;
-    if (!ok) return error(errc::invalid_critical_header, "\"crit\" lists a parameter not understood");
+    if (!ok)
+      return error(errc::invalid_critical_header, "\"crit\" lists a parameter not understood");
   }
   return {};
 }
@@ -127,7 +131,13 @@ constexpr std::uint32_t pack3(const char* s) {
 
 // One bit per registered claim, so "are the required claims present" is one mask compare.
 enum claim_bit : std::uint8_t {
-  exp_bit = 1, nbf_bit = 2, iat_bit = 4, aud_bit = 8, iss_bit = 16, sub_bit = 32, jti_bit = 64
+  exp_bit = 1,
+  nbf_bit = 2,
+  iat_bit = 4,
+  aud_bit = 8,
+  iss_bit = 16,
+  sub_bit = 32,
+  jti_bit = 64
 };
 
 std::uint8_t registered_claim_bit(std::string_view name) {
@@ -197,7 +207,8 @@ result<void> check_audience(const json::value& aud, const std::vector<std::strin
   }
   simdjson::dom::array list;
   if (aud.get_array().get(list) != simdjson::SUCCESS || list.size() == 0)
-    return error(errc::invalid_claim, "claim \"aud\" must be a string or a non-empty array of strings");
+    return error(errc::invalid_claim,
+                 "claim \"aud\" must be a string or a non-empty array of strings");
   bool found = false;
   for (auto item : list) {
     std::string_view a;
@@ -220,8 +231,9 @@ struct claim_times {
 
 result<claim_times> read_times(const claim_fields& c) {
   claim_times t;
-  for (auto [value, out, name] : {std::tuple{&c.exp, &t.exp, "exp"}, std::tuple{&c.nbf, &t.nbf, "nbf"},
-                                  std::tuple{&c.iat, &t.iat, "iat"}}) {
+  for (auto [value, out, name] :
+       {std::tuple{&c.exp, &t.exp, "exp"}, std::tuple{&c.nbf, &t.nbf, "nbf"},
+        std::tuple{&c.iat, &t.iat, "iat"}}) {
     if (!*value) continue;
     auto d = json::numeric_date(**value, name);
     if (!d) return d.error();
@@ -338,9 +350,11 @@ result<const verifier::accepted_header*> verifier::accept_header(std::string_vie
   auto h = read_header(*header);
   if (!h) return h.error();
   auto alg = algorithm_from_string(*h->alg);
-  if (!alg) return error(errc::unsupported_algorithm, "header \"alg\" is not a supported algorithm");
+  if (!alg)
+    return error(errc::unsupported_algorithm, "header \"alg\" is not a supported algorithm");
   if (h->crit)
-    if (auto r = check_critical(*h->crit, *header, options_.understood_critical); !r) return r.error();
+    if (auto r = check_critical(*h->crit, *header, options_.understood_critical); !r)
+      return r.error();
   // RFC 8725 §3.1: the caller's allow-list decides, never the token.
   if (!(allowed_mask_ & (1u << static_cast<unsigned>(*alg))))
     return error(errc::algorithm_not_allowed,
@@ -364,8 +378,8 @@ result<const verifier::accepted_header*> verifier::accept_header(std::string_vie
 result<verified_token> verifier::verify(std::string_view token) const {
   // §1.1: size first, in O(1), before any decoding.
   if (token.size() > options_.max_token_bytes)
-    return error(errc::token_too_large, "token is larger than " +
-                                            std::to_string(options_.max_token_bytes) + " bytes");
+    return error(errc::token_too_large,
+                 "token is larger than " + std::to_string(options_.max_token_bytes) + " bytes");
   auto seg = compact::split(token);
   if (!seg) return seg.error();
 
@@ -380,7 +394,8 @@ result<verified_token> verifier::verify(std::string_view token) const {
   // Only now is the payload worth reading.
   claim_fields fields;
   const json::member_visitor visit{read_claim, &fields};
-  auto claims = compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
+  auto claims =
+      compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
   if (!claims) return claims.error();
   const bool required_present =
       !requires_other_claims_ && (fields.present & required_claim_bits_) == required_claim_bits_;
@@ -392,8 +407,9 @@ result<verified_token> verifier::verify(std::string_view token) const {
   verified_token t;
   t.alg_ = alg;
   std::string_view header_text = h.text;
-  std::string_view payload_text(reinterpret_cast<const char*>(json::scratch_buffer(json::slot::payload, 0)),
-                                base64url::decoded_size(seg->payload.size()));
+  std::string_view payload_text(
+      reinterpret_cast<const char*>(json::scratch_buffer(json::slot::payload, 0)),
+      base64url::decoded_size(seg->payload.size()));
   std::string_view kid = h.kid, sub = c->sub.value_or(""), iss = c->iss.value_or(""),
                    jti = c->jti.value_or("");
   // All text in one buffer, sized once and filled with one copy per piece.

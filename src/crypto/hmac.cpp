@@ -42,20 +42,28 @@ std::size_t tag_bytes(algorithm alg) {
 }
 
 void hash_init(algorithm alg, midstates::state& s) {
-  if (alg == algorithm::hs256) SHA256_Init(&s.sha256);
-  else if (alg == algorithm::hs384) SHA384_Init(&s.sha512);
-  else SHA512_Init(&s.sha512);
+  if (alg == algorithm::hs256)
+    SHA256_Init(&s.sha256);
+  else if (alg == algorithm::hs384)
+    SHA384_Init(&s.sha512);
+  else
+    SHA512_Init(&s.sha512);
 }
 
 void hash_update(algorithm alg, midstates::state& s, const void* data, std::size_t len) {
-  if (is_sha256(alg)) SHA256_Update(&s.sha256, data, len);
-  else SHA512_Update(&s.sha512, data, len);  // SHA384_Update is the same function
+  if (is_sha256(alg))
+    SHA256_Update(&s.sha256, data, len);
+  else
+    SHA512_Update(&s.sha512, data, len);  // SHA384_Update is the same function
 }
 
 void hash_final(algorithm alg, midstates::state& s, unsigned char* out) {
-  if (alg == algorithm::hs256) SHA256_Final(out, &s.sha256);
-  else if (alg == algorithm::hs384) SHA384_Final(out, &s.sha512);
-  else SHA512_Final(out, &s.sha512);
+  if (alg == algorithm::hs256)
+    SHA256_Final(out, &s.sha256);
+  else if (alg == algorithm::hs384)
+    SHA384_Final(out, &s.sha512);
+  else
+    SHA512_Final(out, &s.sha512);
 }
 
 // RFC 2104 §2: a key longer than the block is hashed first; then it is zero-padded to the block.
@@ -135,8 +143,8 @@ mac_ctx_ptr new_keyed_mac(const detail::key_material& key, algorithm alg) {
   if (hmac == nullptr) return nullptr;
   mac_ctx_ptr ctx(EVP_MAC_CTX_new(hmac));
   if (!ctx) return nullptr;
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                             OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(alg)), 0),
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                          const_cast<char*>(digest_name(alg)), 0),
                          OSSL_PARAM_construct_end()};
   const auto* secret = reinterpret_cast<const unsigned char*>(key.secret.data());
   if (EVP_MAC_init(ctx.get(), secret, key.secret.size(), params) != 1) return nullptr;

@@ -1,6 +1,8 @@
 // Key loading, policy checks, generation and JWK export (RFC 7517, RFC 7518 §6, RFC 8037 §2,
 // RFC 7638). Policy: RFC 8725 §3.1 and §3.5 with jwtfort's settled limits.
 
+#include "jwtfort/key.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -19,7 +21,6 @@
 #include "crypto/crypto.hpp"
 #include "crypto/key_material.hpp"
 #include "jwtfort/claims.hpp"
-#include "jwtfort/key.hpp"
 
 namespace jwtfort {
 namespace detail {
@@ -101,7 +102,8 @@ std::optional<algorithm> ec_alg_for_curve(std::string_view crv) {
 std::string ec_group_jose_name(EVP_PKEY* pkey) {
   char name[64] = {0};
   std::size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1)
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) !=
+      1)
     return {};
   std::string_view n(name, len);
   if (n == "prime256v1" || n == "P-256") return "P-256";
@@ -127,10 +129,9 @@ bool has_private_part(EVP_PKEY* pkey) {
 // prime below, a power of 65537. A sound modulus escapes that pattern for some prime with
 // overwhelming probability (the published detector's test, false-positive rate about 2^-154).
 bool has_roca_fingerprint(const BIGNUM* n) {
-  static constexpr unsigned primes[] = {3,  5,  7,   11,  13,  17,  19,  23,  29,  31,
-                                        37, 41, 43,  47,  53,  59,  61,  67,  71,  73,
-                                        79, 83, 89,  97,  101, 103, 107, 109, 113, 127,
-                                        131, 137, 139, 149, 151, 157, 163, 167};
+  static constexpr unsigned primes[] = {
+      3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+      73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
   for (unsigned p : primes) {
     const BN_ULONG residue = BN_mod_word(n, p);
     bool in_subgroup = false;
@@ -166,15 +167,15 @@ result<key> adopt(EVP_PKEY* pkey, algorithm alg, std::string kid) {
     case key_family::hmac:
       return key_error(errc::invalid_key, "an HMAC algorithm needs a secret, not a public key");
     case key_family::rsa: {
-      if (!EVP_PKEY_is_a(pkey, "RSA") && !(EVP_PKEY_is_a(pkey, "RSA-PSS") &&
-                                           (alg == algorithm::ps256 || alg == algorithm::ps384 ||
-                                            alg == algorithm::ps512)))
+      if (!EVP_PKEY_is_a(pkey, "RSA") &&
+          !(EVP_PKEY_is_a(pkey, "RSA-PSS") &&
+            (alg == algorithm::ps256 || alg == algorithm::ps384 || alg == algorithm::ps512)))
         return key_error(errc::invalid_key, "key is not an RSA key");
       m->bits = static_cast<unsigned>(EVP_PKEY_get_bits(pkey));
       if (m->bits < 2048) return key_error(errc::weak_key, "RSA modulus is shorter than 2048 bits");
-      if (m->bits > 8192) return key_error(errc::invalid_key, "RSA modulus is longer than 8192 bits");
-      if (auto numbers = check_rsa_public_numbers(pkey); !numbers)
-        return numbers.error();
+      if (m->bits > 8192)
+        return key_error(errc::invalid_key, "RSA modulus is longer than 8192 bits");
+      if (auto numbers = check_rsa_public_numbers(pkey); !numbers) return numbers.error();
       break;
     }
     case key_family::ec: {
@@ -235,7 +236,8 @@ result<std::optional<std::string>> b64_member(const json::object& o, std::string
   if (!s) return s.error();
   if (!*s) return std::optional<std::string>{};
   auto bytes = base64url::decode(**s);
-  if (!bytes) return error(errc::invalid_key, "JWK member \"" + std::string(name) + "\" is not base64url");
+  if (!bytes)
+    return error(errc::invalid_key, "JWK member \"" + std::string(name) + "\" is not base64url");
   return std::optional<std::string>{std::move(*bytes)};
 }
 
@@ -251,7 +253,8 @@ result<bn_ptr> uint_member(const json::object& o, std::string_view name) {
   auto bytes = required_b64(o, name);
   if (!bytes) return bytes.error();
   if (bytes->empty() || (*bytes)[0] == '\0')
-    return error(errc::invalid_key, "JWK member \"" + std::string(name) + "\" is not a minimal unsigned integer");
+    return error(errc::invalid_key,
+                 "JWK member \"" + std::string(name) + "\" is not a minimal unsigned integer");
   return bn_ptr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes->data()),
                           static_cast<int>(bytes->size()), nullptr));
 }
@@ -261,7 +264,8 @@ EVP_PKEY* from_params(const char* type, OSSL_PARAM_BLD* bld, bool is_private) {
   pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
   if (params != nullptr && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1)
-    EVP_PKEY_fromdata(ctx.get(), &pkey, is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_fromdata(ctx.get(), &pkey, is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                      params);
   OSSL_PARAM_free(params);
   return pkey;
 }
@@ -272,16 +276,16 @@ result<EVP_PKEY*> rsa_from_jwk(const json::object& o) {
   auto e = uint_member(o, "e");
   if (!e) return e.error();
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
-                                                                        OSSL_PARAM_BLD_free);
+                                                                      OSSL_PARAM_BLD_free);
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n->get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e->get());
   const bool is_private = json::find(o, "d").has_value();
   std::vector<bn_ptr> keep;
   if (is_private) {
     static constexpr std::pair<const char*, const char*> members[] = {
-        {"d", OSSL_PKEY_PARAM_RSA_D},           {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
-        {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},     {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
-        {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2},  {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
+        {"d", OSSL_PKEY_PARAM_RSA_D},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
+        {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
+        {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
     for (auto [jwk_name, param] : members) {
       if (!json::find(o, jwk_name)) {
         if (std::string_view(jwk_name) == "d") continue;
@@ -307,10 +311,11 @@ result<EVP_PKEY*> ec_from_jwk(const json::object& o, algorithm alg) {
   if (!y) return y.error();
   // RFC 7518 §6.2.1.2/§6.2.1.3: coordinates are full length, leading zeros included.
   if (x->size() != n || y->size() != n)
-    return error(errc::invalid_key, "EC JWK coordinates must be exactly " + std::to_string(n) + " bytes");
+    return error(errc::invalid_key,
+                 "EC JWK coordinates must be exactly " + std::to_string(n) + " bytes");
   std::string point = "\x04" + *x + *y;
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
-                                                                        OSSL_PARAM_BLD_free);
+                                                                      OSSL_PARAM_BLD_free);
   OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve_for(alg), 0);
   OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
   auto d = b64_member(o, "d");
@@ -376,7 +381,8 @@ result<void> check_x5c(const json::object& o, EVP_PKEY* pkey) {
   X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der->size()));
   bool same = cert != nullptr && EVP_PKEY_eq(X509_get0_pubkey(cert), pkey) == 1;
   X509_free(cert);
-  if (!same) return key_error(errc::invalid_key, "JWK \"x5c\" certificate does not hold the JWK's key");
+  if (!same)
+    return key_error(errc::invalid_key, "JWK \"x5c\" certificate does not hold the JWK's key");
   return {};
 }
 
@@ -413,9 +419,11 @@ result<key> jwk_to_key(const json::object& o, std::optional<algorithm> wanted) {
   std::optional<algorithm> alg;
   if (*alg_name) {
     alg = algorithm_from_string(**alg_name);
-    if (!alg) return error(errc::unsupported_algorithm, "JWK \"alg\" is not a supported JWS algorithm");
+    if (!alg)
+      return error(errc::unsupported_algorithm, "JWK \"alg\" is not a supported JWS algorithm");
     if (wanted && *wanted != *alg)
-      return error(errc::key_algorithm_mismatch, "JWK \"alg\" differs from the requested algorithm");
+      return error(errc::key_algorithm_mismatch,
+                   "JWK \"alg\" differs from the requested algorithm");
   }
   if (!alg) alg = wanted;
 
@@ -428,26 +436,30 @@ result<key> jwk_to_key(const json::object& o, std::optional<algorithm> wanted) {
   result<EVP_PKEY*> pkey = error(errc::invalid_key);
   if (**kty == "RSA") {
     if (!alg) return error(errc::invalid_key, "RSA JWK has no \"alg\"; give the algorithm");
-    if (family_of(*alg) != key_family::rsa) return error(errc::invalid_key, "RSA JWK used with a non-RSA algorithm");
+    if (family_of(*alg) != key_family::rsa)
+      return error(errc::invalid_key, "RSA JWK used with a non-RSA algorithm");
     pkey = rsa_from_jwk(o);
   } else if (**kty == "EC") {
     auto crv = json::string_member(o, "crv", errc::invalid_key);
     if (!crv) return crv.error();
     auto crv_alg = *crv ? ec_alg_for_curve(**crv) : std::nullopt;
     if (!crv_alg) return error(errc::invalid_key, "EC JWK curve is not P-256, P-384 or P-521");
-    if (alg && *alg != *crv_alg) return error(errc::invalid_key, "EC JWK \"alg\" does not match its curve");
+    if (alg && *alg != *crv_alg)
+      return error(errc::invalid_key, "EC JWK \"alg\" does not match its curve");
     alg = crv_alg;
     pkey = ec_from_jwk(o, *alg);
   } else if (**kty == "OKP") {
     auto crv = json::string_member(o, "crv", errc::invalid_key);
     if (!crv) return crv.error();
-    okp_curve curve = !*crv ? okp_curve::none
+    okp_curve curve = !*crv                ? okp_curve::none
                       : **crv == "Ed25519" ? okp_curve::ed25519
                       : **crv == "Ed448"   ? okp_curve::ed448
                                            : okp_curve::none;
-    if (curve == okp_curve::none) return error(errc::invalid_key, "OKP JWK curve is not Ed25519 or Ed448");
+    if (curve == okp_curve::none)
+      return error(errc::invalid_key, "OKP JWK curve is not Ed25519 or Ed448");
     if (!alg) alg = curve == okp_curve::ed448 ? algorithm::ed448 : algorithm::ed25519;
-    if (family_of(*alg) != key_family::okp) return error(errc::invalid_key, "OKP JWK used with a non-EdDSA algorithm");
+    if (family_of(*alg) != key_family::okp)
+      return error(errc::invalid_key, "OKP JWK used with a non-EdDSA algorithm");
     pkey = okp_from_jwk(o, curve);
   } else {
     return error(errc::invalid_key, "JWK \"kty\" is not supported");
@@ -465,7 +477,8 @@ result<key> jwk_to_key(const json::object& o, std::optional<algorithm> wanted) {
 std::string bn_b64(EVP_PKEY* pkey, const char* param, std::size_t pad_to = 0) {
   BIGNUM* bn = nullptr;
   if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1) return {};
-  std::string bytes(std::max<std::size_t>(pad_to, static_cast<std::size_t>(BN_num_bytes(bn))), '\0');
+  std::string bytes(std::max<std::size_t>(pad_to, static_cast<std::size_t>(BN_num_bytes(bn))),
+                    '\0');
   BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   BN_clear_free(bn);
   std::string out = base64url::encode(bytes);
@@ -475,7 +488,8 @@ std::string bn_b64(EVP_PKEY* pkey, const char* param, std::size_t pad_to = 0) {
 
 // The public members in RFC 7638 order (lexicographic), as (name, value) pairs.
 std::vector<std::pair<std::string, std::string>> public_members(const key_material& m) {
-  if (family_of(m.alg) == key_family::hmac) return {{"k", base64url::encode(m.secret)}, {"kty", "oct"}};
+  if (family_of(m.alg) == key_family::hmac)
+    return {{"k", base64url::encode(m.secret)}, {"kty", "oct"}};
   if (family_of(m.alg) == key_family::rsa)
     return {{"e", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_E)},
             {"kty", "RSA"},
@@ -497,8 +511,7 @@ std::vector<std::pair<std::string, std::string>> public_members(const key_materi
 
 std::vector<std::pair<std::string, std::string>> private_members(const key_material& m) {
   switch (family_of(m.alg)) {
-    case key_family::hmac:
-      return {};  // k is already a public_members() entry for oct keys
+    case key_family::hmac: return {};  // k is already a public_members() entry for oct keys
     case key_family::rsa:
       return {{"d", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_D)},
               {"p", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_FACTOR1)},
@@ -554,14 +567,15 @@ result<key> key::from_pem(std::string_view pem, algorithm alg) {
                  "HMAC keys are raw secrets; a PEM key is never used as an HMAC secret");
   EVP_PKEY* pkey = nullptr;
   // The decoder recognises SPKI, PKCS#8 and the PKCS#1 RSA forms alike.
-  OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr, 0,
-                                                         nullptr, nullptr);
+  OSSL_DECODER_CTX* dctx =
+      OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr, 0, nullptr, nullptr);
   if (dctx == nullptr) return key_error(errc::internal_error, "cannot create a PEM decoder");
   const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
   std::size_t len = pem.size();
   int ok = OSSL_DECODER_from_data(dctx, &data, &len);
   OSSL_DECODER_CTX_free(dctx);
-  if (ok != 1 || pkey == nullptr) return key_error(errc::invalid_key, "PEM text is not a supported key");
+  if (ok != 1 || pkey == nullptr)
+    return key_error(errc::invalid_key, "PEM text is not a supported key");
   return adopt(pkey, alg, {});
 }
 
@@ -599,12 +613,11 @@ result<key> key::generate(algorithm alg, unsigned rsa_bits) {
     case key_family::rsa:
       if (rsa_bits < 2048) return error(errc::weak_key, "RSA key size must be at least 2048 bits");
       // Too large is not weak: the same code as loading a key above the cap (adopt()).
-      if (rsa_bits > 8192) return error(errc::invalid_key, "RSA key size must be at most 8192 bits");
+      if (rsa_bits > 8192)
+        return error(errc::invalid_key, "RSA key size must be at most 8192 bits");
       pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits));
       break;
-    case key_family::ec:
-      pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_for(alg));
-      break;
+    case key_family::ec: pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_for(alg)); break;
     case key_family::okp:
       pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, alg == algorithm::ed448 ? "ED448" : "ED25519");
       break;
@@ -689,11 +702,13 @@ result<key_set> key_set::from_jwks(std::string_view jwks_json) {
     auto kty = json::string_member(o, "kty", errc::invalid_key);
     auto use = json::string_member(o, "use", errc::invalid_key);
     // RFC 7517 §5: skip what we cannot use (unknown kty) and encryption keys.
-    bool known = kty && *kty && (**kty == "oct" || **kty == "RSA" || **kty == "EC" || **kty == "OKP");
+    bool known =
+        kty && *kty && (**kty == "oct" || **kty == "RSA" || **kty == "EC" || **kty == "OKP");
     bool encryption = use && *use && **use == "enc";
     if (known && !encryption) {
       auto k = jwk_to_key(o, std::nullopt);
-      if (!k) return error(k.code(), "JWKS entry " + std::to_string(index) + ": " + k.error().message);
+      if (!k)
+        return error(k.code(), "JWKS entry " + std::to_string(index) + ": " + k.error().message);
       if (auto r = set.add(std::move(*k)); !r) return r.error();
     }
     ++index;

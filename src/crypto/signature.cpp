@@ -29,14 +29,19 @@ const EVP_MD* digest_for(algorithm alg) {
   static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
   static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
   switch (alg) {
-    case algorithm::hs256: case algorithm::rs256: case algorithm::ps256: case algorithm::es256:
-      return sha256;
-    case algorithm::hs384: case algorithm::rs384: case algorithm::ps384: case algorithm::es384:
-      return sha384;
-    case algorithm::hs512: case algorithm::rs512: case algorithm::ps512: case algorithm::es512:
-      return sha512;
-    default:
-      return nullptr;  // EdDSA hashes internally
+    case algorithm::hs256:
+    case algorithm::rs256:
+    case algorithm::ps256:
+    case algorithm::es256: return sha256;
+    case algorithm::hs384:
+    case algorithm::rs384:
+    case algorithm::ps384:
+    case algorithm::es384: return sha384;
+    case algorithm::hs512:
+    case algorithm::rs512:
+    case algorithm::ps512:
+    case algorithm::es512: return sha512;
+    default: return nullptr;  // EdDSA hashes internally
   }
 }
 

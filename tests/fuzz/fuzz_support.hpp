@@ -44,8 +44,8 @@ inline void expect_same_key(const key& original, const key& reloaded, const char
 /// Every export of `k` must load again as the same key: public JWK, public PEM, private JWK.
 inline void expect_round_trip(const key& k) {
   if (!k.is_symmetric()) {
-    const key from_public_jwk = must(key::from_jwk(must(k.to_public_jwk(), "to_public_jwk")),
-                                     "from_jwk(to_public_jwk)");
+    const key from_public_jwk =
+        must(key::from_jwk(must(k.to_public_jwk(), "to_public_jwk")), "from_jwk(to_public_jwk)");
     expect_same_key(k, from_public_jwk, "public JWK round trip");
     expect(!from_public_jwk.can_sign(), "a public JWK loads as a key that can sign");
     const key from_pem = must(key::from_pem(must(k.to_public_pem(), "to_public_pem"), k.alg()),
@@ -53,8 +53,8 @@ inline void expect_round_trip(const key& k) {
     expect_same_key(k, from_pem, "public PEM round trip");
   }
   if (k.can_sign()) {
-    const key from_private_jwk = must(key::from_jwk(must(k.to_private_jwk(), "to_private_jwk")),
-                                      "from_jwk(to_private_jwk)");
+    const key from_private_jwk =
+        must(key::from_jwk(must(k.to_private_jwk(), "to_private_jwk")), "from_jwk(to_private_jwk)");
     expect_same_key(k, from_private_jwk, "private JWK round trip");
     expect(from_private_jwk.can_sign(), "a private JWK loads as a key that cannot sign");
   }

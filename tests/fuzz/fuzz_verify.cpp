@@ -36,10 +36,9 @@ const std::vector<verifier>& verifiers() {
     std::vector<verifier> v;
     v.push_back(make_verifier(fuzz::hmac_jwks, {algorithm::hs256}));
     v.push_back(make_verifier(fuzz::es256_jwks, {algorithm::es256}));
-    v.push_back(make_verifier(fuzz::mixed_jwks, {algorithm::rs256, algorithm::ps256,
-                                                 algorithm::es384, algorithm::es512,
-                                                 algorithm::eddsa, algorithm::ed25519,
-                                                 algorithm::ed448}));
+    v.push_back(make_verifier(
+        fuzz::mixed_jwks, {algorithm::rs256, algorithm::ps256, algorithm::es384, algorithm::es512,
+                           algorithm::eddsa, algorithm::ed25519, algorithm::ed448}));
     return v;
   }();
   return all;

@@ -12,7 +12,7 @@ namespace jwtfort::test {
 namespace {
 
 TEST(algorithm, names_round_trip_byte_exactly) {
-  const char* names[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384",
+  const char* names[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",   "PS256", "PS384",
                          "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "Ed448"};
   std::size_t i = 0;
   for (algorithm alg : all_algorithms) {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "core/json.hpp"
-#include "test_support.hpp"
 #include "jwtfort/token.hpp"
+#include "test_support.hpp"
 
 using namespace jwtfort;
 using namespace jwtfort::test;
@@ -210,7 +210,8 @@ TEST(attacks, A02_null_signature) {
     const std::string input = signing_input(header_for(alg), good_payload());
     const std::size_t size = raw_signature(k, input).size();
     EXPECT_ERRC(verify_with(k, input + "."), errc::invalid_signature);
-    EXPECT_ERRC(verify_with(k, input + "." + b64(std::string(size, '\0'))), errc::invalid_signature);
+    EXPECT_ERRC(verify_with(k, input + "." + b64(std::string(size, '\0'))),
+                errc::invalid_signature);
     EXPECT_ERRC(verify_with(k, input + "." + b64(std::string(32, '\0'))), errc::invalid_signature);
     EXPECT_OK(verify_with(k, input + "." + b64(raw_signature(k, input))));
   }
@@ -320,8 +321,14 @@ TEST(attacks, A06_psychic_ecdsa_signature) {
     const std::string r = good.substr(0, n), s = good.substr(n);
     const std::string zero(n, '\0'), order = left_pad(order_of(alg), n);
     const std::vector<std::string> bad = {
-        zero + zero, zero + s, r + zero, order + order, order + s, r + order,
-        minus_one(order) + minus_one(order), plus_one(order) + s,
+        zero + zero,
+        zero + s,
+        r + zero,
+        order + order,
+        order + s,
+        r + order,
+        minus_one(order) + minus_one(order),
+        plus_one(order) + s,
     };
     for (const auto& sig : bad) {
       SCOPED_TRACE(b64(sig));
@@ -347,8 +354,9 @@ TEST(attacks, A07_der_versus_p1363) {
     EXPECT_ERRC(verify_with(k, input + "." + b64(to_der(good))), errc::invalid_signature);
     // R||S left-padded to the P-521 size (66 + 66), or one byte more for P-521 itself.
     const std::size_t padded = n < 66 ? 66 : 67;
-    EXPECT_ERRC(verify_with(k, input + "." + b64(left_pad(good.substr(0, n), padded) +
-                                                 left_pad(good.substr(n), padded))),
+    EXPECT_ERRC(verify_with(k, input + "." +
+                                   b64(left_pad(good.substr(0, n), padded) +
+                                       left_pad(good.substr(n), padded))),
                 errc::invalid_signature);
     EXPECT_ERRC(verify_with(k, input + "." + b64(good + std::string(1, '\0'))),
                 errc::invalid_signature);
@@ -376,8 +384,8 @@ TEST(attacks, A08_curve_or_alg_swap) {
        {std::tuple{&p256, algorithm::es384, &p384}, std::tuple{&p384, algorithm::es512, &p521}}) {
     SCOPED_TRACE(to_string(alg));
     const std::string header = R"({"alg":")" + std::string(to_string(alg)) + R"("})";
-    const std::string with_kid = R"({"alg":")" + std::string(to_string(alg)) + R"(","kid":")" +
-                                 signing->id() + R"("})";
+    const std::string with_kid =
+        R"({"alg":")" + std::string(to_string(alg)) + R"(","kid":")" + signing->id() + R"("})";
     const std::string t = make_token(header, payload, *signing, alg);
     const std::string t_kid = make_token(with_kid, payload, *signing, alg);
     EXPECT_ERRC(verify_with(*signing, t), errc::algorithm_not_allowed);
@@ -420,8 +428,7 @@ TEST(attacks, A09_embedded_jwk) {
 
   const key& ec = test_key(algorithm::es256);
   const std::string ec_header = R"({"alg":"ES256","jwk":)" + must(ec.to_public_jwk()) + "}";
-  EXPECT_ERRC(verify_with(ec, make_token(ec_header, good_payload(), ec)),
-              errc::unsupported_header);
+  EXPECT_ERRC(verify_with(ec, make_token(ec_header, good_payload(), ec)), errc::unsupported_header);
 }
 
 // A10: jku / x5u / x5c: rejected, and no URL from the token is fetched (RFC 8725 §3.10).
@@ -455,8 +462,12 @@ TEST(attacks, A11_kid_injection) {
   const key& anonymous = test_key(algorithm::hs256);
   const std::string payload = good_payload();
   const std::vector<std::pair<std::string, std::string>> kid_and_secret = {
-      {"../../../../../../dev/null", ""}, {"/dev/null", ""},   {"/invalid_path", ""},
-      {"x' UNION SELECT '1';--", "1"},     {"|sleep 10", ""},  {"| curl 127.0.0.1:1", ""},
+      {"../../../../../../dev/null", ""},
+      {"/dev/null", ""},
+      {"/invalid_path", ""},
+      {"x' UNION SELECT '1';--", "1"},
+      {"|sleep 10", ""},
+      {"| curl 127.0.0.1:1", ""},
       {"", ""},
   };
   for (const auto& [kid, secret] : kid_and_secret) {
@@ -476,8 +487,9 @@ TEST(attacks, A11_kid_injection) {
   const std::string huge = R"({"alg":"HS256","kid":")" + std::string(1 << 20, 'k') + R"("})";
   const std::string huge_token = hmac_token(huge, payload, hs_secret());
   EXPECT_ERRC(verify_with(named, huge_token), errc::token_too_large);
-  EXPECT_ERRC(verify_with(named, huge_token, [](verifier_options& o) { o.max_token_bytes = 65536; }),
-              errc::token_too_large);
+  EXPECT_ERRC(
+      verify_with(named, huge_token, [](verifier_options& o) { o.max_token_bytes = 65536; }),
+      errc::token_too_large);
   EXPECT_ERRC(unverified_token::decode(huge_token), errc::token_too_large);
   // The 256-byte bound, exactly.
   for (std::size_t size : {256u, 257u}) {
@@ -511,8 +523,8 @@ TEST(attacks, A12_duplicate_members) {
   EXPECT_ERRC(verify_with(hs, make_token(R"({"alg":"none","alg":"HS256"})", good_payload(), hs)),
               errc::duplicate_member);
   for (const std::string& claims :
-       {R"({"sub":"user","sub":"admin","exp":)" + exp + "}",
-        R"({"exp":1,"exp":9999999999})"s, R"({"exp":)" + exp + R"(,"x":{"a":1,"a":2}})",
+       {R"({"sub":"user","sub":"admin","exp":)" + exp + "}", R"({"exp":1,"exp":9999999999})"s,
+        R"({"exp":)" + exp + R"(,"x":{"a":1,"a":2}})",
         R"({"exp":)" + exp + R"(,"x":[{"a":1},{"b":1,"b":1}]})"}) {
     SCOPED_TRACE(claims);
     const std::string t = make_token(header_for(algorithm::hs256), claims, hs);
@@ -681,8 +693,8 @@ TEST(attacks, A16_crit_abuse) {
   EXPECT_ERRC(verify_header(R"({"alg":"HS256","crit":["foo","bar"],"foo":1,"bar":2})", {"foo"}),
               errc::invalid_critical_header);
   EXPECT_OK(verify_header(R"({"alg":"HS256","crit":["foo"],"foo":1})", {"foo"}));
-  EXPECT_OK(verify_header(R"({"alg":"HS256","crit":["foo","bar"],"foo":1,"bar":2})",
-                          {"bar", "foo"}));
+  EXPECT_OK(
+      verify_header(R"({"alg":"HS256","crit":["foo","bar"],"foo":1,"bar":2})", {"bar", "foo"}));
 }
 
 // A17: deeply nested JSON is refused quickly, with the size cap on and off, and never
@@ -692,12 +704,11 @@ TEST(attacks, A17_json_bomb) {
   const std::string header = header_for(algorithm::hs256);
   auto wide = [](verifier_options& o) { o.max_token_bytes = 65536; };
   // Cap on (8 KiB default): 100000 '[' or {"a": never reach the parser.
-  for (const std::string& payload :
-       {std::string(100000, '['), [] {
-          std::string s;
-          for (int i = 0; i < 100000; ++i) s += R"({"a":)";
-          return s;
-        }()}) {
+  for (const std::string& payload : {std::string(100000, '['), [] {
+                                       std::string s;
+                                       for (int i = 0; i < 100000; ++i) s += R"({"a":)";
+                                       return s;
+                                     }()}) {
     const auto start = std::chrono::steady_clock::now();
     const std::string t = make_token(header, payload, hs);
     EXPECT_ERRC(verify_with(hs, t), errc::token_too_large);
@@ -713,8 +724,7 @@ TEST(attacks, A17_json_bomb) {
   const std::vector<std::pair<std::string, errc>> bombs = {
       {std::string(48000, '['), errc::invalid_json},
       {std::string(24000, '[') + std::string(24000, ']'), errc::json_too_complex},
-      {"{\"a\":" + std::string(23000, '[') + std::string(23000, ']') + "}",
-       errc::json_too_complex},
+      {"{\"a\":" + std::string(23000, '[') + std::string(23000, ']') + "}", errc::json_too_complex},
       {balanced_objects, errc::json_too_complex},
   };
   for (const auto& [payload, code] : bombs) {
@@ -729,8 +739,8 @@ TEST(attacks, A17_json_bomb) {
     EXPECT_LT(seconds_since(start), 2.0);
   }
   // The same nesting in the header (a flat object is expected there).
-  const std::string deep_header = R"({"alg":"HS256","x":)" + std::string(2000, '[') +
-                                  std::string(2000, ']') + "}";
+  const std::string deep_header =
+      R"({"alg":"HS256","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
   EXPECT_ERRC(verify_with(hs, make_token(deep_header, good_payload(), hs), wide),
               errc::json_too_complex);
 }
@@ -806,8 +816,8 @@ TEST(attacks, A19_invalid_utf8_and_unicode) {
               errc::invalid_json);
   // ACCEPT: escapes that spell HS256 are HS256; a valid surrogate pair is fine.
   EXPECT_OK(verify_with(hs, make_token(R"({"alg":"HS\u0032\u0035\u0036"})", good_payload(), hs)));
-  EXPECT_OK(verify_with(hs, make_token(R"({"alg":"\u0048S256","x":"\ud83d\ude00"})",
-                                       good_payload(), hs)));
+  EXPECT_OK(verify_with(
+      hs, make_token(R"({"alg":"\u0048S256","x":"\ud83d\ude00"})", good_payload(), hs)));
   // But no case folding or Unicode look-alikes: "HS256" in fullwidth digits is not HS256.
   EXPECT_ERRC(verify_with(hs, make_token(R"({"alg":"HS\uff12\uff15\uff16"})", good_payload(), hs)),
               errc::unsupported_algorithm);
@@ -832,18 +842,17 @@ TEST(attacks, A20_nul_bytes) {
   auto accepted = verify_with(hs, iss_token);
   ASSERT_TRUE(accepted) << accepted.error().message;
   EXPECT_EQ(accepted->issuer(), std::string("trusted\0.evil", 13));
-  EXPECT_ERRC(verify_with(test_key(algorithm::hs256).with_id("k1"),
-                          make_token(R"({"alg":"HS256","kid":"k1\u0000../../x"})", good_payload(),
-                                     hs)),
-              errc::unknown_key);
+  EXPECT_ERRC(
+      verify_with(test_key(algorithm::hs256).with_id("k1"),
+                  make_token(R"({"alg":"HS256","kid":"k1\u0000../../x"})", good_payload(), hs)),
+      errc::unknown_key);
   const std::string aud_token =
       make_token(header_for(algorithm::hs256), R"({"aud":"api\u0000x",)" + exp + "}", hs);
   EXPECT_ERRC(verify_with(hs, aud_token, [](verifier_options& o) { o.audiences = {"api"}; }),
               errc::invalid_audience);
   // Raw 0x00 inside the JSON text, in a string and between tokens.
-  for (const std::string& header : {"{\"alg\":\"HS256\",\"x\":\"a\0b\"}"s,
-                                    "{\"alg\":\"HS256\"\0}"s, "{\"alg\":\"HS256\"}\0"s,
-                                    "\0{\"alg\":\"HS256\"}"s}) {
+  for (const std::string& header : {"{\"alg\":\"HS256\",\"x\":\"a\0b\"}"s, "{\"alg\":\"HS256\"\0}"s,
+                                    "{\"alg\":\"HS256\"}\0"s, "\0{\"alg\":\"HS256\"}"s}) {
     SCOPED_TRACE(b64(header));
     EXPECT_ERRC(verify_with(hs, make_token(header, good_payload(), hs)), errc::invalid_json);
   }
@@ -906,9 +915,9 @@ TEST(attacks, A21_base64_malleability) {
   // The standard alphabet in place of the url one: take a token containing '-' or '_'.
   bool swapped_one = false;
   for (int i = 0; i < 1000 && !swapped_one; ++i) {
-    const std::string t = make_token(header, R"({"jti":")" + std::to_string(i) + R"(","exp":)" +
-                                                 std::to_string(now + 60) + "}",
-                                     hs);
+    const std::string t = make_token(
+        header, R"({"jti":")" + std::to_string(i) + R"(","exp":)" + std::to_string(now + 60) + "}",
+        hs);
     if (t.find_first_of("-_") == std::string::npos) continue;
     ASSERT_TRUE(verify_with(hs, t));
     std::string swapped = t;
@@ -1025,8 +1034,7 @@ TEST(attacks, A24_rsa_edge_signatures) {
       {"wrong hash OID", seq(seq(sha384_oid + null) + octets)},
       {"missing NULL", seq(seq(sha256_oid) + octets)},
       {"BER long-form length",
-       std::string{'\x30', '\x81', static_cast<char>(good_info.size() - 2)} +
-           good_info.substr(2)},
+       std::string{'\x30', '\x81', static_cast<char>(good_info.size() - 2)} + good_info.substr(2)},
       {"digest of other bytes",
        seq(seq(sha256_oid + null) + bytes_from_hex("0420") + crypto::sha256(input + "x"))},
   };
@@ -1041,9 +1049,8 @@ TEST(attacks, A24_rsa_edge_signatures) {
     SCOPED_TRACE(to_string(k->alg()));
     std::string in, sig;
     for (int i = 0; i < 4096 && (sig.empty() || sig[0] != '\0'); ++i) {
-      in = signing_input(header_for(k->alg()),
-                         R"({"n":)" + std::to_string(i) + R"(,"exp":)" +
-                             std::to_string(now + 60) + "}");
+      in = signing_input(header_for(k->alg()), R"({"n":)" + std::to_string(i) + R"(,"exp":)" +
+                                                   std::to_string(now + 60) + "}");
       sig = raw_signature(*k, in);
     }
     ASSERT_EQ(sig[0], '\0') << "no signature with a leading zero in 4096 tries";
@@ -1058,8 +1065,8 @@ TEST(attacks, A24_rsa_edge_signatures) {
 // bound to the algorithm.
 TEST(attacks, A25_eddsa_malleability) {
   // L = 2^252 + 27742317777372353535851937790883648493, little-endian as S is encoded.
-  const std::string group_order = bytes_from_hex(
-      "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  const std::string group_order =
+      bytes_from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   for (algorithm alg : {algorithm::eddsa, algorithm::ed25519}) {
     SCOPED_TRACE(to_string(alg));
     const key& k = test_key(alg);
@@ -1075,8 +1082,8 @@ TEST(attacks, A25_eddsa_malleability) {
       carry = sum >> 8;
     }
     ASSERT_EQ(carry, 0u);
-    for (const std::string& sig : {malleated, good.substr(0, 63), good + std::string(1, '\0'),
-                                   std::string(64, '\0')}) {
+    for (const std::string& sig :
+         {malleated, good.substr(0, 63), good + std::string(1, '\0'), std::string(64, '\0')}) {
       SCOPED_TRACE(b64(sig));
       EXPECT_ERRC(verify_with(k, input + "." + b64(sig)), errc::invalid_signature);
     }
@@ -1093,8 +1100,8 @@ TEST(attacks, A25_eddsa_malleability) {
               errc::invalid_signature);
   // alg EdDSA with an EC key: not allowed by an ES256 verifier; bound elsewhere by kid.
   const key ec = test_key(algorithm::es256).with_id("ec");
-  const std::string eddsa_ec = make_token(R"({"alg":"EdDSA","kid":"ec"})", good_payload(),
-                                          test_key(algorithm::eddsa));
+  const std::string eddsa_ec =
+      make_token(R"({"alg":"EdDSA","kid":"ec"})", good_payload(), test_key(algorithm::eddsa));
   EXPECT_ERRC(verify_with(ec, eddsa_ec), errc::algorithm_not_allowed);
   verifier_options o = options_for(ec);
   o.algorithms.push_back(algorithm::eddsa);
@@ -1120,9 +1127,9 @@ TEST(attacks, A26_weak_or_ill_formed_keys) {
   EXPECT_ERRC(key::from_secret(std::string(31, 's'), algorithm::hs256), errc::weak_key);
   EXPECT_ERRC(key::from_secret("", algorithm::hs256), errc::weak_key);
   EXPECT_ERRC(key::from_jwk(R"({"kty":"oct","alg":"HS256","k":""})"), errc::weak_key);
-  EXPECT_ERRC(key::from_jwk(R"({"kty":"oct","alg":"HS256","k":")" + b64(std::string(31, 's')) +
-                            R"("})"),
-              errc::weak_key);
+  EXPECT_ERRC(
+      key::from_jwk(R"({"kty":"oct","alg":"HS256","k":")" + b64(std::string(31, 's')) + R"("})"),
+      errc::weak_key);
   // RSA public exponents: 1 and even values, on a real 2048-bit modulus.
   const std::string rsa_jwk = must(test_key(algorithm::rs256).to_public_jwk());
   for (std::string_view e : {"AQ", "Ag", "AQAA", "AQAC"}) {  // 1, 2, 65536, 65538
@@ -1145,25 +1152,27 @@ TEST(attacks, A26_weak_or_ill_formed_keys) {
   // JWK alg values that are not registered JWS algorithms.
   const std::string ec_jwk = must(test_key(algorithm::es512).to_public_jwk());
   EXPECT_ERRC(key::from_jwk(with_member(ec_jwk, "alg", "ES521")), errc::unsupported_algorithm);
-  EXPECT_ERRC(key::from_jwk(with_member(must(test_key(algorithm::es256).to_public_jwk()), "alg",
-                                        "ES224")),
-              errc::unsupported_algorithm);
+  EXPECT_ERRC(
+      key::from_jwk(with_member(must(test_key(algorithm::es256).to_public_jwk()), "alg", "ES224")),
+      errc::unsupported_algorithm);
   EXPECT_ERRC(key::from_jwk(with_member(rsa_jwk, "alg", "none")), errc::unsupported_algorithm);
   // An encryption key is not a signature key.
   EXPECT_ERRC(key::from_jwk(with_member(rsa_jwk, "use", "enc")), errc::invalid_key);
   EXPECT_ERRC(key::from_jwk(without_member(rsa_jwk, "use").insert(1, R"("key_ops":["encrypt"],)")),
               errc::invalid_key);
   // Key sets: HMAC and RSA mixed, and a duplicate kid.
-  const std::string oct = R"({"kty":"oct","alg":"HS256","kid":"o","k":")" +
-                          b64(std::string(32, 's')) + R"("})";
-  EXPECT_ERRC(key_set::from_jwks(R"({"keys":[)" + oct + "," + with_member(rsa_jwk, "kid", "r") +
-                                 "]}"),
-              errc::invalid_key);
-  EXPECT_ERRC(key_set::from_jwks(R"({"keys":[)" + with_member(rsa_jwk, "kid", "r") + "," + oct +
-                                 "]}"),
-              errc::invalid_key);
-  const std::string ec_a = with_member(must(test_key(algorithm::es256).to_public_jwk()), "kid", "same");
-  const std::string ec_b = with_member(must(test_key(algorithm::es384).to_public_jwk()), "kid", "same");
+  const std::string oct =
+      R"({"kty":"oct","alg":"HS256","kid":"o","k":")" + b64(std::string(32, 's')) + R"("})";
+  EXPECT_ERRC(
+      key_set::from_jwks(R"({"keys":[)" + oct + "," + with_member(rsa_jwk, "kid", "r") + "]}"),
+      errc::invalid_key);
+  EXPECT_ERRC(
+      key_set::from_jwks(R"({"keys":[)" + with_member(rsa_jwk, "kid", "r") + "," + oct + "]}"),
+      errc::invalid_key);
+  const std::string ec_a =
+      with_member(must(test_key(algorithm::es256).to_public_jwk()), "kid", "same");
+  const std::string ec_b =
+      with_member(must(test_key(algorithm::es384).to_public_jwk()), "kid", "same");
   EXPECT_ERRC(key_set::from_jwks(R"({"keys":[)" + ec_a + "," + ec_b + "]}"), errc::invalid_key);
   EXPECT_OK(key_set::from_jwks(R"({"keys":[)" + ec_a + "," + with_member(ec_b, "kid", "b") + "]}"));
 }

@@ -24,7 +24,7 @@ constexpr std::string_view alphabet =
 // RFC 4648 §10 test vectors, in the url alphabet without padding.
 TEST(base64url, rfc4648_vectors) {
   const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},       {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [bytes, text] : vectors) {
@@ -101,7 +101,7 @@ TEST(base64url, canonical_trailing_bits) {
 TEST(base64url, rejects_padding_and_foreign_characters) {
   for (const std::string& text : std::vector<std::string>{
            "Zg==", "Zg=", "Zm8=", "Zm9v====", "Zm+v", "Zm/v", "Zm9 v", "Zm9v\n", " Zm9v", "Zm9.",
-        "Zm9\x80", "Zm9\xff", "Zm9\0"s, "Zg=A", "====", "Z==="}) {
+           "Zm9\x80", "Zm9\xff", "Zm9\0"s, "Zg=A", "====", "Z==="}) {
     SCOPED_TRACE(testing::PrintToString(text));
     EXPECT_ERRC(base64url::decode(text), errc::invalid_base64);
   }

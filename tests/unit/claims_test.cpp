@@ -65,7 +65,8 @@ TEST(claims, setting_twice_replaces_in_place) {
 }
 
 TEST(claims, audience_array) {
-  EXPECT_EQ(claims{}.audience(std::vector<std::string>{"a", "b"}).to_json(), R"({"aud":["a","b"]})");
+  EXPECT_EQ(claims{}.audience(std::vector<std::string>{"a", "b"}).to_json(),
+            R"({"aud":["a","b"]})");
   EXPECT_EQ(claims{}.audience(std::vector<std::string>{"x\"y"}).to_json(), R"({"aud":["x\"y"]})");
   EXPECT_EQ(claims{}.audience(std::vector<std::string>{}).to_json(), R"({"aud":[]})");
 }
@@ -179,7 +180,8 @@ TEST(claims, set_json) {
             R"("n":12,"s":"text","z":null})");
 
   const std::string before = c.to_json();
-  for (std::string_view bad : {"", " ", "{", "[1,]", "NaN", "1 2", "'x'", "undefined", "\"\xff\""}) {
+  for (std::string_view bad :
+       {"", " ", "{", "[1,]", "NaN", "1 2", "'x'", "undefined", "\"\xff\""}) {
     SCOPED_TRACE(bad);
     EXPECT_ERRC(c.set_json("bad", bad), errc::invalid_json);
   }

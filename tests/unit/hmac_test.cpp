@@ -37,8 +37,7 @@ std::string tag_hex(const detail::key_material& m, algorithm alg, std::string_vi
   return to_hex(out, n);
 }
 
-std::string provider_tag_hex(const detail::key_material& m, algorithm alg,
-                             std::string_view input) {
+std::string provider_tag_hex(const detail::key_material& m, algorithm alg, std::string_view input) {
   unsigned char out[crypto::max_hmac_bytes];
   const std::size_t n = crypto::hmac_via_provider(m, alg, input, out);
   return to_hex(out, n);
@@ -73,7 +72,9 @@ TEST(hmac, same_tags_as_the_provider) {
         SCOPED_TRACE(std::string(to_string(alg)) + " secret " + std::to_string(secret_len) +
                      " input " + std::to_string(input_len));
         const std::string fast = tag_hex(m, alg, input);
-        const std::size_t tag_bytes = alg == algorithm::hs256 ? 32 : alg == algorithm::hs384 ? 48 : 64;
+        const std::size_t tag_bytes = alg == algorithm::hs256   ? 32
+                                      : alg == algorithm::hs384 ? 48
+                                                                : 64;
         EXPECT_EQ(fast.size(), 2 * tag_bytes);
         EXPECT_EQ(fast, provider_tag_hex(m, alg, input));
       }

@@ -53,12 +53,33 @@ TEST(json, accepts_strict_objects) {
 }
 
 TEST(json, rejects_anything_but_one_object) {
-  for (std::string_view text :
-       {"", " ", "[]", "[{}]", "1", "\"s\"", "null", "true", R"({"a":1}ABCD)", "{}{}", "{} x",
-        "{", "}", R"({"a":1,})", R"({"a" 1})", R"({a:1})", R"({'a':1})", R"({"a":1}//c)",
-        R"({/*c*/"a":1})", R"({"a":NaN})", R"({"a":Infinity})", R"({"a":-Infinity})",
-        R"({"a":undefined})", R"({"a":[1,]})", R"({"a":"\x41"})", R"({"a":"\u12"})",
-        R"({"a":"\q"})"}) {
+  for (std::string_view text : {"",
+                                " ",
+                                "[]",
+                                "[{}]",
+                                "1",
+                                "\"s\"",
+                                "null",
+                                "true",
+                                R"({"a":1}ABCD)",
+                                "{}{}",
+                                "{} x",
+                                "{",
+                                "}",
+                                R"({"a":1,})",
+                                R"({"a" 1})",
+                                R"({a:1})",
+                                R"({'a':1})",
+                                R"({"a":1}//c)",
+                                R"({/*c*/"a":1})",
+                                R"({"a":NaN})",
+                                R"({"a":Infinity})",
+                                R"({"a":-Infinity})",
+                                R"({"a":undefined})",
+                                R"({"a":[1,]})",
+                                R"({"a":"\x41"})",
+                                R"({"a":"\u12"})",
+                                R"({"a":"\q"})"}) {
     SCOPED_TRACE(text);
     EXPECT_ERRC(parse(text), errc::invalid_json);
   }
@@ -73,8 +94,8 @@ TEST(json, duplicates_rejected_at_every_depth) {
       R"({"a":1,"\u0061":2})",  // equal after unescaping
       R"({"é":1,"\u00e9":2})",
       "{\"x\":" + nested_objects(10).insert(nested_objects(10).size() - 10, R"(,"a":2)") + "}",
-      object_with_members(40, R"(,"m7":2)"),  // the wide-object path
-      object_with_members(16, R"(,"m0":2)"),  // 17 members
+      object_with_members(40, R"(,"m7":2)"),   // the wide-object path
+      object_with_members(16, R"(,"m0":2)"),   // 17 members
       object_with_members(15, R"(,"m14":2)"),  // 16 members, the small-object path
   };
   for (const auto& text : duplicates) {
@@ -149,15 +170,15 @@ TEST(json, unicode_escapes) {
 
 TEST(json, invalid_utf8_and_bom) {
   for (const std::string& text : {
-           "\xef\xbb\xbf{}"s,                 // BOM
-           "{\"a\":\"\xff\"}"s,               // never valid
-           "{\"a\":\"\xc0\xaf\"}"s,           // overlong '/'
-           "{\"a\":\"\xe0\x80\xaf\"}"s,       // overlong, 3 bytes
-           "{\"a\":\"\xed\xa0\x80\"}"s,       // encoded surrogate (CESU-8)
-           "{\"a\":\"\xf4\x90\x80\x80\"}"s,   // above U+10FFFF
-           "{\"a\":\"\xe2\x82\"}"s,           // truncated
-           "{\"a\":\"\x80\"}"s,               // lone continuation byte
-           "{\"\xfe\":1}"s,                   // in a name
+           "\xef\xbb\xbf{}"s,                // BOM
+           "{\"a\":\"\xff\"}"s,              // never valid
+           "{\"a\":\"\xc0\xaf\"}"s,          // overlong '/'
+           "{\"a\":\"\xe0\x80\xaf\"}"s,      // overlong, 3 bytes
+           "{\"a\":\"\xed\xa0\x80\"}"s,      // encoded surrogate (CESU-8)
+           "{\"a\":\"\xf4\x90\x80\x80\"}"s,  // above U+10FFFF
+           "{\"a\":\"\xe2\x82\"}"s,          // truncated
+           "{\"a\":\"\x80\"}"s,              // lone continuation byte
+           "{\"\xfe\":1}"s,                  // in a name
        }) {
     SCOPED_TRACE(testing::PrintToString(text));
     EXPECT_ERRC(parse(text), errc::invalid_json);
@@ -187,9 +208,9 @@ TEST(json, numbers) {
     SCOPED_TRACE(n);
     EXPECT_OK(parse(R"({"a":)" + std::string(n) + "}"));
   }
-  for (std::string_view n : {"01", "-01", "00", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "1_000",
-                             "1.5.2", "--1", "1e400", "-1e400", "18446744073709551616",
-                             "123456789012345678901234567890"}) {
+  for (std::string_view n :
+       {"01", "-01", "00", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "1_000", "1.5.2", "--1",
+        "1e400", "-1e400", "18446744073709551616", "123456789012345678901234567890"}) {
     SCOPED_TRACE(n);
     EXPECT_ERRC(parse(R"({"a":)" + std::string(n) + "}"), errc::invalid_json);
   }

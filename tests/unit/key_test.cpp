@@ -29,14 +29,15 @@ constexpr std::string_view rfc8037_d = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyu
 constexpr std::string_view rfc8037_x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 constexpr std::string_view rfc8037_thumbprint = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
 
-const algorithm asymmetric[] = {algorithm::rs256, algorithm::ps384,   algorithm::es256,
-                                algorithm::es384, algorithm::es512,   algorithm::eddsa,
+const algorithm asymmetric[] = {algorithm::rs256,   algorithm::ps384, algorithm::es256,
+                                algorithm::es384,   algorithm::es512, algorithm::eddsa,
                                 algorithm::ed25519, algorithm::ed448};
 
 // Signs with `signing` and verifies with `verifying`: proves two keys hold one key pair.
 void expect_pair(const key& signing, const key& verifying) {
   const std::string t = make_token(header_for(signing.alg()), good_payload(), signing);
-  EXPECT_OK(verify_with(verifying, t, [&](verifier_options& o) { o.algorithms = {signing.alg()}; }));
+  EXPECT_OK(
+      verify_with(verifying, t, [&](verifier_options& o) { o.algorithms = {signing.alg()}; }));
 }
 
 // A public JWK with a chosen modulus: the bounds are about size, not primality.
@@ -221,11 +222,10 @@ TEST(key, thumbprint_rfc7638_and_rfc8037) {
   EXPECT_EQ(k->id(), "2011-04-29");
   EXPECT_EQ(must(key::from_jwk(without_member(rsa, "kid"))).thumbprint(), rfc7638_thumbprint);
 
-  const std::string ed_public = R"({"kty":"OKP","crv":"Ed25519","x":")" + std::string(rfc8037_x) +
-                                R"("})";
-  const std::string ed_private = R"({"kty":"OKP","crv":"Ed25519","d":")" +
-                                 std::string(rfc8037_d) + R"(","x":")" + std::string(rfc8037_x) +
-                                 R"("})";
+  const std::string ed_public =
+      R"({"kty":"OKP","crv":"Ed25519","x":")" + std::string(rfc8037_x) + R"("})";
+  const std::string ed_private = R"({"kty":"OKP","crv":"Ed25519","d":")" + std::string(rfc8037_d) +
+                                 R"(","x":")" + std::string(rfc8037_x) + R"("})";
   EXPECT_EQ(must(key::from_jwk(ed_public)).thumbprint(), rfc8037_thumbprint);
   EXPECT_EQ(must(key::from_jwk(ed_private)).thumbprint(), rfc8037_thumbprint);
   EXPECT_EQ(must(key::from_jwk(ed_public, algorithm::eddsa)).thumbprint(), rfc8037_thumbprint);
@@ -235,8 +235,7 @@ TEST(key, thumbprint_rfc7638_and_rfc8037) {
   // HMAC: RFC 7638 §3.2 members k and kty, in that order.
   const std::string secret(48, '\x07');
   const key hs = must(key::from_secret(secret, algorithm::hs256));
-  EXPECT_EQ(hs.thumbprint(),
-            b64(crypto::sha256(R"({"k":")" + b64(secret) + R"(","kty":"oct"})")));
+  EXPECT_EQ(hs.thumbprint(), b64(crypto::sha256(R"({"k":")" + b64(secret) + R"(","kty":"oct"})")));
   // The id and the algorithm are not part of it.
   EXPECT_EQ(hs.with_id("x").thumbprint(), hs.thumbprint());
   EXPECT_EQ(must(key::from_secret(secret, algorithm::hs384)).thumbprint(), hs.thumbprint());
@@ -261,7 +260,7 @@ TEST(key, jwk_errors) {
       {with_member(ec, "crv", "P-257"), errc::invalid_key},
       {with_member(ec, "crv", "secp256k1"), errc::invalid_key},
       {with_member(ec, "x", b64(jwk_bytes(ec, "x").substr(1))), errc::invalid_key},  // 31 bytes
-      {with_member(ec, "x", b64("\0"s + jwk_bytes(ec, "x"))), errc::invalid_key},     // 33 bytes
+      {with_member(ec, "x", b64("\0"s + jwk_bytes(ec, "x"))), errc::invalid_key},    // 33 bytes
       {without_member(ec, "y"), errc::invalid_key},
       {with_member(ec, "y", "not base64!"), errc::invalid_key},
       {with_member(ec, "alg", "ES384"), errc::invalid_key},  // alg and curve disagree
@@ -285,7 +284,8 @@ TEST(key, jwk_errors) {
       {with_member(ec, "use", "enc"), errc::invalid_key},
       {without_member(ec, "use").insert(1, R"("use":1,)"), errc::invalid_key},
       {without_member(ec, "use").insert(1, R"("key_ops":"verify",)"), errc::invalid_key},
-      {without_member(ec, "use").insert(1, R"("key_ops":["encrypt","wrapKey"],)"), errc::invalid_key},
+      {without_member(ec, "use").insert(1, R"("key_ops":["encrypt","wrapKey"],)"),
+       errc::invalid_key},
       {without_member(ec, "use").insert(1, R"("key_ops":[1],)"), errc::invalid_key},
       {with_member(ec, "alg", "ES521"), errc::unsupported_algorithm},
       {with_member(ec, "alg", "none"), errc::unsupported_algorithm},
@@ -495,8 +495,8 @@ TEST(key_set, add_refuses_duplicates_and_mixing) {
 
 TEST(key_set, jwks_round_trip) {
   key_set set;
-  for (algorithm alg : {algorithm::rs256, algorithm::es256, algorithm::es512, algorithm::ed25519,
-                        algorithm::ed448})
+  for (algorithm alg :
+       {algorithm::rs256, algorithm::es256, algorithm::es512, algorithm::ed25519, algorithm::ed448})
     ASSERT_OK(set.add(public_of(test_key(alg)).with_id(std::string(to_string(alg)))));
   const std::string jwks = set.to_jwks();
   EXPECT_EQ(jwks.rfind(R"({"keys":[{)", 0), 0u);

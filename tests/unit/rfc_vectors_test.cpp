@@ -103,7 +103,8 @@ void expect_outcome(std::string_view name) {
     return;
   }
   const std::string sig = signature_of(token);
-  EXPECT_OK(crypto::verify(key_of(e).material(), alg_of(e), signing_input_of(token), bytes_of(sig)));
+  EXPECT_OK(
+      crypto::verify(key_of(e).material(), alg_of(e), signing_input_of(token), bytes_of(sig)));
 }
 
 /// Signing the RFC's signing input with jwtfort gives the RFC's signature (deterministic algs).
@@ -128,7 +129,8 @@ TEST(rfc_vectors, every_example_keeps_the_rfc_octets) {
   EXPECT_EQ(count, 10u);
   // RFC 7515 A.1 keeps its CR LF line breaks in both header and payload.
   EXPECT_NE(example("rfc7515_a1").at("header").get<std::string>().find("\r\n "), std::string::npos);
-  EXPECT_NE(example("rfc7515_a1").at("payload").get<std::string>().find("\r\n "), std::string::npos);
+  EXPECT_NE(example("rfc7515_a1").at("payload").get<std::string>().find("\r\n "),
+            std::string::npos);
 }
 
 TEST(rfc7515, a1_hs256_verifies_and_signs_identically) {

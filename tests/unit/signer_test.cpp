@@ -49,8 +49,8 @@ TEST(signer, extra_header_members) {
   EXPECT_EQ(unb64(split(must(s.sign_json("{}", h))).header),
             R"({"alg":"HS256","typ":"JWT","cty":"example","x-tenant":7})");
   // Members the signer owns cannot be overridden, and the extra text must be one JSON object.
-  for (const char* bad : {R"({"alg":"none"})", R"({"kid":"x"})", R"({"typ":"x"})", "[1]", "{",
-                          R"({"a":1,"a":2})"}) {
+  for (const char* bad :
+       {R"({"alg":"none"})", R"({"kid":"x"})", R"({"typ":"x"})", "[1]", "{", R"({"a":1,"a":2})"}) {
     h.extra_json = bad;
     EXPECT_ERRC(s.sign_json("{}", h), errc::invalid_header) << bad;
   }
@@ -69,8 +69,8 @@ TEST(signer, public_key_cannot_sign) {
 
 TEST(signer, time_helpers_read_the_clock_once) {
   const claims c = claims().issued_now(fixed_clock(now)).expires_in(900, fixed_clock(now));
-  EXPECT_EQ(c.to_json(), R"({"iat":)" + std::to_string(now) + R"(,"exp":)" +
-                             std::to_string(now + 900) + "}");
+  EXPECT_EQ(c.to_json(),
+            R"({"iat":)" + std::to_string(now) + R"(,"exp":)" + std::to_string(now + 900) + "}");
 }
 
 TEST(signer, hmac_and_eddsa_are_deterministic_ecdsa_is_not) {

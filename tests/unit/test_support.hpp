@@ -49,17 +49,17 @@ testing::AssertionResult has_errc(const char* expr, const char*, const R& r, err
   if (r.has_value())
     return testing::AssertionFailure() << expr << " succeeded; expected " << to_string(expected);
   if (r.code() != expected)
-    return testing::AssertionFailure() << expr << " failed with " << to_string(r.code()) << " ("
-                                       << r.error().message << "); expected "
-                                       << to_string(expected);
+    return testing::AssertionFailure()
+           << expr << " failed with " << to_string(r.code()) << " (" << r.error().message
+           << "); expected " << to_string(expected);
   return testing::AssertionSuccess();
 }
 
 template <class R>
 testing::AssertionResult is_ok(const char* expr, const R& r) {
   if (r.has_value()) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << expr << " failed with " << to_string(r.code()) << ": "
-                                     << r.error().message;
+  return testing::AssertionFailure()
+         << expr << " failed with " << to_string(r.code()) << ": " << r.error().message;
 }
 
 }  // namespace jwtfort::test
@@ -110,8 +110,8 @@ inline std::string hmac(algorithm alg, std::string_view secret, std::string_view
   return must(crypto::sign(m, alg, input), "hmac");
 }
 
-inline std::string token_with_signature(std::string_view header_json,
-                                        std::string_view payload_json, std::string_view sig) {
+inline std::string token_with_signature(std::string_view header_json, std::string_view payload_json,
+                                        std::string_view sig) {
   return signing_input(header_json, payload_json) + "." + b64(sig);
 }
 
@@ -169,7 +169,8 @@ inline const key& test_key(algorithm alg) {
   static std::map<algorithm, key> cache;
   if (auto it = cache.find(alg); it != cache.end()) return it->second;
   const bool derived_rsa = family_of(alg) == key_family::rsa && alg != algorithm::rs256;
-  key k = derived_rsa ? rebind(test_key(algorithm::rs256), alg) : must(key::generate(alg), "generate");
+  key k =
+      derived_rsa ? rebind(test_key(algorithm::rs256), alg) : must(key::generate(alg), "generate");
   return cache.emplace(alg, std::move(k)).first->second;
 }
 
@@ -231,8 +232,10 @@ inline std::string without_member(std::string jwk, std::string_view name) {
   auto start = jwk.find(tag);
   if (start == std::string::npos) return jwk;
   auto end = jwk.find('"', start + tag.size() + 1) + 1;
-  if (jwk[end] == ',') ++end;
-  else if (jwk[start - 1] == ',') --start;
+  if (jwk[end] == ',')
+    ++end;
+  else if (jwk[start - 1] == ',')
+    --start;
   return jwk.erase(start, end - start);
 }
 
@@ -285,8 +288,9 @@ inline std::string pss_sign(const key& k, std::string_view input, int salt_lengt
   EVP_PKEY_CTX* pctx = nullptr;
   std::size_t len = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
-  if (!md || EVP_DigestSignInit_ex(md.get(), &pctx, "SHA256", nullptr, nullptr,
-                                   k.material().pkey, nullptr) != 1 ||
+  if (!md ||
+      EVP_DigestSignInit_ex(md.get(), &pctx, "SHA256", nullptr, nullptr, k.material().pkey,
+                            nullptr) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) != 1 ||
       EVP_DigestSign(md.get(), nullptr, &len, in, input.size()) != 1)

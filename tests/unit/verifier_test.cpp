@@ -12,10 +12,12 @@ namespace {
 
 const key& hs() { return test_key(algorithm::hs256); }
 
-std::string token_with(std::string_view payload) { return make_token(header_for(algorithm::hs256), payload, hs()); }
+std::string token_with(std::string_view payload) {
+  return make_token(header_for(algorithm::hs256), payload, hs());
+}
 
-result<verified_token> verify_payload(std::string_view payload,
-                                      void (*tweak)(verifier_options&) = [](verifier_options&) {}) {
+result<verified_token> verify_payload(
+    std::string_view payload, void (*tweak)(verifier_options&) = [](verifier_options&) {}) {
   return verify_with(hs(), token_with(payload), tweak);
 }
 
@@ -50,7 +52,8 @@ TEST(verifier, create_refuses_incomplete_options) {
 
 TEST(verifier, exp_is_required_by_default_and_can_be_waived) {
   EXPECT_ERRC(verify_payload(R"({"sub":"a"})"), errc::missing_claim);
-  EXPECT_OK(verify_payload(R"({"sub":"a"})", [](verifier_options& o) { o.required_claims.clear(); }));
+  EXPECT_OK(
+      verify_payload(R"({"sub":"a"})", [](verifier_options& o) { o.required_claims.clear(); }));
 }
 
 TEST(verifier, required_claims_are_checked_by_name) {
@@ -100,8 +103,10 @@ TEST(verifier, issuer_is_an_exact_match) {
     return R"({"iss":")" + std::string(iss) + R"(","exp":)" + std::to_string(now + 10) + "}";
   };
   EXPECT_OK(verify_payload(with_iss("https://auth.example.com"), expect_iss));
-  EXPECT_ERRC(verify_payload(with_iss("https://auth.example.com/"), expect_iss), errc::invalid_issuer);
-  EXPECT_ERRC(verify_payload(with_iss("HTTPS://AUTH.EXAMPLE.COM"), expect_iss), errc::invalid_issuer);
+  EXPECT_ERRC(verify_payload(with_iss("https://auth.example.com/"), expect_iss),
+              errc::invalid_issuer);
+  EXPECT_ERRC(verify_payload(with_iss("HTTPS://AUTH.EXAMPLE.COM"), expect_iss),
+              errc::invalid_issuer);
   EXPECT_ERRC(verify_payload(good_payload(), expect_iss), errc::missing_claim);
   EXPECT_ERRC(verify_payload(R"({"iss":7,"exp":)" + std::to_string(now + 10) + "}", expect_iss),
               errc::invalid_claim);
@@ -119,13 +124,15 @@ TEST(verifier, audience_string_or_array) {
   EXPECT_ERRC(verify_payload(good_payload(), expect_aud), errc::missing_claim);
   // No audience configured: a token that names one is not for us, unless explicitly ignored.
   EXPECT_ERRC(verify_payload(with_aud(R"("api")")), errc::invalid_audience);
-  EXPECT_OK(verify_payload(with_aud(R"("api")"), [](verifier_options& o) { o.ignore_audience = true; }));
+  EXPECT_OK(
+      verify_payload(with_aud(R"("api")"), [](verifier_options& o) { o.ignore_audience = true; }));
 }
 
 TEST(verifier, type_is_a_case_insensitive_media_type) {
   auto need_at = [](verifier_options& o) { o.type = "at+jwt"; };
   auto with_typ = [](std::string_view typ) {
-    return make_token(R"({"alg":"HS256","typ":")" + std::string(typ) + R"("})", good_payload(), hs());
+    return make_token(R"({"alg":"HS256","typ":")" + std::string(typ) + R"("})", good_payload(),
+                      hs());
   };
   EXPECT_OK(verify_with(hs(), with_typ("at+jwt"), need_at));
   EXPECT_OK(verify_with(hs(), with_typ("AT+JWT"), need_at));
@@ -160,15 +167,15 @@ TEST(verifier, token_size_limit_is_checked_first) {
 }
 
 TEST(verifier, verified_token_accessors) {
-  const std::string payload =
-      R"({"sub":"alice","iss":"https://i","jti":"j-1","exp":)" + std::to_string(now + 60) +
-      R"(,"nbf":)" + std::to_string(now - 1) + R"(,"iat":)" + std::to_string(now - 2) +
-      R"(,"roles":["admin","ops"],"fresh":true,"n":42,"obj":{"a":[1,2]}})";
+  const std::string payload = R"({"sub":"alice","iss":"https://i","jti":"j-1","exp":)" +
+                              std::to_string(now + 60) + R"(,"nbf":)" + std::to_string(now - 1) +
+                              R"(,"iat":)" + std::to_string(now - 2) +
+                              R"(,"roles":["admin","ops"],"fresh":true,"n":42,"obj":{"a":[1,2]}})";
   const key a = test_key(algorithm::hs256).with_id("k1");
   verifier_options o = options_for(a);
   o.issuer = "https://i";
-  const auto t = make_verifier(o).verify(
-      make_token(R"({"alg":"HS256","kid":"k1","typ":"JWT"})", payload, a));
+  const auto t =
+      make_verifier(o).verify(make_token(R"({"alg":"HS256","kid":"k1","typ":"JWT"})", payload, a));
   ASSERT_OK(t);
   EXPECT_EQ(t->alg(), algorithm::hs256);
   EXPECT_EQ(t->key_id(), "k1");
@@ -203,8 +210,8 @@ std::string with_flipped_signature(std::string token) {
 // A verifier is immutable and shared: concurrent verifications on one instance agree, for each
 // key family (the crypto layer keeps per-thread contexts for HMAC and public keys alike).
 TEST(verifier, shared_between_threads) {
-  for (algorithm alg : {algorithm::hs256, algorithm::rs256, algorithm::ps256, algorithm::es256,
-                        algorithm::eddsa}) {
+  for (algorithm alg :
+       {algorithm::hs256, algorithm::rs256, algorithm::ps256, algorithm::es256, algorithm::eddsa}) {
     SCOPED_TRACE(to_string(alg));
     const key& k = test_key(alg);
     const verifier v = make_verifier(options_for(k));

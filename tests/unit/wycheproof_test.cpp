@@ -36,9 +36,7 @@ vector_json load_vectors(const std::string& file) {
 }
 
 std::string from_hex(std::string_view hex) {
-  auto nibble = [](char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-  };
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
   std::string out;
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
     out += static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
@@ -93,7 +91,8 @@ struct tally {
       why << (want.accept ? "rejected (" + std::string(to_string(got.code)) + ")" : "accepted");
     else if (!got.accepted && want.code && *want.code != got.code)
       why << "rejected with " << to_string(got.code) << ", expected " << to_string(*want.code);
-    if (!why.str().empty()) disagreements.push_back("tcId " + std::to_string(tc_id) + ": " + why.str());
+    if (!why.str().empty())
+      disagreements.push_back("tcId " + std::to_string(tc_id) + ": " + why.str());
   }
 
   std::string summary(const std::string& file) const {
@@ -209,14 +208,16 @@ expectation crypto_expectation(const crypto_file& f, const vector_json& group,
 }
 
 result<key> crypto_key(const crypto_file& f, const vector_json& group, const vector_json& test) {
-  if (f.kind == family::hmac) return key::from_secret(from_hex(test.at("key").get<std::string>()), f.alg);
+  if (f.kind == family::hmac)
+    return key::from_secret(from_hex(test.at("key").get<std::string>()), f.alg);
   return key::from_pem(group.at("publicKeyPem").get<std::string>(), f.alg);
 }
 
 outcome crypto_outcome(const crypto_file& f, const result<key>& k, const vector_json& test) {
   if (!k) return {false, k.code(), true};
   const std::string msg = from_hex(test.at("msg").get<std::string>());
-  const std::string sig = from_hex(test.at(f.kind == family::hmac ? "tag" : "sig").get<std::string>());
+  const std::string sig =
+      from_hex(test.at(f.kind == family::hmac ? "tag" : "sig").get<std::string>());
   auto r = crypto::verify(k->material(), f.alg, msg, bytes_of(sig));
   if (r) return {true, errc::internal_error, false};
   return {false, r.code(), false};
@@ -305,27 +306,27 @@ const std::map<std::string, std::map<int, errc>>& pinned_codes() {
         {46, errc::weak_key},       // ROCA modulus
         {47, errc::invalid_key}}},  // HMAC secret and EC key in one set
       {"json_web_key_test.json",
-       {{1, errc::invalid_key},              // mixed symmetric and asymmetric set
+       {{1, errc::invalid_key},  // mixed symmetric and asymmetric set
         {3, errc::invalid_signature},
-        {4, errc::invalid_key},              // duplicate kid
-        {6, errc::invalid_configuration},    // the only key is use: enc, so the set is empty
-        {7, errc::weak_key},                 // ROCA modulus
-        {8, errc::weak_key},                 // 1024-bit RSA
-        {9, errc::weak_key},                 // e = 1
-        {10, errc::weak_key},                // HMAC secrets shorter than the hash
+        {4, errc::invalid_key},            // duplicate kid
+        {6, errc::invalid_configuration},  // the only key is use: enc, so the set is empty
+        {7, errc::weak_key},               // ROCA modulus
+        {8, errc::weak_key},               // 1024-bit RSA
+        {9, errc::weak_key},               // e = 1
+        {10, errc::weak_key},              // HMAC secrets shorter than the hash
         {11, errc::weak_key},
         {12, errc::weak_key},
-        {16, errc::weak_key},                // empty HMAC secrets
+        {16, errc::weak_key},  // empty HMAC secrets
         {17, errc::weak_key},
         {18, errc::weak_key},
-        {19, errc::unsupported_algorithm},   // "ES521"
-        {20, errc::unsupported_algorithm},   // "ES224"
-        {21, errc::invalid_configuration},   // use: enc, skipped, so the set is empty
-        {22, errc::invalid_key},             // point not on the curve
-        {23, errc::invalid_key},             // P-256 coordinates under crv P-384
-        {24, errc::invalid_key},             // EC members under kty RSA
-        {25, errc::unsupported_algorithm},   // A256GCM
-        {26, errc::unsupported_algorithm}}}, // A256KW
+        {19, errc::unsupported_algorithm},    // "ES521"
+        {20, errc::unsupported_algorithm},    // "ES224"
+        {21, errc::invalid_configuration},    // use: enc, skipped, so the set is empty
+        {22, errc::invalid_key},              // point not on the curve
+        {23, errc::invalid_key},              // P-256 coordinates under crv P-384
+        {24, errc::invalid_key},              // EC members under kty RSA
+        {25, errc::unsupported_algorithm},    // A256GCM
+        {26, errc::unsupported_algorithm}}},  // A256KW
   };
   return table;
 }
@@ -402,7 +403,8 @@ TEST_P(wycheproof_jws, every_vector_matches) {
       continue;
     }
     auto keys = jws_keys(group);
-    const result<verifier> v = keys ? jws_verifier(std::move(*keys)) : result<verifier>(keys.error());
+    const result<verifier> v =
+        keys ? jws_verifier(std::move(*keys)) : result<verifier>(keys.error());
     for (const auto& test : group.at("tests")) {
       if (!test.at("jws").is_string()) {
         ++t.skipped;
@@ -422,8 +424,8 @@ std::string jws_file_name(const testing::TestParamInfo<const char*>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(wycheproof, wycheproof_jws,
-                         testing::Values("json_web_signature_test.json", "json_web_crypto_test.json",
-                                         "json_web_key_test.json"),
+                         testing::Values("json_web_signature_test.json",
+                                         "json_web_crypto_test.json", "json_web_key_test.json"),
                          jws_file_name);
 
 }  // namespace

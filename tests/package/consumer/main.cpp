@@ -1,12 +1,11 @@
 // Signs and verifies one HS256 token through the public API only, then checks that a tampered
 // token is refused. Exits 0 when every check holds, 1 naming the first one that does not.
 
+#include <cstdio>
 #include <jwtfort/claims.hpp>
 #include <jwtfort/key.hpp>
 #include <jwtfort/signer.hpp>
 #include <jwtfort/verifier.hpp>
-
-#include <cstdio>
 #include <string>
 
 namespace {
