@@ -37,9 +37,6 @@ struct midstates {
 
 bool is_sha256(algorithm alg) { return alg == algorithm::hs256; }
 std::size_t block_bytes(algorithm alg) { return is_sha256(alg) ? 64 : 128; }
-std::size_t tag_bytes(algorithm alg) {
-  return alg == algorithm::hs256 ? 32 : alg == algorithm::hs384 ? 48 : 64;
-}
 
 void hash_init(algorithm alg, midstates::state& s) {
   if (alg == algorithm::hs256)
@@ -121,10 +118,10 @@ std::size_t hmac_from_midstates(const midstates& m, std::string_view input, unsi
   hash_update(alg, s, input.data(), input.size());
   hash_final(alg, s, inner_hash);
   s = m.outer;
-  hash_update(alg, s, inner_hash, tag_bytes(alg));
+  hash_update(alg, s, inner_hash, hmac_tag_bytes(alg));
   hash_final(alg, s, out);
   OPENSSL_cleanse(&s, sizeof s);
-  return tag_bytes(alg);
+  return hmac_tag_bytes(alg);
 }
 
 // --- provider HMAC ----------------------------------------------------------------------------
@@ -156,15 +153,11 @@ bool fips_mode() {
   return fips;
 }
 
-bool is_hmac(algorithm alg) {
-  return alg == algorithm::hs256 || alg == algorithm::hs384 || alg == algorithm::hs512;
-}
-
 }  // namespace
 
 std::size_t hmac_via_provider(const detail::key_material& key, algorithm alg,
                               std::string_view input, unsigned char* out) {
-  if (!is_hmac(alg)) return 0;
+  if (family_of(alg) != key_family::hmac) return 0;
   mac_ctx_ptr ctx = new_keyed_mac(key, alg);
   std::size_t len = 0;
   if (!ctx ||
@@ -177,7 +170,7 @@ std::size_t hmac_via_provider(const detail::key_material& key, algorithm alg,
 
 std::size_t hmac(const detail::key_material& key, algorithm alg, std::string_view input,
                  unsigned char* out) {
-  if (!is_hmac(alg)) return 0;
+  if (family_of(alg) != key_family::hmac) return 0;
   if (fips_mode()) return hmac_via_provider(key, alg, input, out);
   return hmac_from_midstates(cached_midstates(key, alg), input, out);
 }

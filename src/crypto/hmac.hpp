@@ -15,6 +15,12 @@ namespace jwtfort::crypto {
 /// Largest tag: HMAC-SHA-512.
 inline constexpr std::size_t max_hmac_bytes = 64;
 
+/// The tag length of HS256/384/512: the hash output size, which RFC 7518 §3.2 also makes the
+/// shortest key allowed.
+constexpr std::size_t hmac_tag_bytes(algorithm alg) {
+  return alg == algorithm::hs256 ? 32 : alg == algorithm::hs384 ? 48 : 64;
+}
+
 /// Writes the full tag of `input` under the key's secret, hashed as `alg` (HS256/384/512), into
 /// `out` (max_hmac_bytes) and returns its length, or 0 on failure.
 ///

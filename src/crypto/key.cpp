@@ -19,6 +19,7 @@
 #include "core/base64url.hpp"
 #include "core/json.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/hmac.hpp"
 #include "crypto/key_material.hpp"
 #include "jwtfort/claims.hpp"
 
@@ -64,14 +65,6 @@ using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 error key_error(errc code, std::string message) {
   ERR_clear_error();
   return {code, std::move(message)};
-}
-
-std::size_t hmac_min_bytes(algorithm alg) {
-  switch (alg) {
-    case algorithm::hs384: return 48;
-    case algorithm::hs512: return 64;
-    default: return 32;
-  }
 }
 
 const char* curve_for(algorithm alg) {
@@ -215,10 +208,10 @@ result<key> make_secret(std::string_view secret, algorithm alg, std::string kid,
   if (family_of(alg) != key_family::hmac)
     return error(errc::invalid_key, "a raw secret can only be used with HS256, HS384 or HS512");
   if (secret.empty()) return error(errc::weak_key, "HMAC secret is empty");
-  if (!allow_weak && secret.size() < hmac_min_bytes(alg))
-    return error(errc::weak_key, "HMAC secret for " + std::string(to_string(alg)) +
-                                     " must be at least " + std::to_string(hmac_min_bytes(alg)) +
-                                     " bytes (RFC 7518 §3.2)");
+  if (!allow_weak && secret.size() < crypto::hmac_tag_bytes(alg))
+    return error(errc::weak_key,
+                 "HMAC secret for " + std::string(to_string(alg)) + " must be at least " +
+                     std::to_string(crypto::hmac_tag_bytes(alg)) + " bytes (RFC 7518 §3.2)");
   auto m = std::make_shared<key_material>();
   m->alg = alg;
   m->kid = std::move(kid);
@@ -603,7 +596,7 @@ result<key> key::generate(algorithm alg, unsigned rsa_bits) {
   EVP_PKEY* pkey = nullptr;
   switch (family_of(alg)) {
     case key_family::hmac: {
-      std::string secret(hmac_min_bytes(alg), '\0');
+      std::string secret(crypto::hmac_tag_bytes(alg), '\0');
       auto* p = reinterpret_cast<unsigned char*>(secret.data());
       if (auto r = crypto::random_bytes({p, secret.size()}); !r) return r.error();
       auto k = make_secret(secret, alg, {}, false);
