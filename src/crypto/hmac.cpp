@@ -14,12 +14,11 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include <array>
-#include <cstdint>
 #include <cstring>
 #include <memory>
 
 #include "crypto/key_material.hpp"
+#include "crypto/key_state_cache.hpp"
 
 namespace jwtfort::crypto {
 namespace {
@@ -27,12 +26,17 @@ namespace {
 // --- SHA-2 midstates --------------------------------------------------------------------------
 
 // The hash states after absorbing (key ^ ipad) and (key ^ opad): all that HMAC needs of the key.
+// Derived from the secret, so wiped when destroyed.
 struct midstates {
-  algorithm alg{};
   union state {
     SHA256_CTX sha256;
     SHA512_CTX sha512;  // SHA-384 uses the SHA-512 state
   } inner{}, outer{};
+
+  midstates() = default;
+  midstates(const midstates&) = default;
+  midstates& operator=(const midstates&) = default;
+  ~midstates() { OPENSSL_cleanse(this, sizeof *this); }
 };
 
 bool is_sha256(algorithm alg) { return alg == algorithm::hs256; }
@@ -66,7 +70,6 @@ void hash_final(algorithm alg, midstates::state& s, unsigned char* out) {
 // RFC 2104 §2: a key longer than the block is hashed first; then it is zero-padded to the block.
 midstates key_midstates(std::string_view secret, algorithm alg) {
   midstates m;
-  m.alg = alg;
   const std::size_t block = block_bytes(alg);
   unsigned char padded[128] = {};
   if (secret.size() > block) {
@@ -90,29 +93,14 @@ midstates key_midstates(std::string_view secret, algorithm alg) {
   return m;
 }
 
-// Each thread keeps the midstates of its recent keys; nothing is shared, nothing is locked.
 const midstates& cached_midstates(const detail::key_material& key, algorithm alg) {
-  struct entry {
-    std::uint64_t serial = 0;
-    midstates states;
-    entry() = default;
-    entry(const entry&) = delete;
-    entry& operator=(const entry&) = delete;
-    ~entry() { OPENSSL_cleanse(&states, sizeof states); }
-  };
-  constexpr std::size_t slots = 8;
-  thread_local std::array<entry, slots> cache;
-  thread_local std::size_t next = 0;
-  for (const entry& e : cache)
-    if (e.serial == key.serial && e.states.alg == alg) return e.states;
-  entry& e = cache[next++ % slots];
-  e.states = key_midstates(key.secret, alg);
-  e.serial = key.serial;
-  return e.states;
+  thread_local key_state_cache<midstates> cache;
+  if (const midstates* m = cache.find(key.serial, alg)) return *m;
+  return cache.put(key.serial, alg, key_midstates(key.secret, alg));
 }
 
-std::size_t hmac_from_midstates(const midstates& m, std::string_view input, unsigned char* out) {
-  const algorithm alg = m.alg;
+std::size_t hmac_from_midstates(const midstates& m, algorithm alg, std::string_view input,
+                                unsigned char* out) {
   midstates::state s = m.inner;
   unsigned char inner_hash[max_hmac_bytes];
   hash_update(alg, s, input.data(), input.size());
@@ -172,7 +160,7 @@ std::size_t hmac(const detail::key_material& key, algorithm alg, std::string_vie
                  unsigned char* out) {
   if (family_of(alg) != key_family::hmac) return 0;
   if (fips_mode()) return hmac_via_provider(key, alg, input, out);
-  return hmac_from_midstates(cached_midstates(key, alg), input, out);
+  return hmac_from_midstates(cached_midstates(key, alg), alg, input, out);
 }
 
 }  // namespace jwtfort::crypto

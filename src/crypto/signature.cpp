@@ -7,13 +7,13 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include <array>
 #include <cstring>
 #include <memory>
 
 #include "crypto/crypto.hpp"
 #include "crypto/hmac.hpp"
 #include "crypto/key_material.hpp"
+#include "crypto/key_state_cache.hpp"
 
 namespace jwtfort::crypto {
 namespace {
@@ -128,26 +128,14 @@ bool init_verify(EVP_MD_CTX* ctx, const detail::key_material& key, algorithm alg
 
 // A verification context initialised once per key and algorithm and copied for each token:
 // EVP_DigestVerifyInit (provider key import, digest and padding set-up) costs microseconds on
-// OpenSSL 3.0, a copy a fraction of that. Per thread, like the HMAC contexts, so no context is
+// OpenSSL 3.0, a copy a fraction of that. Per thread, like the HMAC midstates, so no context is
 // ever shared; a cached context keeps its EVP_PKEY referenced until the slot is reused.
 const EVP_MD_CTX* prepared_verify(const detail::key_material& key, algorithm alg) {
-  struct entry {
-    std::uint64_t serial = 0;
-    algorithm alg{};
-    md_ctx_ptr ctx;
-  };
-  constexpr std::size_t slots = 8;
-  thread_local std::array<entry, slots> cache;
-  thread_local std::size_t next = 0;
-  for (const auto& e : cache)
-    if (e.serial == key.serial && e.alg == alg && e.ctx) return e.ctx.get();
+  thread_local key_state_cache<md_ctx_ptr> cache;
+  if (const md_ctx_ptr* prepared = cache.find(key.serial, alg)) return prepared->get();
   md_ctx_ptr ctx(EVP_MD_CTX_new());
   if (!ctx || !init_verify(ctx.get(), key, alg)) return nullptr;
-  entry& e = cache[next++ % slots];
-  e.ctx = std::move(ctx);
-  e.serial = key.serial;
-  e.alg = alg;
-  return e.ctx.get();
+  return cache.put(key.serial, alg, std::move(ctx)).get();
 }
 
 // The context to verify with: a copy of the prepared one, or a fresh initialisation where a copy
