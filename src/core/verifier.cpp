@@ -7,8 +7,6 @@
 #include <array>
 #include <atomic>
 #include <cmath>
-#include <cstring>
-#include <iterator>
 #include <tuple>
 
 #include "core/base64url.hpp"
@@ -412,19 +410,15 @@ result<verified_token> verifier::verify(std::string_view token) const {
       base64url::decoded_size(seg->payload.size()));
   std::string_view kid = h.kid, sub = c->sub.value_or(""), iss = c->iss.value_or(""),
                    jti = c->jti.value_or("");
-  // All text in one buffer, sized once and filled with one copy per piece.
-  const std::string_view pieces[] = {header_text, payload_text, kid, sub, iss, jti};
-  verified_token::slice* const slices[] = {&t.header_, &t.payload_, &t.kid_,
-                                           &t.sub_,    &t.iss_,     &t.jti_};
-  std::size_t total = 0;
-  for (std::string_view piece : pieces) total += piece.size();
-  t.data_.resize(total);
-  std::size_t at = 0;
-  for (std::size_t i = 0; i < std::size(pieces); ++i) {
-    *slices[i] = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(pieces[i].size())};
-    if (!pieces[i].empty()) std::memcpy(t.data_.data() + at, pieces[i].data(), pieces[i].size());
-    at += pieces[i].size();
-  }
+  // All text in one buffer, allocated once.
+  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + sub.size() + iss.size() +
+                  jti.size());
+  t.header_ = t.append(header_text);
+  t.payload_ = t.append(payload_text);
+  t.kid_ = t.append(kid);
+  t.sub_ = t.append(sub);
+  t.iss_ = t.append(iss);
+  t.jti_ = t.append(jti);
   t.exp_ = to_seconds(exp);
   t.nbf_ = to_seconds(nbf);
   t.iat_ = to_seconds(iat);
