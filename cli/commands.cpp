@@ -173,11 +173,6 @@ outcome<bool> write_private_file(const std::string& path, std::string_view text)
   return true;
 }
 
-void wipe(std::string& text) {
-  volatile char* p = text.data();
-  for (std::size_t i = 0; i < text.size(); ++i) p[i] = '\0';
-}
-
 constexpr option_spec keygen_options[] = {{"alg"}, {"kid"}, {"bits"}, {"out"}};
 
 outcome<std::string> keygen(const parsed_args& a) {
@@ -214,15 +209,11 @@ constexpr option_spec jwks_options[] = {{"alg"}};
 
 outcome<std::string> jwks(const parsed_args& a) {
   if (a.positionals.empty()) return failure::usage("jwks needs at least one key FILE");
-  std::vector<algorithm> candidates;
-  if (auto name = a.value("alg")) {
-    auto alg = parse_algorithm(*name);
-    if (!alg) return alg.error();
-    candidates.push_back(*alg);
-  }
+  auto candidates = parse_algorithms(a.values("alg"));  // --alg is single: none or one
+  if (!candidates) return candidates.error();
   key_set set;
   for (const std::string& path : a.positionals) {
-    auto keys = load_key_file(path, candidates);
+    auto keys = load_key_file(path, *candidates);
     if (!keys) return keys.error();
     for (key& k : *keys) {
       if (k.is_symmetric())
@@ -278,24 +269,23 @@ outcome<header_options> header_from_option(const std::optional<std::string>& tex
   return h;
 }
 
-outcome<key> signing_key(const parsed_args& a, std::optional<algorithm> alg) {
+// `algs` is --alg: none or one.
+outcome<key> signing_key(const parsed_args& a, const std::vector<algorithm>& algs) {
   if (auto path = a.value("secret-file")) {
-    if (!alg) return failure::usage("--secret-file needs --alg");
-    return load_secret_file(*path, *alg);
+    if (algs.empty()) return failure::usage("--secret-file needs --alg");
+    return load_secret_file(*path, algs.front());
   }
-  std::vector<algorithm> candidates;
-  if (alg) candidates.push_back(*alg);
-  auto keys = load_key_file(*a.value("key"), candidates);
+  auto keys = load_key_file(*a.value("key"), algs);
   if (!keys) return keys.error();
   if (keys->size() != 1)
     return failure::configuration(error(
         errc::invalid_key,
         "the key file holds " + std::to_string(keys->size()) + " keys; sign needs exactly one"));
   key k = keys->front();
-  if (alg && k.alg() != *alg)
+  if (!algs.empty() && k.alg() != algs.front())
     return failure::configuration(
         error(errc::invalid_key, "the key is bound to " + std::string(to_string(k.alg())) +
-                                     ", not " + std::string(to_string(*alg))));
+                                     ", not " + std::string(to_string(algs.front()))));
   return k;
 }
 
@@ -319,13 +309,9 @@ outcome<std::string> sign(const parsed_args& a) {
   if (auto p = expect_positionals(a, 1, "CLAIMS_JSON"); !p) return p.error();
   if (a.has("key") == a.has("secret-file"))
     return failure::usage("sign needs one of --key FILE or --secret-file FILE");
-  std::optional<algorithm> alg;
-  if (auto name = a.value("alg")) {
-    auto parsed = parse_algorithm(*name);
-    if (!parsed) return parsed.error();
-    alg = *parsed;
-  }
-  auto k = signing_key(a, alg);
+  auto algs = parse_algorithms(a.values("alg"));
+  if (!algs) return algs.error();
+  auto k = signing_key(a, *algs);
   if (!k) return k.error();
   if (auto kid = a.value("kid")) *k = k->with_id(*kid);
   auto c = claims_argument(a);

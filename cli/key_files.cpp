@@ -16,12 +16,6 @@ constexpr std::size_t max_file_bytes = 1 << 20;
 constexpr algorithm inferable_pem_algorithms[] = {algorithm::es256, algorithm::es384,
                                                   algorithm::es512, algorithm::eddsa};
 
-// Overwrites a buffer that held key material before it is freed; volatile so the stores stay.
-void wipe(std::string& text) {
-  volatile char* p = text.data();
-  for (std::size_t i = 0; i < text.size(); ++i) p[i] = '\0';
-}
-
 // Holds the text of a key file and wipes it when the load is done, on every path.
 struct sensitive_text {
   std::string text;
@@ -94,6 +88,11 @@ outcome<std::vector<key>> load_pem(std::string_view pem, std::span<const algorit
 }
 
 }  // namespace
+
+void wipe(std::string& text) {
+  volatile char* p = text.data();  // volatile, so the stores are not optimised away
+  for (std::size_t i = 0; i < text.size(); ++i) p[i] = '\0';
+}
 
 outcome<std::string> read_input(const std::string& path, std::string_view what) {
   std::string text;

@@ -25,6 +25,9 @@ outcome<std::vector<key>> load_key_file(const std::string& path,
 /// secret). Errors: configuration (invalid_configuration when unreadable, weak_key, invalid_key).
 outcome<key> load_secret_file(const std::string& path, algorithm alg);
 
+/// Overwrites a buffer that held key material, before it is freed.
+void wipe(std::string& text);
+
 /// Reads a whole file, or stdin for "-". Errors: configuration (invalid_configuration).
 outcome<std::string> read_input(const std::string& path, std::string_view what);
 
