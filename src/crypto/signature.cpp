@@ -1,16 +1,15 @@
 // JWS signatures over OpenSSL 3 (RFC 7518 §3). Every OpenSSL failure means "invalid": fail closed.
 
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include <cstring>
 #include <memory>
 
 #include "crypto/crypto.hpp"
+#include "crypto/ecdsa_der.hpp"
 #include "crypto/hmac.hpp"
 #include "crypto/key_material.hpp"
 #include "crypto/key_state_cache.hpp"
@@ -60,53 +59,6 @@ bool is_pss(algorithm alg) {
 error invalid_signature(const char* why) {
   ERR_clear_error();
   return {errc::invalid_signature, why};
-}
-
-// --- ECDSA encoding (RFC 7518 §3.4) ------------------------------------------------------------
-
-// One DER INTEGER of a big-endian unsigned magnitude: leading zeros dropped (one kept for zero),
-// and a 0x00 prefix when the high bit is set, exactly as i2d_ECDSA_SIG writes it. n <= 66, so the
-// length always fits the short form.
-std::size_t put_der_integer(const unsigned char* p, std::size_t n, unsigned char* out) {
-  while (n > 1 && *p == 0) {
-    ++p;
-    --n;
-  }
-  const std::size_t pad = (*p & 0x80) != 0 ? 1 : 0;
-  out[0] = 0x02;
-  out[1] = static_cast<unsigned char>(n + pad);
-  out[2] = 0x00;
-  std::memcpy(out + 2 + pad, p, n);
-  return 2 + pad + n;
-}
-
-// R||S -> DER ECDSA-Sig-Value for OpenSSL, written directly: building it through ECDSA_SIG and
-// two BIGNUMs costs four allocations per token. The caller has checked the exact length; DER
-// input is never accepted. `der` holds at least 141 bytes (P-521).
-std::size_t raw_to_der(std::span<const unsigned char> raw, unsigned char* der) {
-  const std::size_t n = raw.size() / 2;
-  unsigned char body[2 * (3 + 66)];
-  std::size_t len = put_der_integer(raw.data(), n, body);
-  len += put_der_integer(raw.data() + n, n, body + len);
-  std::size_t head = 0;
-  der[head++] = 0x30;
-  if (len >= 0x80) der[head++] = 0x81;  // at most 138 bytes: one length byte in the long form
-  der[head++] = static_cast<unsigned char>(len);
-  std::memcpy(der + head, body, len);
-  return head + len;
-}
-
-// DER -> R||S with each half left-padded to the coordinate size (leading zeros kept).
-bool der_to_raw(const unsigned char* der, std::size_t len, std::size_t n, std::string& out) {
-  const unsigned char* p = der;
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
-  if (sig == nullptr) return false;
-  out.assign(2 * n, '\0');
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
-  bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), o, static_cast<int>(n)) == static_cast<int>(n) &&
-            BN_bn2binpad(ECDSA_SIG_get0_s(sig), o + n, static_cast<int>(n)) == static_cast<int>(n);
-  ECDSA_SIG_free(sig);
-  return ok;
 }
 
 // --- EVP digest sign/verify ---------------------------------------------------------------------
@@ -197,8 +149,8 @@ result<void> verify(const detail::key_material& key, algorithm alg, std::string_
       const std::size_t n = ec_coordinate_size(alg);
       if (signature.size() != 2 * n)
         return invalid_signature("ECDSA signature is not R||S of the curve's size");
-      unsigned char der[160];
-      std::size_t der_len = raw_to_der(signature, der);
+      unsigned char der[max_ecdsa_der_bytes];
+      std::size_t der_len = ecdsa_raw_to_der(signature, der);
       if (!evp_verify(key, alg, signing_input, der, der_len))
         return invalid_signature("signature verification failed");
       return {};
@@ -229,8 +181,8 @@ result<std::string> sign(const detail::key_material& key, algorithm alg,
     case key_family::ec: {
       std::string der;
       if (!evp_sign(key, alg, signing_input, der)) break;
-      if (!der_to_raw(reinterpret_cast<const unsigned char*>(der.data()), der.size(),
-                      ec_coordinate_size(alg), out))
+      if (!ecdsa_der_to_raw(reinterpret_cast<const unsigned char*>(der.data()), der.size(),
+                            ec_coordinate_size(alg), out))
         break;
       return out;
     }
