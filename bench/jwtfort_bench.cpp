@@ -1,8 +1,7 @@
 // Sign and verify per algorithm, next to the raw OpenSSL primitive over the same bytes.
 //
 // Keys and claims come from $JWTFORT_BENCH_FIXTURES (written by bench/make_fixtures.py, shared
-// with the peer libraries) so every library works on identical input; without it, keys are
-// generated and the claims below are used.
+// with the peer libraries) so every library works on identical input.
 //
 // What is compared:
 //   jwtfort_verify/ALG  verifier::verify on one token: split, header, signature, payload JSON,
@@ -10,13 +9,14 @@
 //   openssl_verify/ALG  the floor: the public key parsed and a context set up for it once, OpenSSL
 //                       checks the token's own signature bytes over the token's signing input,
 //                       and nothing else (for ES256 it includes the R||S to DER step OpenSSL
-//                       needs; for HS256 it is the HMAC of a key keyed once, plus the
-//                       constant-time tag comparison).
+//                       needs, written directly as jwtfort does; for HS256 it is the HMAC of a
+//                       key keyed once, plus the constant-time tag comparison).
 //   openssl_verify_oneshot/ALG  the same with EVP_DigestVerifyInit on every call (for reference).
 //   openssl_verify_midstate/HS256  HMAC-SHA256 from the key's saved inner and outer SHA-256
 //                       states (the SHA256_* block functions, no provider), plus the compare:
 //                       how jwtfort computes HMAC outside FIPS mode, so the cost of everything
 //                       else in a verify is the difference to jwtfort_verify/HS256.
+//   jwtfort_verify_threads/HS256  jwtfort_verify/HS256 on one and on two threads (throughput).
 //   jwtfort_sign/ALG    signer::sign from a claims object: JSON, base64url, signature.
 //   openssl_sign/ALG    the bare signature over the same signing input (R||S for ES256).
 
@@ -25,7 +25,6 @@
 #include <benchmark/benchmark.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -33,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -40,6 +40,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/base64url.hpp"
+#include "crypto/ecdsa_der.hpp"
 #include "jwtfort/claims.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/verifier.hpp"
@@ -58,14 +60,12 @@ std::string read_file(const std::string& path) {
 
 std::string fixture(const char* name) {
   const char* dir = std::getenv("JWTFORT_BENCH_FIXTURES");
-  return dir ? read_file(std::string(dir) + "/" + name) : std::string();
+  if (dir == nullptr)
+    throw std::runtime_error("set JWTFORT_BENCH_FIXTURES to a directory from make_fixtures.py");
+  return read_file(std::string(dir) + "/" + name);
 }
 
-// The same shape as make_fixtures.py writes: an access token of about 260 bytes with HS256.
-constexpr const char* default_claims =
-    R"({"sub":"4711","iat":1700000000,"exp":4102444800,"jti":"9f1c2a4e7b3d4c1e",)"
-    R"("type":"access","fresh":false,"iss":"jwtfort-bench","aud":"api"})";
-constexpr const char* expected_issuer = "jwtfort-bench";
+constexpr const char* expected_issuer = "jwtfort-bench";  // as in make_fixtures.py
 constexpr const char* expected_audience = "api";
 
 std::string trimmed(std::string s) {
@@ -73,36 +73,10 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-std::string claims_json() {
-  std::string c = trimmed(fixture("claims.json"));
-  return c.empty() ? default_claims : c;
-}
-
-// Minimal base64url decoder for the floor's setup (the library's own is private).
-std::string base64url_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    return c == '-' ? 62 : c == '_' ? 63 : throw std::runtime_error("bad base64url");
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    buffer = (buffer << 6) | static_cast<unsigned>(value(c));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xffu));
-    }
-  }
-  return out;
-}
-
 // One algorithm's fixture: the signing key, a verifier holding only the public part (as a real
 // verifier would) with full claim validation, and a token signed by jwtfort.
 struct fixture_set {
+  std::string claims_json;
   std::string secret;  // HMAC secret, or private key PEM
   key signing_key;
   std::string public_pem;  // empty for HMAC
@@ -112,34 +86,15 @@ struct fixture_set {
   std::string signature;  // the token's signature, decoded (R||S for ECDSA)
 };
 
-// Without fixtures, OpenSSL makes the key, so the floor and jwtfort still share it.
-std::string generated_private_pem(algorithm alg) {
-  EVP_PKEY* pkey =
-      family_of(alg) == key_family::rsa  ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
-      : family_of(alg) == key_family::ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                         : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(len));
-  BIO_free(bio);
-  EVP_PKEY_free(pkey);
-  return pem;
-}
-
 // The HMAC secret, or the private key as PEM.
 std::string signing_secret(algorithm alg) {
-  std::string s;
   switch (family_of(alg)) {
-    case key_family::hmac:
-      s = trimmed(fixture("hs256.secret"));
-      return s.empty() ? std::string("a fixed bench secret of thirty-two or more bytes") : s;
-    case key_family::rsa: s = fixture("rsa.pem"); break;
-    case key_family::ec: s = fixture("es256.pem"); break;
-    case key_family::okp: s = fixture("ed25519.pem"); break;
+    case key_family::hmac: return trimmed(fixture("hs256.secret"));
+    case key_family::rsa: return fixture("rsa.pem");
+    case key_family::ec: return fixture("es256.pem");
+    case key_family::okp: return fixture("ed25519.pem");
   }
-  return s.empty() ? generated_private_pem(alg) : s;
+  throw std::logic_error("unreachable");
 }
 
 key load_signing_key(algorithm alg, const std::string& secret) {
@@ -162,6 +117,7 @@ verifier make_verifier(const key& verification_key, algorithm alg) {
 }
 
 fixture_set make_fixture(algorithm alg) {
+  std::string claims_json = trimmed(fixture("claims.json"));
   std::string secret = signing_secret(alg);
   key signing_key = load_signing_key(alg, secret);
   std::string public_pem;
@@ -170,19 +126,22 @@ fixture_set make_fixture(algorithm alg) {
     public_pem = *signing_key.to_public_pem();
     verification_key = *key::from_pem(public_pem, alg);
   }
-  auto token = signer::create(signing_key)->sign_json(claims_json());
+  auto token = signer::create(signing_key)->sign_json(claims_json);
   if (!token) throw std::runtime_error(token.error().message);
   verifier checker = make_verifier(verification_key, alg);
   if (auto r = checker.verify(*token); !r)
     throw std::runtime_error("fixture token: " + r.error().message);
   const std::size_t last_dot = token->rfind('.');
-  return fixture_set{secret,
+  auto signature = base64url::decode(std::string_view(*token).substr(last_dot + 1));
+  if (!signature) throw std::runtime_error("fixture token signature: " + signature.error().message);
+  return fixture_set{std::move(claims_json),
+                     secret,
                      signing_key,
                      public_pem,
                      std::move(checker),
                      *token,
                      token->substr(0, last_dot),
-                     base64url_decode(std::string_view(*token).substr(last_dot + 1))};
+                     std::move(*signature)};
 }
 
 constexpr std::pair<const char*, algorithm> measured[] = {{"HS256", algorithm::hs256},
@@ -217,7 +176,7 @@ void jwtfort_verify(benchmark::State& state, algorithm alg) {
 void jwtfort_sign(benchmark::State& state, algorithm alg) {
   const fixture_set& f = fixture_for(alg);
   auto s = signer::create(f.signing_key);
-  auto c = claims::from_json(claims_json());
+  auto c = claims::from_json(f.claims_json);
   if (!c) throw std::runtime_error(c.error().message);
   for (auto _ : state) {
     auto t = s->sign(*c);
@@ -278,39 +237,22 @@ EVP_MD_CTX* initialised_context(const openssl_key& k, bool for_signing) {
 }
 
 // JWS carries ECDSA signatures as R||S; OpenSSL's EVP interface speaks DER. Any JWS library built
-// on OpenSSL converts on every token, so the floor does too (both ways).
-std::size_t ecdsa_raw_to_der(const std::string& raw, unsigned char* der) {
-  const std::size_t n = raw.size() / 2;
-  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  ECDSA_SIG_set0(sig, BN_bin2bn(p, static_cast<int>(n), nullptr),
-                 BN_bin2bn(p + n, static_cast<int>(n), nullptr));
-  unsigned char* out = der;
-  const int len = i2d_ECDSA_SIG(sig, &out);
-  ECDSA_SIG_free(sig);
-  return len > 0 ? static_cast<std::size_t>(len) : 0;
-}
-
+// on OpenSSL converts on every token, so the floor does too (both ways), with jwtfort's own
+// conversion: the cheapest there is, so the floor stays the least a verifier can do.
 std::string ecdsa_der_to_raw(const unsigned char* der, std::size_t len) {
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(len));
-  std::string raw(64, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (sig != nullptr) {
-    BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(sig), out + 32, 32);
-  }
-  ECDSA_SIG_free(sig);
+  std::string raw;
+  if (!crypto::ecdsa_der_to_raw(der, len, 32, raw)) return {};
   return raw;
 }
 
 // `ctx` is ready to verify: initialised for this call or copied from a pre-initialised one.
 bool digest_verify(EVP_MD_CTX* ctx, const openssl_key& k, const std::string& input,
                    const std::string& sig) {
-  unsigned char der[80];
+  unsigned char der[crypto::max_ecdsa_der_bytes];
   const auto* sig_bytes = reinterpret_cast<const unsigned char*>(sig.data());
   std::size_t sig_len = sig.size();
   if (k.ecdsa) {
-    sig_len = ecdsa_raw_to_der(sig, der);
+    sig_len = crypto::ecdsa_raw_to_der({sig_bytes, sig.size()}, der);
     sig_bytes = der;
   }
   return EVP_DigestVerify(ctx, sig_bytes, sig_len,
@@ -437,15 +379,6 @@ void hmac_midstate_floor(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void jwtfort_verify_threads(benchmark::State& state) {
-  const fixture_set& f = fixture_for(algorithm::hs256);
-  for (auto _ : state) {
-    auto r = f.checker.verify(f.token);
-    benchmark::DoNotOptimize(r);
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
 void register_all() {
   for (auto [name, alg] : measured) {
     const std::string n(name);
@@ -462,7 +395,7 @@ void register_all() {
                                    alg);
     }
   }
-  benchmark::RegisterBenchmark("jwtfort_verify_threads/HS256", jwtfort_verify_threads)
+  benchmark::RegisterBenchmark("jwtfort_verify_threads/HS256", jwtfort_verify, algorithm::hs256)
       ->Threads(1)
       ->Threads(2)
       ->UseRealTime();
@@ -471,7 +404,12 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  make_all_fixtures();
+  try {
+    make_all_fixtures();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jwtfort_bench: %s\n", e.what());
+    return 1;
+  }
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
