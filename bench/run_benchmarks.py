@@ -41,20 +41,12 @@ def progress(message: str) -> None:
     print(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", flush=True)
 
 
-def run(cmd: list[str], *, cwd: pathlib.Path = ROOT, env: dict[str, str] | None = None,
-        prefix: str = "  ", capture: bool = False) -> str:
-    """Runs `cmd`, echoing its progress output (stderr, or stdout when not captured)."""
+def run(cmd: list[str], *, cwd: pathlib.Path = ROOT, env: dict[str, str] | None = None) -> None:
+    """Runs `cmd` with its output shown as it comes."""
     progress("$ " + " ".join(str(c) for c in cmd))
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE if capture else None,
-                            stderr=subprocess.PIPE if capture else None)
-    out, err = proc.communicate()
-    if capture and err:
-        for line in err.splitlines():
-            print(prefix + line, flush=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}")
-    return out or ""
+    returncode = subprocess.run(cmd, cwd=cwd, env=env).returncode
+    if returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited with {returncode}")
 
 
 def run_streaming(cmd: list[str], *, cwd: pathlib.Path = ROOT,
@@ -134,15 +126,21 @@ def read_json_lines(text: str, results: Results) -> None:
 
 
 def build(build_dir: pathlib.Path, jobs: int) -> None:
-    run(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
-         "-DCMAKE_BUILD_TYPE=Release", "-DJWTFORT_BUILD_BENCH=ON", "-DJWTFORT_BUILD_TESTS=OFF",
-         "-DJWTFORT_BUILD_CLI=OFF"], capture=True)
+    # Configure output goes to stdout and is dropped; warnings (stderr) are shown.
+    run_streaming(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
+                   "-DCMAKE_BUILD_TYPE=Release", "-DJWTFORT_BUILD_BENCH=ON",
+                   "-DJWTFORT_BUILD_TESTS=OFF", "-DJWTFORT_BUILD_CLI=OFF"])
     run(["cmake", "--build", str(build_dir), "-j", str(jobs)])
 
 
+def repetitions(quick: bool) -> int:
+    """Repetitions of every measurement, C++ and peers alike."""
+    return 3 if quick else 5
+
+
 def google_benchmark_args(quick: bool, out: pathlib.Path) -> list[str]:
-    repetitions = 3 if quick else 5
-    args = [f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
+    args = [f"--benchmark_repetitions={repetitions(quick)}",
+            "--benchmark_report_aggregates_only=true",
             f"--benchmark_out={out}", "--benchmark_out_format=json"]
     if quick:
         args.append("--benchmark_min_time=0.1")
@@ -150,10 +148,10 @@ def google_benchmark_args(quick: bool, out: pathlib.Path) -> list[str]:
 
 
 def run_jwtfort(build_dir: pathlib.Path, env: dict[str, str], quick: bool,
-                results: Results) -> dict:
+                results: Results) -> None:
     out = build_dir / "bench-results" / "jwtfort.json"
     run([str(build_dir / "bench" / "jwtfort_bench"), *google_benchmark_args(quick, out)], env=env)
-    return read_google_benchmark(out, results)
+    read_google_benchmark(out, results)
 
 
 def run_libjwt(build_dir: pathlib.Path, env: dict[str, str], quick: bool, results: Results) -> None:
@@ -181,7 +179,7 @@ def python_environment(build_dir: pathlib.Path) -> pathlib.Path:
 
 
 def peer_timing_args(quick: bool) -> list[str]:
-    return ["--target-seconds", "0.1" if quick else "0.3", "--repeats", "3" if quick else "5"]
+    return ["--target-seconds", "0.1" if quick else "0.3", "--repeats", str(repetitions(quick))]
 
 
 def run_python_peers(build_dir: pathlib.Path, fixtures: pathlib.Path, quick: bool,
@@ -291,13 +289,14 @@ def op_table(results: Results, op: str) -> list[str]:
         ours, floor = results.get("jwtfort", op, alg), results.get("openssl", op, alg)
         peers = {p: results.get(p, op, alg) for p in PEERS}
         measured = {p: v for p, v in peers.items() if v is not None}
-        ratio = f"{ours / floor:.2f}×" if ours and floor else "–"
+        to_floor = ratio(ours, floor)
+        vs_floor = f"{to_floor:.2f}×" if to_floor else "–"
         if measured and ours:
             fastest = min(measured, key=measured.__getitem__)
             versus = f"{measured[fastest] / ours:.1f}× ({PEER_TITLES[fastest]})"
         else:
             versus = "–"
-        cells = [alg, us(ours), us(floor), ratio] + [us(peers[p]) for p in PEERS] + [versus]
+        cells = [alg, us(ours), us(floor), vs_floor] + [us(peers[p]) for p in PEERS] + [versus]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -373,7 +372,7 @@ def report(results: Results, info: dict[str, str], load: tuple[float, float], qu
         "**Peers:** " + peer_versions(v) + ".",
         "",
         "Times are medians in microseconds per operation, wall clock "
-        f"({'3' if quick else '5'} repetitions). Token sizes (HS256/RS256/ES256): " +
+        f"({repetitions(quick)} repetitions). Token sizes (HS256/RS256/ES256): " +
         ", ".join(f"{results.token_bytes[a]} bytes" for a in ("HS256", "RS256", "ES256")
                   if a in results.token_bytes) + ". \"fastest peer / jwtfort\" above 1 means "
         "jwtfort is faster than every peer by that factor.",

@@ -69,7 +69,7 @@ def time_per_call(fn: Callable[[], Any], target_seconds: float, repeats: int) ->
 # --- PyJWT ----------------------------------------------------------------------------------
 
 
-def pyjwt_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[], Any], str]:
+def pyjwt_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
     import jwt
 
     # PyJWK objects carry a prepared key, PyJWT's fastest path (no key checks on every call).
@@ -92,7 +92,7 @@ def pyjwt_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[], A
 
     assert verify()["sub"] == claims["sub"]
     must_fail(lambda: verify("someone-else"), "pyjwt", alg)
-    return verify, sign, token
+    return verify, sign
 
 
 def jwk_of(algorithm: Any, prepared_key: Any, alg: str) -> Any:
@@ -104,7 +104,7 @@ def jwk_of(algorithm: Any, prepared_key: Any, alg: str) -> Any:
 # --- joserfc --------------------------------------------------------------------------------
 
 
-def joserfc_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[], Any], str]:
+def joserfc_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
     from joserfc import jwt
     from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
@@ -139,7 +139,7 @@ def joserfc_ops(fx: Fixtures, alg: str) -> tuple[Callable[[], Any], Callable[[],
 
     assert verify().claims["sub"] == claims["sub"]
     must_fail(lambda: verify(registry("someone-else")), "joserfc", alg)
-    return verify, sign, token
+    return verify, sign
 
 
 def must_fail(call: Callable[[], Any], peer: str, alg: str) -> None:
@@ -172,13 +172,13 @@ def main() -> int:
     version_of = versions()
     for peer, make_ops in (("pyjwt", pyjwt_ops), ("joserfc", joserfc_ops)):
         for alg in ALGORITHMS:
-            verify, sign, token = make_ops(fx, alg)
+            verify, sign = make_ops(fx, alg)
             for op, fn in (("verify", verify), ("sign", sign)):
                 ns = time_per_call(fn, args.target_seconds, args.repeats)
                 progress = f"  {peer:8} {op:6} {alg:6} {ns / 1000:10.2f} us"
                 print(progress, file=sys.stderr, flush=True)
                 line = {"peer": peer, "op": op, "alg": alg, "ns": round(ns, 1),
-                        "version": version_of[peer], "token_bytes": len(token)}
+                        "version": version_of[peer]}
                 print(json.dumps(line), flush=True)
     return 0
 
