@@ -33,13 +33,6 @@ const key& attacker_rsa() {
   return k;
 }
 
-std::string bytes_from_hex(std::string_view hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  return out;
-}
-
 // Big-endian +1 / -1 on a fixed-width unsigned integer.
 std::string plus_one(std::string v) {
   for (auto i = v.size(); i-- > 0;)
@@ -64,13 +57,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 std::string order_of(algorithm alg) {
   switch (alg) {
     case algorithm::es256:
-      return bytes_from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+      return from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
     case algorithm::es384:
-      return bytes_from_hex(
+      return from_hex(
           "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196A"
           "CCC52973");
     default:
-      return bytes_from_hex(
+      return from_hex(
           "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC"
           "0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409");
   }
@@ -1021,10 +1014,10 @@ TEST(attacks, A24_rsa_edge_signatures) {
     return std::string("\x00\x01", 2) + std::string(n.size() - 3 - digest_info.size(), '\xff') +
            std::string(1, '\0') + std::string(digest_info);
   };
-  const std::string sha256_oid = bytes_from_hex("0609608648016503040201");
-  const std::string sha384_oid = bytes_from_hex("0609608648016503040202");
-  const std::string null = bytes_from_hex("0500");
-  const std::string octets = bytes_from_hex("0420") + digest;
+  const std::string sha256_oid = from_hex("0609608648016503040201");
+  const std::string sha384_oid = from_hex("0609608648016503040202");
+  const std::string null = from_hex("0500");
+  const std::string octets = from_hex("0420") + digest;
   auto seq = [](std::string_view body) {
     return std::string{'\x30', static_cast<char>(body.size())} + std::string(body);
   };
@@ -1036,7 +1029,7 @@ TEST(attacks, A24_rsa_edge_signatures) {
       {"BER long-form length",
        std::string{'\x30', '\x81', static_cast<char>(good_info.size() - 2)} + good_info.substr(2)},
       {"digest of other bytes",
-       seq(seq(sha256_oid + null) + bytes_from_hex("0420") + crypto::sha256(input + "x"))},
+       seq(seq(sha256_oid + null) + from_hex("0420") + crypto::sha256(input + "x"))},
   };
   for (const auto& [what, info] : bad_infos) {
     SCOPED_TRACE(what);
@@ -1066,7 +1059,7 @@ TEST(attacks, A24_rsa_edge_signatures) {
 TEST(attacks, A25_eddsa_malleability) {
   // L = 2^252 + 27742317777372353535851937790883648493, little-endian as S is encoded.
   const std::string group_order =
-      bytes_from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+      from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   for (algorithm alg : {algorithm::eddsa, algorithm::ed25519}) {
     SCOPED_TRACE(to_string(alg));
     const key& k = test_key(alg);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -87,6 +88,27 @@ inline void must(result<void> r, std::string_view what = "result") {
 inline std::string b64(std::string_view bytes) { return base64url::encode(bytes); }
 inline std::string unb64(std::string_view text) { return must(base64url::decode(text), "decode"); }
 
+/// The bytes of hex text (either case), as RFCs and vector files write them. Throws on an odd
+/// length or a non-hex digit, so a mistyped constant fails the test instead of changing it.
+inline std::string from_hex(std::string_view hex) {
+  auto nibble = [hex](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw std::invalid_argument("not hex: " + std::string(hex));
+  };
+  if (hex.size() % 2 != 0) throw std::invalid_argument("odd-length hex: " + std::string(hex));
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    out += static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
+  return out;
+}
+
+/// `s` as the byte span crypto::verify takes a signature in.
+inline std::span<const unsigned char> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
+}
+
 // --- tokens by hand -------------------------------------------------------------------------
 
 /// `base64url(header).base64url(payload)`, the bytes a JWS signature covers (RFC 7515 §5.1).
@@ -100,14 +122,19 @@ inline std::string raw_signature(const key& k, std::string_view input,
   return must(crypto::sign(k.material(), alg.value_or(k.alg()), input), "crypto::sign");
 }
 
-/// An HMAC under any secret, including the empty or short ones key::from_secret refuses: what
-/// an attacker computes.
-inline std::string hmac(algorithm alg, std::string_view secret, std::string_view input) {
+/// HMAC key material for any secret, built directly so that it may be one key::from_secret
+/// refuses (empty or short): what an attacker signs with.
+inline detail::key_material secret_material(algorithm alg, std::string_view secret) {
   detail::key_material m;
   m.alg = alg;
   m.secret.assign(secret);
   m.has_private = true;
-  return must(crypto::sign(m, alg, input), "hmac");
+  return m;
+}
+
+/// An HMAC under any secret, including the empty or short ones key::from_secret refuses.
+inline std::string hmac(algorithm alg, std::string_view secret, std::string_view input) {
+  return must(crypto::sign(secret_material(alg, secret), alg, input), "hmac");
 }
 
 inline std::string token_with_signature(std::string_view header_json, std::string_view payload_json,

@@ -1,6 +1,7 @@
 // Signs and verifies one HS256 token through the public API only, then checks that a tampered
 // token is refused. Exits 0 when every check holds, 1 naming the first one that does not.
 
+#include <cstddef>
 #include <cstdio>
 #include <jwtfort/claims.hpp>
 #include <jwtfort/key.hpp>
@@ -41,12 +42,16 @@ int main() {
   if (t->expires_at() != now + 60) return fail("exp is not now + 60");
   if (t->alg() != algorithm::hs256) return fail("alg is not HS256");
 
+  // One character flipped in the middle of the signature: flipping the last one could leave
+  // non-zero trailing bits, an invalid_base64 rejection that never reaches the signature check.
   std::string tampered = *token;
-  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const std::size_t dot = tampered.rfind('.');
+  const std::size_t middle = dot + (tampered.size() - dot) / 2;
+  tampered[middle] = tampered[middle] == 'A' ? 'B' : 'A';
   auto refused = v->verify(tampered);
   if (refused) return fail("a tampered token verifies");
-  if (refused.code() != errc::invalid_signature && refused.code() != errc::invalid_base64)
-    return fail("a tampered token fails with an unexpected code");
+  if (refused.code() != errc::invalid_signature)
+    return fail("a tampered token fails with a code other than invalid_signature");
 
   std::puts("consumer: sign and verify ok");
   return 0;
