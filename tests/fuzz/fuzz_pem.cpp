@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "fuzz_keys.hpp"
 #include "fuzz_support.hpp"
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/key.hpp"
@@ -15,11 +16,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace jwtfort;
   if (size == 0) return 0;
-  // scripts/make_fuzz_corpus.py writes the seeds with the matching selector byte.
-  constexpr algorithm selectable[] = {algorithm::rs256, algorithm::ps256, algorithm::es256,
-                                      algorithm::es384, algorithm::es512, algorithm::eddsa,
-                                      algorithm::ed448, algorithm::hs256};
-  const algorithm alg = selectable[data[0] % std::size(selectable)];
+  // The table comes from scripts/make_fuzz_corpus.py, which writes the seeds' selector bytes.
+  const algorithm alg = fuzz::pem_selector[data[0] % std::size(fuzz::pem_selector)];
   const std::string_view pem(reinterpret_cast<const char*>(data + 1), size - 1);
   auto k = key::from_pem(pem, alg);
   if (!k) return 0;

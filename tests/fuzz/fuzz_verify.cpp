@@ -56,7 +56,8 @@ void check_verified(const verifier& v, const verified_token& t, std::string_view
   fuzz::expect(t.issuer() == fuzz::issuer, "verified a token with another issuer");
   fuzz::expect(t.expires_at().has_value(), "verified a token without exp");
   // exp is floored to whole seconds, so the rule now < exp + leeway becomes <= here.
-  fuzz::expect(*t.expires_at() + 30 >= fuzz::now, "verified an expired token");
+  fuzz::expect(*t.expires_at() + v.options().leeway_seconds >= fuzz::now,
+               "verified an expired token");
   const auto decoded = unverified_token::decode(token);
   fuzz::expect(decoded.has_value(), "the decoder refuses a token the verifier accepted");
   fuzz::expect(decoded->header_json() == t.header_json(), "header differs from the decoder's");
