@@ -29,7 +29,7 @@ class JWTFORT_API claims {
   /// `aud` as an array of strings.
   claims& audience(const std::vector<std::string>& aud);
   claims& jwt_id(std::string_view jti) { return set("jti", jti); }
-  /// A random 128-bit `jti` (hex), unpredictable, from the OS random source.
+  /// A random `jti` (`random_uuid()`); left unset in the unlikely case the random source fails.
   claims& random_jwt_id();
   claims& expires_at(std::int64_t unix_seconds) { return set("exp", unix_seconds); }
   claims& not_before(std::int64_t unix_seconds) { return set("nbf", unix_seconds); }
@@ -71,6 +71,10 @@ class JWTFORT_API claims {
   claims& put(std::string_view name, std::string json_value);
   std::vector<std::pair<std::string, std::string>> members_;
 };
+
+/// A random version 4 UUID (RFC 9562) from the OS random source, as fastapi-jwt-auth's `jti`.
+/// Errors: internal_error when the random source fails.
+JWTFORT_API result<std::string> random_uuid();
 
 /// Appends `text` to `out` as a JSON string literal (quotes and escapes included).
 JWTFORT_API void append_json_string(std::string& out, std::string_view text);

@@ -52,7 +52,8 @@ enum class errc : int {
   insufficient_scope = 404,    ///< a required scope or role is missing
 
   // --- unavailable: try again later; never to be read as "not revoked".
-  store_unavailable = 500,
+  store_unavailable = 500,  ///< the token store cannot be reached or cannot vouch for its answer
+  jwks_unavailable = 501,   ///< a remote JWKS could not be fetched (network, status, size, time)
 
   // --- misconfigured: the application's own keys or settings are wrong.
   invalid_key = 600,  ///< PEM/DER/JWK that cannot be parsed or is inconsistent

@@ -86,10 +86,10 @@ claims& claims::audience(const std::vector<std::string>& aud) {
   return put("aud", std::move(text));
 }
 
-claims& claims::random_jwt_id() {
+result<std::string> random_uuid() {
   // A version 4 UUID, the form fastapi-jwt-auth issues, so jti values look alike across issuers.
   unsigned char b[16];
-  if (!crypto::random_bytes(b)) return *this;
+  if (!crypto::random_bytes(b)) return error(errc::internal_error, "the OS random source failed");
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char hex[] = "0123456789abcdef";
@@ -99,7 +99,12 @@ claims& claims::random_jwt_id() {
     id += hex[b[i] >> 4];
     id += hex[b[i] & 15];
   }
-  return jwt_id(id);
+  return id;
+}
+
+claims& claims::random_jwt_id() {
+  if (auto id = random_uuid()) jwt_id(*id);
+  return *this;
 }
 
 result<void> claims::set_json(std::string_view name, std::string_view json_value) {

@@ -39,6 +39,7 @@ constexpr entry table[] = {
     {errc::fresh_token_required, "fresh_token_required", "fresh token required"},
     {errc::insufficient_scope, "insufficient_scope", "token lacks the required scope"},
     {errc::store_unavailable, "store_unavailable", "token store is unavailable"},
+    {errc::jwks_unavailable, "jwks_unavailable", "remote JWKS is unavailable"},
     {errc::invalid_key, "invalid_key", "key is invalid"},
     {errc::weak_key, "weak_key", "key is too weak"},
     {errc::invalid_configuration, "invalid_configuration", "configuration is invalid"},

@@ -1,0 +1,149 @@
+#pragma once
+/// `token_service`: the token life cycle of an API: access and refresh tokens, fresh tokens for
+/// sensitive actions, revocation, and refresh-token rotation with reuse detection.
+///
+/// Tokens carry the claims fastapi-jwt-auth writes, so tokens flow both ways during a migration:
+/// `sub`, `iat`, `nbf`, `jti`, `exp`, `type` ("access" or "refresh"), `fresh` (access), `iss`
+/// (access, when configured), `aud` (when asked), `csrf` (when cookie CSRF is on) and, on
+/// refresh tokens, `fam`: the id of the login the token descends from.
+///
+/// Example:
+///   token_service_options o;
+///   o.store = std::shared_ptr(*open_store("sqlite:///var/lib/jwtfort/tokens.db"));
+///   auto service = token_service::create(*key_ring::from_key(*key::generate(algorithm::es256)),
+///                                        std::move(o));
+///   auto access = service->create_access_token({.subject = "alice", .fresh = true});
+///   auto checked = service->require_fresh(*access);     // errc::fresh_token_required if not
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jwtfort/clock.hpp"
+#include "jwtfort/export.hpp"
+#include "jwtfort/key_ring.hpp"
+#include "jwtfort/result.hpp"
+#include "jwtfort/signer.hpp"
+#include "jwtfort/store/token_store.hpp"
+#include "jwtfort/token.hpp"
+#include "jwtfort/verifier.hpp"
+
+namespace jwtfort {
+
+enum class token_type { access, refresh };
+
+/// "access" or "refresh", the value of the `type` claim.
+JWTFORT_API std::string_view to_string(token_type type) noexcept;
+
+struct token_service_options {
+  /// Accepted algorithms; empty = the algorithm of the ring's active key.
+  std::vector<algorithm> algorithms;
+  /// Lifetimes in seconds. `std::nullopt` means tokens of that type carry no `exp` and never
+  /// expire: possible, but only by this explicit choice.
+  std::optional<std::int64_t> access_lifetime = 15 * 60;
+  std::optional<std::int64_t> refresh_lifetime = 30 * 24 * 3600;
+  /// `iss` written into access tokens, and the `iss` access tokens must carry (as
+  /// fastapi-jwt-auth, refresh tokens neither carry nor check it).
+  std::optional<std::string> encode_issuer;
+  std::optional<std::string> decode_issuer;
+  /// Accepted audiences; a token with an `aud` is refused when this is empty.
+  std::vector<std::string> audiences;
+  std::int64_t leeway_seconds = 0;
+  /// Write a random `csrf` claim, for double-submit cookie protection.
+  bool csrf_claim = false;
+  /// Where revocations and refresh families live. Without a store the service is stateless:
+  /// nothing can be revoked and refresh tokens cannot be rotated.
+  std::shared_ptr<token_store> store;
+  /// Which token types are checked against the store's revocations. Empty turns revocation
+  /// off, and `revoke()` then refuses to run rather than pretend.
+  std::vector<token_type> revocation_checks = {token_type::access, token_type::refresh};
+  /// A refresh token presented again within this many seconds of its first use is a
+  /// concurrent retry (two tabs refreshing at once), not reuse. 0 = no grace.
+  std::int64_t reuse_grace_seconds = 0;
+  std::size_t max_token_bytes = 8192;
+  jwtfort::clock clock = system_now;
+};
+
+/// What goes into a new token besides the service's own claims.
+struct token_request {
+  /// `sub`; required, never empty.
+  std::string subject;
+  /// `fresh` (access tokens only): true right after a password login.
+  bool fresh = false;
+  /// Lifetime in seconds; unset = the service default for the type.
+  std::optional<std::int64_t> lifetime;
+  /// No `exp` at all for this token. Explicit, never a default.
+  bool never_expires = false;
+  /// `aud`: one value is written as a string, several as an array.
+  std::vector<std::string> audience;
+  /// More claims, as a JSON object text. A reserved name (sub, iat, nbf, jti, exp, type, fresh,
+  /// iss, aud, csrf, fam) is refused instead of silently overriding the service's value.
+  std::string extra_claims_json;
+  /// Header members beyond alg and kid.
+  header_options header;
+};
+
+struct token_pair {
+  std::string access_token;
+  std::string refresh_token;
+};
+
+class JWTFORT_API token_service {
+ public:
+  /// Errors: invalid_configuration (lifetimes <= 0, leeway out of range, algorithms the ring
+  /// cannot verify).
+  static result<token_service> create(key_ring keys, token_service_options options);
+
+  /// Errors: invalid_claim (empty subject, reserved or ill-formed extra claims, bad lifetime),
+  /// invalid_header, internal_error.
+  result<std::string> create_access_token(const token_request& request) const;
+  /// As `create_access_token`; the token starts a new refresh family. `fresh` is ignored.
+  result<std::string> create_refresh_token(const token_request& request) const;
+
+  /// An access token. Errors: the verifier's; wrong_token_type (a refresh token); missing_claim;
+  /// invalid_issuer; revoked; store_unavailable.
+  result<verified_token> require_access(std::string_view token) const;
+  /// No token (empty) is anonymous (nullopt); a token that is there must be a valid access token.
+  result<std::optional<verified_token>> optional_access(std::string_view token) const;
+  /// An access token with `fresh: true`. Errors: those of `require_access`,
+  /// fresh_token_required.
+  result<verified_token> require_fresh(std::string_view token) const;
+  /// A refresh token. Errors: the verifier's; wrong_token_type (an access token);
+  /// missing_claim; revoked (the token or its family); store_unavailable.
+  result<verified_token> require_refresh(std::string_view token) const;
+
+  /// Rotation: spends the refresh token and returns a new access token (not fresh) and a new
+  /// refresh token of the same family, with the same subject, audience and extra claims.
+  /// Presenting a spent refresh token again (outside the grace window) revokes its family.
+  /// Errors: those of `require_refresh`, token_reused, invalid_configuration (no store).
+  result<token_pair> refresh(std::string_view refresh_token) const;
+
+  /// Revokes one token until its `exp`; a refresh token takes its whole family with it.
+  /// Errors: invalid_configuration (no store, revocation checks off), store_unavailable.
+  result<void> revoke(const verified_token& token) const;
+  /// Revokes every token of `subject` issued up to now ("log out everywhere").
+  /// Errors: invalid_configuration, invalid_claim (empty subject), store_unavailable.
+  result<void> revoke_subject(std::string_view subject) const;
+
+  const key_ring& keys() const noexcept { return keys_; }
+  const token_service_options& options() const noexcept { return options_; }
+
+ private:
+  token_service(key_ring keys, token_service_options options, jwtfort::verifier v,
+                jwtfort::signer s);
+  result<std::string> create(token_type type, const token_request& request,
+                             std::string_view family) const;
+  result<verified_token> require(std::string_view token, token_type type) const;
+  result<void> check_revocation(const verified_token& token, token_type type) const;
+  result<void> require_revocation_store() const;
+  std::int64_t keep_until(std::optional<std::int64_t> lifetime) const;
+
+  key_ring keys_;
+  token_service_options options_;
+  jwtfort::verifier verifier_;
+  jwtfort::signer signer_;
+};
+
+}  // namespace jwtfort

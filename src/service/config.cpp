@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the configuration loader.
+#include "jwtfort/config.hpp"

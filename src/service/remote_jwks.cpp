@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the remote JWKS source.
+#include "jwtfort/remote_jwks.hpp"

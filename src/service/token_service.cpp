@@ -1,0 +1,228 @@
+#include <array>
+
+#include "jwtfort/tokens.hpp"
+
+namespace jwtfort {
+namespace {
+
+// Claims the service writes itself; extra claims may not carry them (fastapi-jwt-auth merges
+// user claims last, so `{"type": "refresh"}` there silently turns an access token into a
+// refresh token).
+constexpr std::array<std::string_view, 11> reserved_claims = {
+    "sub", "iat", "nbf", "jti", "exp", "type", "fresh", "iss", "aud", "csrf", "fam"};
+
+bool is_reserved(std::string_view name) {
+  for (auto r : reserved_claims)
+    if (r == name) return true;
+  return false;
+}
+
+result<void> check_lifetime(std::optional<std::int64_t> seconds, std::string_view what) {
+  if (seconds && *seconds <= 0)
+    return error(errc::invalid_configuration, std::string(what) + " must be > 0 seconds");
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(token_type type) noexcept {
+  return type == token_type::access ? "access" : "refresh";
+}
+
+result<token_service> token_service::create(key_ring keys, token_service_options options) {
+  if (auto ok = check_lifetime(options.access_lifetime, "access token lifetime"); !ok)
+    return ok.error();
+  if (auto ok = check_lifetime(options.refresh_lifetime, "refresh token lifetime"); !ok)
+    return ok.error();
+  if (options.reuse_grace_seconds < 0 || options.reuse_grace_seconds > 300)
+    return error(errc::invalid_configuration, "refresh reuse grace must be 0..300 seconds");
+  verifier_options v;
+  v.algorithms = options.algorithms;
+  if (v.algorithms.empty()) v.algorithms = {keys.active().alg()};
+  v.keys = keys.keys();
+  v.audiences = options.audiences;
+  v.leeway_seconds = options.leeway_seconds;
+  v.max_token_bytes = options.max_token_bytes;
+  v.clock = options.clock;
+  // `exp` is checked per token type below, since each type may be configured not to expire.
+  v.required_claims = {"sub", "jti", "iat", "type"};
+  auto verifier = verifier::create(std::move(v));
+  if (!verifier) return verifier.error();
+  auto signer = signer::create(keys.active());
+  if (!signer) return signer.error();
+  return token_service(std::move(keys), std::move(options), std::move(*verifier),
+                       std::move(*signer));
+}
+
+token_service::token_service(key_ring keys, token_service_options options, jwtfort::verifier v,
+                             jwtfort::signer s)
+    : keys_(std::move(keys)),
+      options_(std::move(options)),
+      verifier_(std::move(v)),
+      signer_(std::move(s)) {}
+
+result<std::string> token_service::create(token_type type, const token_request& request,
+                                          std::string_view family) const {
+  if (request.subject.empty()) return error(errc::invalid_claim, "the subject is empty");
+  if (request.lifetime && *request.lifetime <= 0)
+    return error(errc::invalid_claim, "the token lifetime must be > 0 seconds");
+  claims c;
+  if (!request.extra_claims_json.empty()) {
+    auto extra = claims::from_json(request.extra_claims_json);
+    if (!extra) return error(errc::invalid_claim, "extra claims: " + extra.error().message);
+    for (const auto& [name, value] : extra->members())
+      if (is_reserved(name))
+        return error(errc::invalid_claim, "extra claim \"" + name +
+                                              "\" is reserved: it would "
+                                              "override the service's own value");
+    c = std::move(*extra);
+  }
+  auto jti = random_uuid();
+  if (!jti) return jti.error();
+  const std::int64_t now = options_.clock();
+  c.subject(request.subject).issued_at(now).not_before(now).jwt_id(*jti);
+  auto lifetime = type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
+  if (request.lifetime) lifetime = request.lifetime;
+  if (lifetime && !request.never_expires) c.expires_at(now + *lifetime);
+  c.set("type", to_string(type));
+  if (type == token_type::access) {
+    c.set("fresh", request.fresh);
+    if (options_.encode_issuer) c.issuer(*options_.encode_issuer);
+  } else {
+    // A new family is named after the token that starts it.
+    c.set("fam", family.empty() ? std::string_view(*jti) : family);
+  }
+  if (request.audience.size() == 1) c.audience(request.audience.front());
+  if (request.audience.size() > 1) c.audience(request.audience);
+  if (options_.csrf_claim) {
+    auto csrf = random_uuid();
+    if (!csrf) return csrf.error();
+    c.set("csrf", *csrf);
+  }
+  return signer_.sign(c, request.header);
+}
+
+result<std::string> token_service::create_access_token(const token_request& request) const {
+  return create(token_type::access, request, {});
+}
+
+result<std::string> token_service::create_refresh_token(const token_request& request) const {
+  return create(token_type::refresh, request, {});
+}
+
+result<verified_token> token_service::require(std::string_view token, token_type type) const {
+  auto t = verifier_.verify(token);
+  if (!t) return t.error();
+  auto actual = t->string_claim("type");
+  if (!actual || *actual != to_string(type))
+    return error(errc::wrong_token_type, type == token_type::access
+                                             ? "only access tokens are allowed"
+                                             : "only refresh tokens are allowed");
+  auto lifetime = type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
+  if (lifetime && !t->expires_at()) return error(errc::missing_claim, "the token has no exp");
+  if (type == token_type::access && options_.decode_issuer) {
+    if (!t->has_claim("iss")) return error(errc::missing_claim, "the token has no iss");
+    if (t->issuer() != *options_.decode_issuer) return errc::invalid_issuer;
+  }
+  if (auto ok = check_revocation(*t, type); !ok) return ok.error();
+  return t;
+}
+
+result<void> token_service::check_revocation(const verified_token& token, token_type type) const {
+  if (!options_.store) return {};
+  bool checked = false;
+  for (auto t : options_.revocation_checks) checked |= t == type;
+  if (!checked) return {};
+  std::optional<std::string> family;
+  if (type == token_type::refresh) family = token.string_claim("fam");
+  return options_.store->check({.jwt_id = token.jwt_id(),
+                                .subject = token.subject(),
+                                .issued_at = token.issued_at(),
+                                .family = family ? std::string_view(*family) : std::string_view{}});
+}
+
+result<verified_token> token_service::require_access(std::string_view token) const {
+  return require(token, token_type::access);
+}
+
+result<std::optional<verified_token>> token_service::optional_access(std::string_view token) const {
+  if (token.empty()) return std::optional<verified_token>{};
+  auto t = require(token, token_type::access);
+  if (!t) return t.error();
+  return std::optional<verified_token>(std::move(*t));
+}
+
+result<verified_token> token_service::require_fresh(std::string_view token) const {
+  auto t = require(token, token_type::access);
+  if (!t) return t.error();
+  if (t->bool_claim("fresh") != true) return errc::fresh_token_required;
+  return t;
+}
+
+result<verified_token> token_service::require_refresh(std::string_view token) const {
+  return require(token, token_type::refresh);
+}
+
+std::int64_t token_service::keep_until(std::optional<std::int64_t> lifetime) const {
+  return lifetime ? options_.clock() + *lifetime + options_.leeway_seconds : keep_forever;
+}
+
+result<token_pair> token_service::refresh(std::string_view refresh_token) const {
+  if (!options_.store)
+    return error(errc::invalid_configuration, "refresh rotation needs a token store");
+  auto old = require(refresh_token, token_type::refresh);
+  if (!old) return old.error();
+  // A refresh token from before rotation existed (fastapi-jwt-auth) starts its own family.
+  auto family = old->string_claim("fam").value_or(std::string(old->jwt_id()));
+  auto used = options_.store->use_refresh_token(
+      {.jwt_id = old->jwt_id(),
+       .family = family,
+       .expires_at =
+           old->expires_at() ? *old->expires_at() + options_.leeway_seconds : keep_forever,
+       .now = options_.clock(),
+       .grace_seconds = options_.reuse_grace_seconds,
+       .family_keep_until = keep_until(options_.refresh_lifetime)});
+  if (!used) return used.error();
+
+  // The new pair keeps what the login put in: audience and the application's own claims.
+  token_request next{.subject = std::string(old->subject())};
+  next.audience = old->string_list_claim("aud").value_or(std::vector<std::string>{});
+  auto carried = claims::from_json(old->claims_json());
+  if (!carried) return carried.error();
+  for (auto r : reserved_claims) carried->erase(r);
+  next.extra_claims_json = carried->to_json();
+  auto access = create(token_type::access, next, {});
+  if (!access) return access.error();
+  auto refreshed = create(token_type::refresh, next, family);
+  if (!refreshed) return refreshed.error();
+  return token_pair{std::move(*access), std::move(*refreshed)};
+}
+
+result<void> token_service::require_revocation_store() const {
+  if (!options_.store) return error(errc::invalid_configuration, "revocation needs a token store");
+  if (options_.revocation_checks.empty())
+    return error(errc::invalid_configuration,
+                 "revocation checks are off, so a revocation would have no effect");
+  return {};
+}
+
+result<void> token_service::revoke(const verified_token& token) const {
+  if (auto ok = require_revocation_store(); !ok) return ok;
+  std::int64_t until =
+      token.expires_at() ? *token.expires_at() + options_.leeway_seconds : keep_forever;
+  if (auto ok = options_.store->revoke_token(token.jwt_id(), until); !ok) return ok;
+  if (token.string_claim("type") != "refresh") return {};
+  auto family = token.string_claim("fam").value_or(std::string(token.jwt_id()));
+  return options_.store->revoke_family(family, keep_until(options_.refresh_lifetime));
+}
+
+result<void> token_service::revoke_subject(std::string_view subject) const {
+  if (auto ok = require_revocation_store(); !ok) return ok;
+  const auto& o = options_;
+  std::optional<std::int64_t> longest;
+  if (o.access_lifetime && o.refresh_lifetime)
+    longest = std::max(*o.access_lifetime, *o.refresh_lifetime);
+  return o.store->revoke_subject(subject, o.clock(), keep_until(longest));
+}
+
+}  // namespace jwtfort
