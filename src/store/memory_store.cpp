@@ -23,7 +23,9 @@ class memory_store final : public store_detail::indexed_store {
     if (index_.is_revoked({.jwt_id = use.jwt_id, .family = use.family})) return errc::revoked;
     auto [it, first] = used_.try_emplace(std::string(use.jwt_id), used{use.now, use.expires_at});
     if (first) return refresh_verdict::first_use;
-    if (use.now - it->second.at <= use.grace_seconds) return refresh_verdict::within_grace;
+    // Grace 0 means none: even a retry in the same second is reuse.
+    if (use.grace_seconds > 0 && use.now - it->second.at <= use.grace_seconds)
+      return refresh_verdict::within_grace;
     index_.apply(
         {store_detail::revocation_kind::family, std::string(use.family), 0, use.family_keep_until});
     return error(errc::token_reused, "refresh token reused: its family is revoked");
