@@ -1,0 +1,577 @@
+// The token_store contract on the SQLite store, with real files: durability across reopening and
+// kill -9, propagation to other processes, refresh reuse detection that is atomic across
+// processes, purge, and failing closed when the database cannot vouch for the index.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jwtfort/store/token_store.hpp"
+
+extern char** environ;
+
+namespace jwtfort {
+// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
+inline void PrintTo(errc code, std::ostream* os) { *os << to_string(code); }
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr std::int64_t t0 = 1'700'000'000;
+
+#define EXPECT_OK(expr)                                                        \
+  do {                                                                         \
+    const auto& r_ = (expr);                                                   \
+    EXPECT_TRUE(r_) << #expr << " failed: " << (r_ ? "" : r_.error().message); \
+  } while (0)
+#define ASSERT_OK(expr)                                                        \
+  do {                                                                         \
+    const auto& r_ = (expr);                                                   \
+    ASSERT_TRUE(r_) << #expr << " failed: " << (r_ ? "" : r_.error().message); \
+  } while (0)
+// Expects a failure with exactly `expected`.
+#define EXPECT_ERRC(expr, expected)                                             \
+  do {                                                                          \
+    const auto& r_ = (expr);                                                    \
+    if (r_) {                                                                   \
+      ADD_FAILURE() << #expr << " succeeded; expected " << to_string(expected); \
+    } else {                                                                    \
+      EXPECT_EQ(r_.code(), expected) << r_.error().message;                     \
+    }                                                                           \
+  } while (0)
+
+// A fresh directory per test, removed afterwards.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "jwtfort-sqlite-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) std::abort();
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+store_options quiet() {
+  store_options o;
+  o.purge_interval = 0ms;  // tests purge by hand
+  return o;
+}
+
+std::unique_ptr<token_store> open(const std::string& path, store_options o = quiet()) {
+  auto store = open_sqlite_store(path, std::move(o));
+  if (!store) {
+    ADD_FAILURE() << "open_sqlite_store: " << store.error().message;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+// Polls `done` until it holds or `limit` passes; for effects of the background sync.
+template <class F>
+bool eventually(F done, std::chrono::milliseconds limit = 2000ms) {
+  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return done();
+}
+
+// The store_probe executable as a child process, its stdout read line by line.
+class probe {
+ public:
+  explicit probe(const std::vector<std::string>& args) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    std::vector<char*> argv{const_cast<char*>(JWTFORT_STORE_PROBE)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (::posix_spawn(&pid_, JWTFORT_STORE_PROBE, &actions, nullptr, argv.data(), environ) != 0)
+      pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  probe(const probe&) = delete;
+  probe& operator=(const probe&) = delete;
+  ~probe() {
+    kill();
+    ::close(fd_);
+  }
+
+  // The next complete line, or nothing at end of output or after `timeout`.
+  std::optional<std::string> line(std::chrono::milliseconds timeout = 10s) {
+    auto deadline = steady::now() + timeout;
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string out = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return out;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+      char chunk[4096];
+      ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n <= 0) return {};  // a partial last line is dropped: it was not complete
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  // kill -9 and reap.
+  void kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// --- revocation and persistence ---
+
+TEST(sqlite_store, revokes_tokens_subjects_and_families) {
+  temp_dir dir;
+  auto store = open(dir.file("t.db"));
+  ASSERT_TRUE(store);
+  EXPECT_OK(store->check({.jwt_id = "j1", .subject = "alice", .issued_at = t0}));
+  ASSERT_OK(store->revoke_token("j1", t0 + 60));
+  ASSERT_OK(store->revoke_subject("alice", t0, t0 + 60));
+  ASSERT_OK(store->revoke_family("fam-1", t0 + 60));
+  EXPECT_ERRC(store->check({.jwt_id = "j1"}), errc::revoked);
+  EXPECT_ERRC(store->check({.jwt_id = "r9", .family = "fam-1"}), errc::revoked);
+  EXPECT_OK(store->check({.jwt_id = "j2", .subject = "bob", .issued_at = t0, .family = "fam-2"}));
+  EXPECT_ERRC(store->check({.subject = "alice", .issued_at = t0 - 1}), errc::revoked);
+  EXPECT_ERRC(store->check({.subject = "alice", .issued_at = t0}), errc::revoked);
+  EXPECT_OK(store->check({.subject = "alice", .issued_at = t0 + 1}));
+  EXPECT_ERRC(store->check({.subject = "alice"}), errc::revoked);  // no iat: not provably newer
+  EXPECT_ERRC(store->revoke_token("", t0), errc::invalid_claim);
+}
+
+TEST(sqlite_store, revocations_survive_reopening) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  const std::string odd("a\0b\xff", 4);  // names are bytes, NUL included
+  {
+    auto store = open(path);
+    ASSERT_TRUE(store);
+    ASSERT_OK(store->revoke_token("j1", keep_forever));
+    ASSERT_OK(store->revoke_token(odd, keep_forever));
+    ASSERT_OK(store->revoke_subject("alice", t0, t0 + 60));
+    ASSERT_OK(store->revoke_subject("alice", t0 + 30, t0 + 90));  // moves the time forward
+    ASSERT_OK(store->revoke_family("fam-1", t0 + 60));
+  }
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  EXPECT_ERRC(store->check({.jwt_id = "j1"}), errc::revoked);
+  EXPECT_ERRC(store->check({.jwt_id = odd}), errc::revoked);
+  EXPECT_OK(store->check({.jwt_id = std::string_view("a\0b", 3)}));
+  EXPECT_OK(store->check({.jwt_id = "a"}));
+  EXPECT_ERRC(store->check({.subject = "alice", .issued_at = t0 + 30}), errc::revoked);
+  EXPECT_OK(store->check({.subject = "alice", .issued_at = t0 + 31}));
+  EXPECT_ERRC(store->check({.family = "fam-1"}), errc::revoked);
+  auto stats = store->stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->revoked_tokens, 2u);
+  EXPECT_EQ(stats->revoked_subjects, 1u);  // two rows, one subject
+  EXPECT_EQ(stats->revoked_families, 1u);
+}
+
+TEST(sqlite_store, open_store_reads_sqlite_urls) {
+  temp_dir dir;
+  auto store = open_store("sqlite://" + dir.file("t.db"), quiet());
+  ASSERT_OK(store);
+  EXPECT_OK((*store)->revoke_token("j1", keep_forever));
+  EXPECT_ERRC(open_store("sqlite://"), errc::invalid_configuration);
+}
+
+TEST(sqlite_store, revocations_reported_before_kill_9_are_durable) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  std::vector<std::string> printed;
+  {
+    probe child({"sqlite://" + path, "revoke-loop", "k-", "1000"});
+    ASSERT_TRUE(child.started());
+    while (printed.size() < 300) {
+      auto jti = child.line();
+      ASSERT_TRUE(jti) << "the probe stopped after " << printed.size() << " revocations";
+      printed.push_back(*jti);
+    }
+    child.kill();
+  }
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  for (const auto& jti : printed) EXPECT_ERRC(store->check({.jwt_id = jti}), errc::revoked);
+  // Not corrupt: it still takes writes and counts what it holds.
+  ASSERT_OK(store->revoke_token("after-kill", keep_forever));
+  auto stats = store->stats();
+  ASSERT_OK(stats);
+  EXPECT_GE(stats->revoked_tokens, printed.size() + 1);
+}
+
+// --- other processes ---
+
+TEST(sqlite_store, another_process_sees_a_revocation_within_the_sync_interval) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  probe child({"sqlite://" + path, "wait-revoked", "cross-1", "5000"});
+  ASSERT_EQ(child.line(), "ready");
+  auto before = steady::now();
+  ASSERT_OK(store->revoke_token("cross-1", keep_forever));
+  auto committed = steady::now();
+  auto seen = child.line();
+  ASSERT_TRUE(seen);
+  ASSERT_NE(*seen, "timeout");
+  steady::time_point at{std::chrono::nanoseconds(std::stoll(*seen))};
+  auto delay = std::chrono::duration_cast<std::chrono::microseconds>(at - committed);
+  auto write = std::chrono::duration_cast<std::chrono::microseconds>(committed - before);
+  std::cout << "cross-process propagation: " << delay.count() << " us after the commit returned ("
+            << write.count() << " us for the write itself)\n";
+  EXPECT_GE(at, before);
+  EXPECT_LT(delay, 100ms);
+}
+
+TEST(sqlite_store, own_writes_do_not_hide_an_earlier_commit_of_another_process) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  store_options o = quiet();
+  o.sync_interval = 1000ms;  // no sync between the other process's write and ours
+  auto store = open(path, o);
+  ASSERT_TRUE(store);
+  probe child({"sqlite://" + path, "revoke-token", "theirs", "0"});
+  ASSERT_EQ(child.line(), "ok");
+  ASSERT_OK(store->revoke_token("ours", keep_forever));  // the row right after theirs
+  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "theirs"}).code() == errc::revoked; },
+                         3000ms));
+}
+
+TEST(sqlite_store, concurrent_processes_agree_on_one_first_use) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  ASSERT_TRUE(open(path));  // the file exists before the race
+  std::vector<std::unique_ptr<probe>> children;
+  for (int i = 0; i < 8; ++i)
+    children.push_back(std::make_unique<probe>(std::vector<std::string>{
+        "sqlite://" + path, "use-refresh", "same-jti", "fam-x", std::to_string(t0), "0"}));
+  int first = 0;
+  for (auto& child : children) {
+    auto verdict = child->line();
+    ASSERT_TRUE(verdict);
+    if (*verdict == "first_use") {
+      ++first;
+    } else {
+      EXPECT_TRUE(*verdict == "token_reused" || *verdict == "revoked") << *verdict;
+    }
+  }
+  EXPECT_EQ(first, 1);
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  EXPECT_ERRC(store->check({.jwt_id = "next", .family = "fam-x"}), errc::revoked);
+}
+
+TEST(sqlite_store, processes_creating_the_file_together_agree_on_its_schema) {
+  temp_dir dir;
+  std::string path = dir.file("new.db");
+  std::vector<std::unique_ptr<probe>> children;
+  for (int i = 0; i < 6; ++i)
+    children.push_back(std::make_unique<probe>(std::vector<std::string>{
+        "sqlite://" + path, "revoke-token", "p" + std::to_string(i), "0"}));
+  for (auto& child : children) EXPECT_EQ(child->line(), "ok");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_ERRC(store->check({.jwt_id = "p" + std::to_string(i)}), errc::revoked);
+}
+
+// --- refresh rotation ---
+
+refresh_use use_of(std::string_view jti, std::int64_t now, std::int64_t grace = 0) {
+  return {.jwt_id = jti,
+          .family = "fam-1",
+          .expires_at = t0 + 3600,
+          .now = now,
+          .grace_seconds = grace,
+          .family_keep_until = t0 + 7200};
+}
+
+TEST(sqlite_store, second_use_of_a_refresh_token_revokes_its_family) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  auto first = store->use_refresh_token(use_of("r1", t0));
+  ASSERT_OK(first);
+  EXPECT_EQ(*first, refresh_verdict::first_use);
+  ASSERT_OK(store->use_refresh_token(use_of("r2", t0 + 5)));
+  EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0 + 6)), errc::token_reused);
+  EXPECT_ERRC(store->check({.jwt_id = "r3", .family = "fam-1"}), errc::revoked);
+  EXPECT_ERRC(store->use_refresh_token(use_of("r3", t0 + 7)), errc::revoked);
+  // Durable, and its record is kept until family_keep_until.
+  store.reset();
+  store = open(path);
+  ASSERT_TRUE(store);
+  EXPECT_ERRC(store->check({.family = "fam-1"}), errc::revoked);
+  ASSERT_OK(store->purge_expired(t0 + 7200));
+  EXPECT_ERRC(store->check({.family = "fam-1"}), errc::revoked);
+  ASSERT_OK(store->purge_expired(t0 + 7201));
+  EXPECT_OK(store->check({.family = "fam-1"}));
+}
+
+TEST(sqlite_store, grace_window_accepts_a_retry_only_inside_it) {
+  temp_dir dir;
+  auto store = open(dir.file("t.db"));
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->use_refresh_token(use_of("r1", t0, 10)));
+  auto retry = store->use_refresh_token(use_of("r1", t0 + 10, 10));
+  ASSERT_OK(retry);
+  EXPECT_EQ(*retry, refresh_verdict::within_grace);
+  EXPECT_OK(store->check({.family = "fam-1"}));
+  EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0 + 11, 10)), errc::token_reused);
+  EXPECT_ERRC(store->check({.family = "fam-1"}), errc::revoked);
+}
+
+TEST(sqlite_store, no_grace_means_any_second_use_is_reuse) {
+  temp_dir dir;
+  auto store = open(dir.file("t.db"));
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->use_refresh_token(use_of("r1", t0, 0)));
+  EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0, 0)), errc::token_reused);
+  EXPECT_ERRC(store->use_refresh_token({.jwt_id = "r1"}), errc::invalid_claim);
+}
+
+// --- threads, purge, stats ---
+
+TEST(sqlite_store, concurrent_threads_lose_no_revocation) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  constexpr int writers = 8, per_writer = 500;
+  auto name = [](int w, int i) { return "w" + std::to_string(w) + "-" + std::to_string(i); };
+  std::atomic<int> failures{0}, unavailable{0};
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < per_writer; ++i)
+        if (!store->revoke_token(name(w, i), keep_forever)) ++failures;
+    });
+  std::thread checker([&] {
+    for (int i = 0; writing; ++i)
+      if (store->check({.jwt_id = name(i % writers, i % per_writer)}).code() ==
+          errc::store_unavailable)
+        ++unavailable;
+  });
+  for (auto& t : threads) t.join();
+  writing = false;
+  checker.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(unavailable, 0);
+  auto stats = store->stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->revoked_tokens, std::size_t{writers * per_writer});
+  store.reset();
+  auto reopened = open(path);
+  ASSERT_TRUE(reopened);
+  for (int w = 0; w < writers; ++w)
+    for (int i = 0; i < per_writer; ++i)
+      ASSERT_EQ(reopened->check({.jwt_id = name(w, i)}).code(), errc::revoked) << name(w, i);
+}
+
+TEST(sqlite_store, purge_removes_only_expired_records) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->revoke_token("gone", t0 - 1));
+  ASSERT_OK(store->revoke_token("edge", t0));  // kept until t0 inclusive
+  ASSERT_OK(store->revoke_token("kept", keep_forever));
+  ASSERT_OK(store->revoke_subject("old", t0 - 100, t0 - 50));
+  ASSERT_OK(store->revoke_family("fam-kept", t0 + 10));
+  ASSERT_OK(store->use_refresh_token({.jwt_id = "used-gone",
+                                      .family = "f",
+                                      .expires_at = t0 - 5,
+                                      .now = t0 - 10,
+                                      .family_keep_until = t0}));
+  ASSERT_OK(store->use_refresh_token(use_of("used-kept", t0)));
+  auto purged = store->purge_expired(t0);
+  ASSERT_OK(purged);
+  EXPECT_EQ(*purged, 3u);  // "gone", "old", "used-gone"
+  EXPECT_OK(store->check({.jwt_id = "gone"}));
+  EXPECT_OK(store->check({.subject = "old"}));
+  EXPECT_ERRC(store->check({.jwt_id = "edge"}), errc::revoked);
+  EXPECT_ERRC(store->check({.jwt_id = "kept"}), errc::revoked);
+  EXPECT_ERRC(store->check({.family = "fam-kept"}), errc::revoked);
+  auto stats = store->stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->revoked_tokens, 2u);
+  EXPECT_EQ(stats->revoked_subjects, 0u);
+  EXPECT_EQ(stats->revoked_families, 1u);
+  EXPECT_EQ(stats->used_refresh_tokens, 1u);
+  // The deletion is in the file, not just the index.
+  store.reset();
+  store = open(path);
+  ASSERT_TRUE(store);
+  EXPECT_OK(store->check({.jwt_id = "gone"}));
+  auto again = store->purge_expired(t0);
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, 0u);
+}
+
+TEST(sqlite_store, background_purge_uses_the_store_clock) {
+  temp_dir dir;
+  store_options o;
+  o.purge_interval = 10ms;
+  o.clock = fixed_clock(t0);
+  auto store = open(dir.file("t.db"), o);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->revoke_token("gone", t0 - 1));
+  ASSERT_OK(store->revoke_token("kept", t0));
+  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "gone"}).has_value(); }));
+  EXPECT_ERRC(store->check({.jwt_id = "kept"}), errc::revoked);
+  EXPECT_TRUE(eventually([&] { return store->stats()->revoked_tokens == 1; }));
+}
+
+// --- failing closed ---
+
+TEST(sqlite_store, fails_closed_while_the_database_file_is_gone) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->revoke_token("known", keep_forever));
+  fs::rename(path, path + ".moved");
+  // Other processes would now create and use a new file: this one cannot vouch for its index.
+  EXPECT_TRUE(eventually(
+      [&] { return store->check({.jwt_id = "other"}).code() == errc::store_unavailable; }));
+  EXPECT_ERRC(store->check({.jwt_id = "known"}), errc::revoked);  // what it knows still holds
+  EXPECT_ERRC(store->revoke_token("lost", keep_forever), errc::store_unavailable);
+  EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0)), errc::store_unavailable);
+  fs::rename(path + ".moved", path);
+  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "other"}).has_value(); }));
+  EXPECT_OK(store->revoke_token("back", keep_forever));
+}
+
+TEST(sqlite_store, fail_open_answers_while_the_database_file_is_gone) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  store_options o = quiet();
+  o.fail_open = true;
+  auto store = open(path, o);
+  ASSERT_TRUE(store);
+  fs::rename(path, path + ".moved");
+  // The unhealthy state is only visible through a write; reads answer "not revoked".
+  EXPECT_TRUE(eventually([&] { return !store->revoke_token("x", keep_forever).has_value(); }));
+  EXPECT_OK(store->check({.jwt_id = "other"}));
+}
+
+// Holds SQLite's WAL write lock (byte 120 of the -shm file, per sqlite.org/walformat.html) with
+// an open-file-description lock, which conflicts even with locks of this same process.
+class wal_write_lock {
+ public:
+  explicit wal_write_lock(const std::string& db) : fd_(::open((db + "-shm").c_str(), O_RDWR)) {
+    struct flock l {};
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    l.l_start = 120;
+    l.l_len = 1;
+    held_ = fd_ >= 0 && ::fcntl(fd_, F_OFD_SETLK, &l) == 0;
+  }
+  ~wal_write_lock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool held() const { return held_; }
+
+ private:
+  int fd_;
+  bool held_ = false;
+};
+
+TEST(sqlite_store, a_write_blocked_past_the_busy_timeout_reports_store_unavailable) {
+  temp_dir dir;
+  std::string path = dir.file("t.db");
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->revoke_token("known", keep_forever));
+  {
+    wal_write_lock lock(path);
+    ASSERT_TRUE(lock.held());
+    auto start = steady::now();
+    auto r = store->revoke_token("blocked", keep_forever);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.code(), errc::store_unavailable);
+    EXPECT_NE(r.error().message.find("database is locked"), std::string::npos) << r.error().message;
+    EXPECT_GE(steady::now() - start, 4s);  // it waited for the busy timeout first
+    // Readers are not blocked by a writer in WAL mode: the sync keeps the index current.
+    EXPECT_OK(store->check({.jwt_id = "other"}));
+  }
+  EXPECT_OK(store->revoke_token("unblocked", keep_forever));
+  EXPECT_OK(store->check({.jwt_id = "blocked"}));  // the failed write left nothing behind
+}
+
+TEST(sqlite_store, refuses_files_that_are_not_jwtfort_databases) {
+  temp_dir dir;
+  std::string junk = dir.file("junk.db");
+  std::ofstream(junk) << std::string(8192, 'x');
+  EXPECT_ERRC(open_sqlite_store(junk, quiet()), errc::store_unavailable);
+  EXPECT_EQ(fs::file_size(junk), 8192u);  // left as it was
+
+  // A real SQLite database of another application: our own file with its header's
+  // application_id (offset 68, big-endian) and user_version (offset 60) patched.
+  auto patched = [&](const std::string& name, std::streamoff offset, std::uint32_t value) {
+    std::string path = dir.file(name);
+    { ASSERT_TRUE(open(path)); }  // closing the last connection checkpoints the WAL into it
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(offset);
+    for (int shift = 24; shift >= 0; shift -= 8) f.put(static_cast<char>(value >> shift));
+  };
+  patched("other.db", 68, 0x12345678);
+  auto other = open_sqlite_store(dir.file("other.db"), quiet());
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.code(), errc::store_unavailable);
+  EXPECT_NE(other.error().message.find("not a jwtfort database"), std::string::npos);
+  patched("newer.db", 60, 99);
+  auto newer = open_sqlite_store(dir.file("newer.db"), quiet());
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.code(), errc::store_unavailable);
+  EXPECT_NE(newer.error().message.find("schema version 99"), std::string::npos);
+
+  EXPECT_ERRC(open_sqlite_store(dir.file("no/such/dir/t.db"), quiet()), errc::store_unavailable);
+}
+
+}  // namespace
+}  // namespace jwtfort
