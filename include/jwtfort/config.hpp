@@ -7,14 +7,22 @@
 /// without its prefix, in any case: `AUTHJWT_SECRET_KEY`, `authjwt_secret_key` and `secret_key`
 /// name the same setting (TOML and JSON may also nest `[authjwt]` / `[jwtfort]` tables).
 ///
+/// Values are trimmed. An empty value leaves an optional setting unset (a secret, a key, an
+/// issuer, a cookie domain...) and is an error for a setting that must have one (a header or
+/// cookie name, an expiry, a boolean); AUTHJWT_HEADER_TYPE may be empty (bare token header).
+/// docs/configuration.md lists every setting.
+///
 /// Every bad value is an `invalid_configuration` error whose message names the variable and the
-/// reason, e.g. "AUTHJWT_ACCESS_TOKEN_EXPIRES: expected seconds or false, got 'soon'". Unknown
-/// `AUTHJWT_*`/`JWTFORT_*` names are errors too (a typo must not silently keep a default).
+/// reason, e.g. "AUTHJWT_ACCESS_TOKEN_EXPIRES: expected seconds or false, got 'soon'"; the value
+/// of AUTHJWT_SECRET_KEY and AUTHJWT_PRIVATE_KEY is never shown. In a file, the message starts
+/// with "<path>:<line>: ". Unknown `AUTHJWT_*`/`JWTFORT_*` names are errors too (a typo must not
+/// silently keep a default).
 ///
 /// Example:
 ///   auto cfg = config::from_environment();
 ///   if (!cfg) { log(cfg.error().message); return 2; }
-///   auto service = cfg->make_token_service();
+///   if (auto ok = cfg->validate(); !ok) { log(ok.error().message); return 2; }
+///   auto service = token_service::create(*cfg->make_key_ring(), cfg->make_service_options());
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -36,7 +44,7 @@ struct JWTFORT_API config {
   std::string public_key;                    ///< PEM text; verifies RS*/PS*/ES*/EdDSA
   std::string private_key;                   ///< PEM text; signs RS*/PS*/ES*/EdDSA
   algorithm alg = algorithm::hs256;          ///< AUTHJWT_ALGORITHM
-  std::vector<algorithm> decode_algorithms;  ///< empty = {alg}
+  std::vector<algorithm> decode_algorithms;  ///< empty = {alg}; each needs a key of its own
   std::int64_t decode_leeway = 0;            ///< seconds, 0..300
   std::optional<std::string> encode_issuer;
   std::optional<std::string> decode_issuer;
@@ -72,13 +80,14 @@ struct JWTFORT_API config {
   std::string public_key_file;           ///< PEM file (instead of AUTHJWT_PUBLIC_KEY)
   std::string key_ring_file;             ///< private JWKS, active key first (`jwtfort keys rotate`)
   std::string jwks_url;                  ///< remote JWKS of an identity provider (https)
-  std::optional<std::string> issuer;     ///< sets both encode_issuer and decode_issuer
+  std::optional<std::string> issuer;     ///< fills encode_issuer and decode_issuer where unset
   std::vector<std::string> audience;     ///< adds to decode_audience
   std::optional<std::int64_t> leeway;    ///< overrides decode_leeway
   std::int64_t refresh_reuse_grace = 0;  ///< seconds, 0..300
   bool allow_weak_secret = false;        ///< loud: accept an HMAC secret shorter than the hash
 
-  /// Reads the process environment. Errors: invalid_configuration.
+  /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
+  /// Errors: invalid_configuration.
   static result<config> from_environment();
   /// Reads settings from `lookup` (name -> value or nullopt), for tests and embedders.
   static result<config> from_lookup(
@@ -89,14 +98,18 @@ struct JWTFORT_API config {
   static result<config> from_file(const std::string& path);
 
   /// Checks the settings together: a signing key for the algorithm (a missing or short secret
-  /// refuses to start), consistent algorithms, known cookie/CSRF values.
+  /// refuses to start; key files are read), AUTHJWT_ALGORITHM and AUTHJWT_DECODE_ALGORITHMS
+  /// served by the keys, known cookie/CSRF values and ranges (again, for fields a program set).
   /// Errors: invalid_configuration, weak_key, invalid_key.
   result<void> validate() const;
 
-  /// The key ring the settings describe: the ring file, else the private/public key, else the
-  /// secret. Errors: as `validate`.
+  /// The key ring the settings describe: the ring file if set; else, for RS*/PS*/ES*/EdDSA, the
+  /// private key (text or file; a public key given too must be its other half); for HS*, the
+  /// secret (text or file). Messages name the setting at fault. Errors: as `validate`.
   result<key_ring> make_key_ring() const;
-  /// The service options the settings describe (without a store).
+  /// The service options the settings describe (without a store). JWTFORT_ISSUER, _AUDIENCE and
+  /// _LEEWAY are combined with the AUTHJWT_ ones here; loading keeps every field as written.
+  /// Without decode_algorithms the allow-list is left empty: the service takes the active key's.
   token_service_options make_service_options() const;
 };
 
