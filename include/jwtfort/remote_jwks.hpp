@@ -6,7 +6,8 @@
 /// The key set is fetched on first use and cached for `cache_ttl`. A token whose `kid` is not in
 /// the cache triggers one refetch, at most once per `min_refresh_interval`, so a flood of made-up
 /// `kid`s cannot turn into a flood of requests. A failed refetch keeps the last good keys.
-/// Responses are bounded in size and time; redirects are not followed.
+/// Responses are bounded in size and time; redirects are not followed. A set that publishes a
+/// secret (`oct`) key is refused: whoever can read the URL could sign with it.
 ///
 /// Thread-safe: any number of threads may call `verify()`; one of them refetches while the
 /// others keep using the cached keys.
@@ -37,9 +38,12 @@ struct remote_jwks_options {
   /// The JWKS URL. `https://` is required; `http://` is accepted only for a loopback host
   /// (127.0.0.1, ::1, localhost), for tests and sidecars.
   std::string url;
-  /// Everything but the keys: algorithms (required), issuer, audiences, leeway, clock...
+  /// Everything but the keys (`verify.keys` must stay empty): algorithms (required), issuer,
+  /// audiences, leeway, clock... The clock also dates the cache. Allowed algorithms for which the
+  /// provider publishes no key are fine: a token using one gets unknown_key.
   verifier_options verify;
-  /// How long fetched keys are used before they are fetched again.
+  /// How long fetched keys are used before they are fetched again. A failed refetch keeps the
+  /// old keys and is retried after `min_refresh_interval` (or `cache_ttl`, if shorter).
   std::chrono::seconds cache_ttl{300};
   /// The least time between two fetches caused by an unknown `kid`.
   std::chrono::seconds min_refresh_interval{30};
@@ -53,18 +57,22 @@ struct remote_jwks_options {
 class JWTFORT_API remote_jwks {
  public:
   /// Checks the options; nothing is fetched yet.
-  /// Errors: invalid_configuration (bad or non-https URL, no algorithms, limits out of range).
+  /// Errors: invalid_configuration (bad or non-https URL, credentials in the URL, no
+  /// algorithms, keys in `verify`, limits out of range, other `verify` options out of range).
   static result<std::shared_ptr<remote_jwks>> create(remote_jwks_options options);
 
   /// Verifies `token` with the provider's keys, fetching or refetching them as described above.
-  /// Errors: the verifier's; jwks_unavailable when no key set could ever be fetched.
+  /// Errors: the verifier's (unknown_key also when the set has no key for any allowed
+  /// algorithm); while no key set was ever fetched, those of `keys()`.
   result<verified_token> verify(std::string_view token);
 
   /// The current key set, fetching it if none is cached. Errors: jwks_unavailable (fetch
-  /// failed: status, size, time or TLS), invalid_key (the body is not a usable JWKS).
+  /// failed: status, size, time or TLS), invalid_key or weak_key (the body is not a usable
+  /// JWKS; a JSON syntax error is reported as invalid_key too, never as a token error).
   result<std::shared_ptr<const key_set>> keys();
 
-  /// How many fetches were made; for tests and metrics.
+  /// How many fetches (HTTP requests) were attempted, failed ones included; for tests and
+  /// metrics.
   std::size_t fetch_count() const noexcept;
 
   ~remote_jwks();
