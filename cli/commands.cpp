@@ -1,9 +1,5 @@
 #include "commands.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +8,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "command.hpp"
 #include "jwtfort/claims.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/token.hpp"
@@ -27,58 +24,7 @@ namespace {
 
 // --- help texts ----------------------------------------------------------------------------------
 
-struct command_help {
-  std::string_view name;
-  std::string_view synopsis;
-  std::string_view details;
-};
-
-constexpr std::string_view tool_synopsis =
-    "jwtfort COMMAND [OPTIONS] (keygen, jwks, sign, verify, inspect)";
-
-constexpr command_help helps[] = {
-    {"keygen", "jwtfort keygen --alg ALG [--kid KID] [--bits N] --out FILE",
-     "Writes a new private JWK to FILE (mode 0600). HS* algorithms get a random secret of the\n"
-     "hash length. --kid defaults to the RFC 7638 thumbprint; --bits (RSA only) to 2048.\n"},
-    {"jwks", "jwtfort jwks [--alg ALG] FILE...",
-     "Prints the public JWK Set of the keys in the files (PEM, JWK or JWKS). --alg binds PEM keys\n"
-     "and RSA JWKs without \"alg\"; RSA PEM keys need it. HMAC secrets are refused.\n"},
-    {"sign",
-     "jwtfort sign (--key FILE | --secret-file FILE --alg ALG) [--alg ALG] [--kid KID] "
-     "[--exp SECONDS] [--header JSON] CLAIMS_JSON",
-     "Prints the compact token for the claims (a JSON object; `-` reads stdin). --exp sets iat to\n"
-     "now and exp to now + SECONDS. --header adds header members (typ allowed; alg, kid,\n"
-     "crit not).\n"},
-    {"verify",
-     "jwtfort verify (--key FILE | --jwks FILE | --secret-file FILE --alg ALG) [--alg ALG]... "
-     "[--iss S] [--aud S]... [--typ S] [--leeway SECONDS] [--require CLAIM]... "
-     "[--now UNIX_SECONDS] TOKEN",
-     "Verifies TOKEN (`-` reads stdin). Prints {\"header\":{...},\"claims\":{...}} and exits 0\n"
-     "when valid; exits 1 when rejected. The allow-list is --alg, or else the keys' own\n"
-     "algorithms. exp is always required; --require adds claims.\n"},
-    {"inspect", "jwtfort inspect TOKEN",
-     "Decodes TOKEN (`-` reads stdin) without verifying it and prints\n"
-     "{\"verified\":false,\"header\":{...},\"claims\":{...}}. Exits 1 when it does not parse.\n"},
-};
-
-const command_help* find_help(std::string_view command) {
-  for (const command_help& h : helps)
-    if (h.name == command) return &h;
-  return nullptr;
-}
-
-std::string tool_help() {
-  std::string out = "usage: " + std::string(tool_synopsis) + "\n\n";
-  for (const command_help& h : helps) out += "  " + std::string(h.synopsis) + "\n";
-  out +=
-      "\nExit status: 0 valid or done, 1 token rejected, 2 usage or configuration error.\n"
-      "Run `jwtfort COMMAND --help` for one command.\n";
-  return out;
-}
-
-std::string command_help_text(const command_help& h) {
-  return "usage: " + std::string(h.synopsis) + "\n\n" + std::string(h.details);
-}
+constexpr std::string_view tool_synopsis = "jwtfort COMMAND [OPTIONS]";
 
 // --- shared pieces -------------------------------------------------------------------------------
 
@@ -150,28 +96,6 @@ std::string header_and_claims(std::string_view header, std::string_view claims_t
 }
 
 // --- keygen --------------------------------------------------------------------------------------
-
-// Creates or truncates `path` with mode 0600 (also when it existed with a wider mode) and writes
-// `text`. The file holds a private key, so the mode is set before any byte is written.
-outcome<bool> write_private_file(const std::string& path, std::string_view text) {
-  auto fail = [&path](int e) {
-    return failure::configuration(
-        error(errc::invalid_configuration, "cannot write " + path + ": " + std::strerror(e)));
-  };
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(errno);
-  bool ok = ::fchmod(fd, 0600) == 0;
-  for (std::size_t done = 0; ok && done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  int saved = errno;
-  if (::close(fd) != 0 && ok) return fail(errno);
-  if (!ok) return fail(saved);
-  return true;
-}
 
 constexpr option_spec keygen_options[] = {{"alg"}, {"kid"}, {"bits"}, {"out"}};
 
@@ -427,22 +351,88 @@ bool asks_for_help(std::span<const std::string_view> args) {
   return false;
 }
 
-struct command {
-  std::string_view name;
-  std::span<const option_spec> options;
-  outcome<std::string> (*run)(const parsed_args&);
+// The core commands; their help texts say what each prints and how it exits.
+const command core_commands[] = {
+    {"keygen", "jwtfort keygen --alg ALG [--kid KID] [--bits N] --out FILE",
+     "Writes a new private JWK to FILE (mode 0600). HS* algorithms get a random secret of the\n"
+     "hash length. --kid defaults to the RFC 7638 thumbprint; --bits (RSA only) to 2048.\n",
+     keygen_options, keygen},
+    {"jwks", "jwtfort jwks [--alg ALG] FILE...",
+     "Prints the public JWK Set of the keys in the files (PEM, JWK or JWKS). --alg binds PEM keys\n"
+     "and RSA JWKs without \"alg\"; RSA PEM keys need it. HMAC secrets are refused.\n",
+     jwks_options, jwks},
+    {"sign",
+     "jwtfort sign (--key FILE | --secret-file FILE --alg ALG) [--alg ALG] [--kid KID] "
+     "[--exp SECONDS] [--header JSON] CLAIMS_JSON",
+     "Prints the compact token for the claims (a JSON object; `-` reads stdin). --exp sets iat to\n"
+     "now and exp to now + SECONDS. --header adds header members (typ allowed; alg, kid,\n"
+     "crit not).\n",
+     sign_options, sign},
+    {"verify",
+     "jwtfort verify (--key FILE | --jwks FILE | --secret-file FILE --alg ALG) [--alg ALG]... "
+     "[--iss S] [--aud S]... [--typ S] [--leeway SECONDS] [--require CLAIM]... "
+     "[--now UNIX_SECONDS] TOKEN",
+     "Verifies TOKEN (`-` reads stdin). Prints {\"header\":{...},\"claims\":{...}} and exits 0\n"
+     "when valid; exits 1 when rejected. The allow-list is --alg, or else the keys' own\n"
+     "algorithms. exp is always required; --require adds claims.\n",
+     verify_options, verify},
+    {"inspect",
+     "jwtfort inspect TOKEN",
+     "Decodes TOKEN (`-` reads stdin) without verifying it and prints\n"
+     "{\"verified\":false,\"header\":{...},\"claims\":{...}}. Exits 1 when it does not parse.\n",
+     {},
+     inspect},
 };
 
-const command commands[] = {
-    {"keygen", keygen_options, keygen}, {"jwks", jwks_options, jwks}, {"sign", sign_options, sign},
-    {"verify", verify_options, verify}, {"inspect", {}, inspect},
-};
+// Every command, core first, for dispatch and help.
+std::vector<const command*> all_commands() {
+  std::vector<const command*> out;
+  for (const command& c : core_commands) out.push_back(&c);
+  for (const command& c : life_cycle_commands()) out.push_back(&c);
+  return out;
+}
+
+// The command named by the first one or two words; `words` is how many it took.
+const command* find_command(std::span<const std::string_view> args, std::size_t& words) {
+  for (const command* c : all_commands()) {
+    std::string_view name = c->name;
+    auto space = name.find(' ');
+    if (space == std::string_view::npos && name == args[0]) return words = 1, c;
+    if (space != std::string_view::npos && args.size() > 1 && name.substr(0, space) == args[0] &&
+        name.substr(space + 1) == args[1])
+      return words = 2, c;
+  }
+  return nullptr;
+}
+
+bool is_group(std::string_view word) {
+  for (const command* c : all_commands())
+    if (c->name.starts_with(word) && c->name.size() > word.size() && c->name[word.size()] == ' ')
+      return true;
+  return false;
+}
+
+std::string tool_help() {
+  std::string out = "usage: " + std::string(tool_synopsis) + "\n\n";
+  for (const command* c : all_commands()) out += "  " + std::string(c->synopsis) + "\n";
+  out +=
+      "\nThe token, keys and store commands read keys, store and lifetimes from the environment\n"
+      "(AUTHJWT_*, JWTFORT_*) or from --config FILE (.toml, .json or .env).\n"
+      "Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error,\n"
+      "3 token store unavailable. Run `jwtfort COMMAND --help` for one command.\n";
+  return out;
+}
+
+std::string command_help_text(const command& c) {
+  return "usage: " + std::string(c.synopsis) + "\n\n" + std::string(c.details);
+}
 
 }  // namespace
 
-std::string_view synopsis(std::string_view command_name) {
-  const command_help* h = find_help(command_name);
-  return h != nullptr ? h->synopsis : tool_synopsis;
+std::string_view synopsis(std::span<const std::string_view> args) {
+  std::size_t words = 0;
+  const command* c = args.empty() ? nullptr : find_command(args, words);
+  return c != nullptr ? c->synopsis : tool_synopsis;
 }
 
 outcome<std::string> run(std::span<const std::string_view> args) {
@@ -450,17 +440,20 @@ outcome<std::string> run(std::span<const std::string_view> args) {
   std::string_view first = args.front();
   if (first == "--help" || first == "-h") return tool_help();
   if (first == "--version") return std::string("jwtfort " JWTFORT_VERSION "\n");
-  for (const command& c : commands) {
-    if (c.name != first) continue;
-    auto parsed = parse_args(args.subspan(1), c.options);
+  std::size_t words = 0;
+  if (const command* c = find_command(args, words)) {
+    auto rest = args.subspan(words);
+    auto parsed = parse_args(rest, c->options);
     // --help wins over any other mistake on the line.
-    if (!parsed && !asks_for_help(args.subspan(1))) return parsed.error();
-    if (!parsed || parsed->help) return command_help_text(*find_help(c.name));
-    return c.run(*parsed);
+    if (!parsed && !asks_for_help(rest)) return parsed.error();
+    if (!parsed || parsed->help) return command_help_text(*c);
+    return c->run(*parsed);
   }
   if (first.starts_with("-")) return failure::usage("unknown option " + std::string(first));
+  if (is_group(first)) return failure::usage("unknown " + std::string(first) + " command");
   // The word is not echoed: a token pasted in the wrong place must not land in a log.
-  return failure::usage("unknown command; expected keygen, jwks, sign, verify or inspect");
+  return failure::usage(
+      "unknown command; expected keygen, jwks, sign, verify, inspect, token, keys or store");
 }
 
 }  // namespace jwtfort::cli

@@ -1,6 +1,7 @@
 #pragma once
-/// The `jwtfort` commands: keygen, jwks, sign, verify, inspect. Each takes the words after its
-/// name and returns what to print on stdout, or a failure for the boundary (main.cpp) to report.
+/// The `jwtfort` commands: keygen, jwks, sign, verify, inspect, and the token life cycle. Each
+/// takes the words after its name and returns what to print on stdout, or a failure for the
+/// boundary (main.cpp) to report.
 
 #include <span>
 #include <string>
@@ -14,8 +15,8 @@ namespace jwtfort::cli {
 /// Example: `run({"inspect", token})` -> `{"verified":false,"header":{...},"claims":{...}}\n`.
 outcome<std::string> run(std::span<const std::string_view> args);
 
-/// The one-line synopsis of `command`, or of the whole tool when it is not a command name; the
-/// boundary prints it after a usage error.
-std::string_view synopsis(std::string_view command);
+/// The one-line synopsis of the command `args` name (one word, or a group and a word), or of
+/// the whole tool when they name none; the boundary prints it after a usage error.
+std::string_view synopsis(std::span<const std::string_view> args);
 
 }  // namespace jwtfort::cli

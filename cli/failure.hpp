@@ -14,6 +14,7 @@ enum class failure_kind {
   usage,           ///< unknown option, missing argument, bad number: exit 2
   configuration,   ///< unreadable or weak key, bad --header or claims, bad options: exit 2
   token_rejected,  ///< the token given to verify/inspect is not acceptable: exit 1
+  unavailable,     ///< the token store cannot be reached: exit 3, try again later
 };
 
 struct failure {
@@ -26,6 +27,13 @@ struct failure {
     return from(failure_kind::configuration, e);
   }
   static failure rejected(const jwtfort::error& e) { return from(failure_kind::token_rejected, e); }
+  /// The kind the code's group calls for: a token problem (1xx-4xx) is a rejection, an
+  /// unavailable store (5xx) is temporary, anything else (6xx) is the configuration's fault.
+  static failure of(const jwtfort::error& e) {
+    int group = static_cast<int>(e.code) / 100;
+    if (group <= 4) return rejected(e);
+    return from(group == 5 ? failure_kind::unavailable : failure_kind::configuration, e);
+  }
 
  private:
   static failure from(failure_kind how, const jwtfort::error& e) {

@@ -1,6 +1,11 @@
 #include "key_files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -92,6 +97,32 @@ outcome<std::vector<key>> load_pem(std::string_view pem, std::span<const algorit
 void wipe(std::string& text) {
   volatile char* p = text.data();  // volatile, so the stores are not optimised away
   for (std::size_t i = 0; i < text.size(); ++i) p[i] = '\0';
+}
+
+outcome<bool> write_private_file(const std::string& path, std::string_view text) {
+  auto fail = [&path](int e) {
+    return failure::configuration(
+        error(errc::invalid_configuration, "cannot write " + path + ": " + std::strerror(e)));
+  };
+  const std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(errno);
+  bool ok = ::fchmod(fd, 0600) == 0;  // also when the file existed with a wider mode
+  for (std::size_t done = 0; ok && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  int saved = errno;
+  if (::close(fd) != 0 && ok) ok = false, saved = errno;
+  if (ok && std::rename(temporary.c_str(), path.c_str()) != 0) ok = false, saved = errno;
+  if (!ok) {
+    ::unlink(temporary.c_str());
+    return fail(saved);
+  }
+  return true;
 }
 
 outcome<std::string> read_input(const std::string& path, std::string_view what) {

@@ -25,6 +25,11 @@ outcome<std::vector<key>> load_key_file(const std::string& path,
 /// secret). Errors: configuration (invalid_configuration when unreadable, weak_key, invalid_key).
 outcome<key> load_secret_file(const std::string& path, algorithm alg);
 
+/// Writes `text` to `path` with mode 0600 (set before any byte is written) through a temporary
+/// file in the same directory and a rename, so a reader never sees half a key file and a crash
+/// leaves the old one. Errors: configuration (invalid_configuration naming the OS reason).
+outcome<bool> write_private_file(const std::string& path, std::string_view text);
+
 /// Overwrites a buffer that held key material, before it is freed.
 void wipe(std::string& text);
 

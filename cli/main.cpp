@@ -15,10 +15,12 @@ namespace {
 using jwtfort::cli::failure;
 using jwtfort::cli::failure_kind;
 
-// Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error.
+// Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error, 3 the token
+// store is unavailable.
 int exit_code_for(failure_kind kind) {
   switch (kind) {
     case failure_kind::token_rejected: return 1;
+    case failure_kind::unavailable: return 3;
     case failure_kind::usage:
     case failure_kind::configuration: return 2;
   }
@@ -35,10 +37,7 @@ std::string one_line(std::string_view text) {
 
 int report(const failure& f, const std::vector<std::string_view>& args) {
   std::cerr << "error: " << f.name << ": " << one_line(f.message) << '\n';
-  if (f.kind == failure_kind::usage) {
-    std::string_view command = args.empty() ? std::string_view() : args.front();
-    std::cerr << "usage: " << jwtfort::cli::synopsis(command) << '\n';
-  }
+  if (f.kind == failure_kind::usage) std::cerr << "usage: " << jwtfort::cli::synopsis(args) << '\n';
   return exit_code_for(f.kind);
 }
 
