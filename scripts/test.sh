@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the format check, the Release build with warnings as errors, the same suite under ASan+UBSan,
-# and the fuzzers for a bounded time. Usage: scripts/test.sh [--quick]
+# the concurrent store and service tests under ThreadSanitizer, and the fuzzers for a bounded time.
+# Integration tests start their own redis-server and HTTP servers on free loopback ports.
+# Usage: scripts/test.sh [--quick]
 #   --quick  only the Release build and its tests.
 # FUZZ_SECONDS (default 60) sets the time per fuzz target.
 set -euo pipefail
@@ -34,6 +36,18 @@ cmake --build build-asan -j "$jobs"
 step "sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE package
+
+step "thread sanitizer build (stores, token service)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
+  -DJWTFORT_SANITIZE=thread -DJWTFORT_BUILD_CLI=OFF
+cmake --build build-tsan -j "$jobs"
+
+step "thread sanitizer tests"
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration
+ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
+  -R '^(memory_store|revocation_index|token_service_test|key_state_cache)\.'
+unset TSAN_OPTIONS
 
 step "fuzz targets (clang, libFuzzer)"
 scripts/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"

@@ -1,11 +1,13 @@
 // Signs and verifies one HS256 token through the public API only, then checks that a tampered
-// token is refused. Exits 0 when every check holds, 1 naming the first one that does not.
+// token is refused, then runs one revocation through the token service on the memory store
+// (jwtfort::service). Exits 0 when every check holds, 1 naming the first one that does not.
 
 #include <cstddef>
 #include <cstdio>
 #include <jwtfort/claims.hpp>
 #include <jwtfort/key.hpp>
 #include <jwtfort/signer.hpp>
+#include <jwtfort/tokens.hpp>
 #include <jwtfort/verifier.hpp>
 #include <string>
 
@@ -53,6 +55,20 @@ int main() {
   if (refused.code() != errc::invalid_signature)
     return fail("a tampered token fails with a code other than invalid_signature");
 
-  std::puts("consumer: sign and verify ok");
+  token_service_options so;
+  so.store = make_memory_store();
+  auto ring = key_ring::from_key(*k);
+  if (!ring) return fail("key_ring::from_key failed");
+  auto service = token_service::create(std::move(*ring), std::move(so));
+  if (!service) return fail("token_service::create failed");
+  auto access = service->create_access_token({.subject = "alice"});
+  if (!access) return fail("create_access_token failed");
+  auto checked = service->require_access(*access);
+  if (!checked) return fail("require_access refuses a new token");
+  if (!service->revoke(*checked)) return fail("revoke failed");
+  if (service->require_access(*access).code() != errc::revoked)
+    return fail("a revoked token is not reported as revoked");
+
+  std::puts("consumer: sign, verify and revoke ok");
   return 0;
 }
