@@ -97,8 +97,7 @@ TEST_P(service_concurrency, no_lost_update_under_concurrent_life_cycles) {
   auto service = service_on(url_);
   ledger seen;
   std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&, t] { one_user(service, t, seen); });
+  for (int t = 0; t < threads; ++t) workers.emplace_back([&, t] { one_user(service, t, seen); });
   for (auto& w : workers) w.join();
   ASSERT_EQ(seen.refreshes.load(), threads * logins_per_thread * rotations_per_login);
 
@@ -124,9 +123,12 @@ TEST_P(service_concurrency, racing_refreshes_of_one_token_let_exactly_one_throug
   for (int t = 0; t < threads; ++t)
     racers.emplace_back([&] {
       auto pair = service.refresh(*refresh);
-      if (pair) ++rotated;
-      else if (pair.code() == errc::token_reused) ++reused;
-      else if (pair.code() == errc::revoked) ++revoked;
+      if (pair)
+        ++rotated;
+      else if (pair.code() == errc::token_reused)
+        ++reused;
+      else if (pair.code() == errc::revoked)
+        ++revoked;
     });
   for (auto& r : racers) r.join();
   EXPECT_EQ(rotated.load(), 1);

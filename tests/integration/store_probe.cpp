@@ -35,8 +35,9 @@ int wait_revoked(token_store& store, const std::string& jti, std::int64_t timeou
   while (std::chrono::steady_clock::now() < deadline) {
     if (store.check({.jwt_id = jti}).code() == errc::revoked) {
       auto seen = std::chrono::steady_clock::now().time_since_epoch();
-      std::printf("%lld\n", static_cast<long long>(
-                                std::chrono::duration_cast<std::chrono::nanoseconds>(seen).count()));
+      std::printf("%lld\n",
+                  static_cast<long long>(
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(seen).count()));
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
