@@ -1,24 +1,17 @@
 // The Redis store against real redis-server processes on loopback: revocation and expiry,
 // propagation between stores and processes, refresh rotation, outages, data loss and threads.
 // Every test starts its own server on its own port, so test executables may run in parallel.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include "integration/redis_server.hpp"
+#include "integration/store_test_support.hpp"
 #include "jwtfort/store/token_store.hpp"
-
-extern char** environ;
 
 namespace jwtfort {
 // A failed EXPECT_EQ on codes prints the wire name, not a bare number.
@@ -29,7 +22,10 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
+using test::eventually;
+using test::probe;
 using test::redis_server;
+using test::refresh_use_of;
 
 #define EXPECT_OK(expr)                                     \
   do {                                                      \
@@ -54,17 +50,6 @@ std::unique_ptr<token_store> open(const redis_server& redis, store_options o = q
   return std::move(*store);
 }
 
-// Polls `condition` until it holds or `timeout` passes.
-template <class Condition>
-bool eventually(Condition&& condition, milliseconds timeout = 5s) {
-  const auto deadline = steady::now() + timeout;
-  while (!condition()) {
-    if (steady::now() > deadline) return false;
-    std::this_thread::sleep_for(50us);
-  }
-  return true;
-}
-
 bool is_revoked(const token_store& s, std::string_view jti) {
   return s.check({.jwt_id = jti}).code() == errc::revoked;
 }
@@ -72,66 +57,6 @@ bool is_revoked(const token_store& s, std::string_view jti) {
 long long pttl(const redis_server& redis, const std::string& key) {
   return redis.command({"PTTL", key}).integer;
 }
-
-// A store_probe child process whose stdout the test reads line by line.
-class probe {
- public:
-  explicit probe(std::vector<std::string> args) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int failed = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    out_ = fds[0];
-    if (failed != 0) throw std::runtime_error("posix_spawn failed");
-  }
-  probe(const probe&) = delete;
-  probe& operator=(const probe&) = delete;
-  ~probe() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(out_);
-  }
-
-  // The next line of output, or nothing if none comes within `timeout`.
-  std::optional<std::string> read_line(milliseconds timeout = 20s) {
-    const auto deadline = steady::now() + timeout;
-    for (;;) {
-      if (auto end = buffer_.find('\n'); end != std::string::npos) {
-        std::string line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        return line;
-      }
-      const auto left = std::chrono::ceil<milliseconds>(deadline - steady::now());
-      pollfd p{out_, POLLIN, 0};
-      if (left <= 0ms || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-      char chunk[256];
-      const ssize_t n = ::read(out_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
-};
 
 TEST(redis_store, revokes_tokens_subjects_and_families) {
   redis_server redis;
@@ -247,10 +172,10 @@ TEST(redis_store, a_revocation_reaches_another_process_within_100ms) {
   redis_server redis;
   auto store = open(redis);
   probe child({JWTFORT_STORE_PROBE, redis.url(), "wait-revoked", "cross-1", "5000"});
-  ASSERT_EQ(child.read_line(), "ready");
+  ASSERT_EQ(child.read_line(20s), "ready");
   const auto before = steady::now();
   ASSERT_OK(store->revoke_token("cross-1", keep_forever));
-  auto seen = child.read_line();
+  auto seen = child.read_line(20s);
   ASSERT_TRUE(seen.has_value());
   ASSERT_NE(*seen, "timeout");
   const auto delay = std::chrono::nanoseconds(std::stoll(*seen)) - before.time_since_epoch();
@@ -260,37 +185,28 @@ TEST(redis_store, a_revocation_reaches_another_process_within_100ms) {
   EXPECT_EQ(child.wait(), 0);
 }
 
-refresh_use use_of(std::string_view jti, std::string_view family, std::int64_t now,
-                   std::int64_t grace = 0) {
-  return {.jwt_id = jti,
-          .family = family,
-          .expires_at = now + 3600,
-          .now = now,
-          .grace_seconds = grace,
-          .family_keep_until = now + 7200};
-}
-
 TEST(redis_store, refresh_rotation_detects_reuse_across_stores) {
   redis_server redis;
   auto a = open(redis);
   auto b = open(redis);
   const std::int64_t now = system_now();
-  auto first = a->use_refresh_token(use_of("r1", "fam", now));
+  auto first = a->use_refresh_token(refresh_use_of("r1", "fam", now, now));
   ASSERT_OK(first);
   EXPECT_EQ(*first, refresh_verdict::first_use);
   EXPECT_GT(pttl(redis, "jwtfort:u:r1"), 3'590'000);
 
   // Grace 0 means none: a second use in the same second, through another store, is reuse.
-  EXPECT_EQ(b->use_refresh_token(use_of("r1", "fam", now)).code(), errc::token_reused);
+  EXPECT_EQ(b->use_refresh_token(refresh_use_of("r1", "fam", now, now)).code(), errc::token_reused);
   EXPECT_EQ(b->check({.jwt_id = "r2", .family = "fam"}).code(), errc::revoked);
   EXPECT_TRUE(eventually([&] { return a->check({.family = "fam"}).code() == errc::revoked; }));
-  EXPECT_EQ(a->use_refresh_token(use_of("r2", "fam", now)).code(), errc::revoked);
+  EXPECT_EQ(a->use_refresh_token(refresh_use_of("r2", "fam", now, now)).code(), errc::revoked);
   EXPECT_GT(pttl(redis, "jwtfort:f:fam"), 7'190'000);
 
   // A revoked token cannot be rotated either.
   ASSERT_OK(a->revoke_token("r3", now + 60));
-  EXPECT_EQ(b->use_refresh_token(use_of("r3", "fam-3", now)).code(), errc::revoked);
-  EXPECT_EQ(a->use_refresh_token(use_of("", "fam-3", now)).code(), errc::invalid_claim);
+  EXPECT_EQ(b->use_refresh_token(refresh_use_of("r3", "fam-3", now, now)).code(), errc::revoked);
+  EXPECT_EQ(a->use_refresh_token(refresh_use_of("", "fam-3", now, now)).code(),
+            errc::invalid_claim);
 }
 
 TEST(redis_store, refresh_rotation_accepts_a_retry_within_grace) {
@@ -298,11 +214,12 @@ TEST(redis_store, refresh_rotation_accepts_a_retry_within_grace) {
   auto a = open(redis);
   auto b = open(redis);
   const std::int64_t now = system_now();
-  ASSERT_OK(a->use_refresh_token(use_of("g1", "gfam", now, 10)));
-  auto retry = b->use_refresh_token(use_of("g1", "gfam", now + 10, 10));
+  ASSERT_OK(a->use_refresh_token(refresh_use_of("g1", "gfam", now, now, 10)));
+  auto retry = b->use_refresh_token(refresh_use_of("g1", "gfam", now, now + 10, 10));
   ASSERT_OK(retry);
   EXPECT_EQ(*retry, refresh_verdict::within_grace);
-  EXPECT_EQ(a->use_refresh_token(use_of("g1", "gfam", now + 11, 10)).code(), errc::token_reused);
+  EXPECT_EQ(a->use_refresh_token(refresh_use_of("g1", "gfam", now, now + 11, 10)).code(),
+            errc::token_reused);
   EXPECT_EQ(a->check({.family = "gfam"}).code(), errc::revoked);
 }
 
@@ -315,7 +232,7 @@ TEST(redis_store, concurrent_processes_rotate_a_refresh_token_exactly_once) {
         JWTFORT_STORE_PROBE, redis.url(), "use-refresh", "same-jti", "same-fam", now, "0"}));
   std::map<std::string, int> verdicts;
   for (auto& p : probes) {
-    ++verdicts[p->read_line().value_or("no answer")];
+    ++verdicts[p->read_line(20s).value_or("no answer")];
     EXPECT_EQ(p->wait(), 0);
   }
   EXPECT_EQ(verdicts["first_use"], 1);
@@ -346,7 +263,8 @@ TEST(redis_store, an_outage_fails_closed_and_the_store_recovers_by_itself) {
   EXPECT_EQ(failed.code(), errc::store_unavailable);
   EXPECT_NE(failed.error().message.find("Redis"), std::string::npos) << failed.error().message;
   EXPECT_EQ(failed.error().message.find("during-secret-jti"), std::string::npos);
-  EXPECT_EQ(store->use_refresh_token(use_of("u1", "ufam", now)).code(), errc::store_unavailable);
+  EXPECT_EQ(store->use_refresh_token(refresh_use_of("u1", "ufam", now, now)).code(),
+            errc::store_unavailable);
   EXPECT_EQ(store->stats().code(), errc::store_unavailable);
 
   redis.start();
@@ -504,7 +422,7 @@ TEST(redis_store, threads_revoke_check_and_rotate_without_lost_updates) {
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
         token_store& s = t % 2 ? *a : *b;
-        auto shared = s.use_refresh_token(use_of("shared", "shared-fam", now));
+        auto shared = s.use_refresh_token(refresh_use_of("shared", "shared-fam", now, now));
         if (shared) {
           ++shared_first;
         } else if (shared.code() == errc::token_reused || shared.code() == errc::revoked) {
@@ -516,7 +434,7 @@ TEST(redis_store, threads_revoke_check_and_rotate_without_lost_updates) {
           bool ok = s.revoke_token("t" + n, keep_forever) &&
                     s.revoke_family("f" + n, keep_forever) &&
                     s.revoke_subject("s" + me, i, keep_forever) && is_revoked(s, "t" + n);
-          auto used = s.use_refresh_token(use_of("r" + n, "rf" + me, now));
+          auto used = s.use_refresh_token(refresh_use_of("r" + n, "rf" + me, now, now));
           if (!ok || !used || *used != refresh_verdict::first_use) ++failures;
         }
       });

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "integration/redis_server.hpp"
+#include "integration/store_test_support.hpp"
 #include "jwtfort/tokens.hpp"
 
 namespace jwtfort {
@@ -118,22 +119,10 @@ TEST_P(service_concurrency, racing_refreshes_of_one_token_let_exactly_one_throug
   auto service = service_on(url_);
   auto refresh = service.create_refresh_token({.subject = "alice"});
   ASSERT_TRUE(refresh);
-  std::atomic<int> rotated{0}, reused{0}, revoked{0};
-  std::vector<std::thread> racers;
-  for (int t = 0; t < threads; ++t)
-    racers.emplace_back([&] {
-      auto pair = service.refresh(*refresh);
-      if (pair)
-        ++rotated;
-      else if (pair.code() == errc::token_reused)
-        ++reused;
-      else if (pair.code() == errc::revoked)
-        ++revoked;
-    });
-  for (auto& r : racers) r.join();
-  EXPECT_EQ(rotated.load(), 1);
-  EXPECT_GE(reused.load(), 1);
-  EXPECT_EQ(reused.load() + revoked.load(), threads - 1);
+  auto refreshes = test::race(threads, [&] { return service.refresh(*refresh); });
+  EXPECT_EQ(refreshes.succeeded, 1);
+  EXPECT_GE(refreshes.reused, 1);
+  EXPECT_EQ(refreshes.reused + refreshes.revoked, threads - 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(stores, service_concurrency, testing::Values("memory", "sqlite", "redis"),

@@ -3,10 +3,6 @@
 // processes, purge, and failing closed when the database cannot vouch for the index.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,14 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "integration/store_test_support.hpp"
 #include "jwtfort/store/token_store.hpp"
-
-extern char** environ;
 
 namespace jwtfort {
 // A failed EXPECT_EQ on codes prints the wire name, not a bare number.
@@ -33,6 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
+using test::eventually;
+using test::probe;
 
 constexpr std::int64_t t0 = 1'700'000'000;
 
@@ -89,76 +85,6 @@ std::unique_ptr<token_store> open(const std::string& path, store_options o = qui
   }
   return std::move(*store);
 }
-
-// Polls `done` until it holds or `limit` passes; for effects of the background sync.
-template <class F>
-bool eventually(F done, std::chrono::milliseconds limit = 2000ms) {
-  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
-    if (done()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return done();
-}
-
-// The store_probe executable as a child process, its stdout read line by line.
-class probe {
- public:
-  explicit probe(const std::vector<std::string>& args) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    std::vector<char*> argv{const_cast<char*>(JWTFORT_STORE_PROBE)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, JWTFORT_STORE_PROBE, &actions, nullptr, argv.data(), environ) != 0)
-      pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  probe(const probe&) = delete;
-  probe& operator=(const probe&) = delete;
-  ~probe() {
-    kill();
-    ::close(fd_);
-  }
-
-  // The next complete line, or nothing at end of output or after `timeout`.
-  std::optional<std::string> line(std::chrono::milliseconds timeout = 10s) {
-    auto deadline = steady::now() + timeout;
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string out = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return out;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-      pollfd p{fd_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
-      char chunk[4096];
-      ssize_t n = ::read(fd_, chunk, sizeof chunk);
-      if (n <= 0) return {};  // a partial last line is dropped: it was not complete
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  // kill -9 and reap.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  bool started() const { return pid_ > 0; }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string buffer_;
-};
 
 // --- revocation and persistence ---
 
@@ -222,10 +148,10 @@ TEST(sqlite_store, revocations_reported_before_kill_9_are_durable) {
   std::string path = dir.file("t.db");
   std::vector<std::string> printed;
   {
-    probe child({"sqlite://" + path, "revoke-loop", "k-", "1000"});
+    probe child({JWTFORT_STORE_PROBE, "sqlite://" + path, "revoke-loop", "k-", "1000"});
     ASSERT_TRUE(child.started());
     while (printed.size() < 300) {
-      auto jti = child.line();
+      auto jti = child.read_line();
       ASSERT_TRUE(jti) << "the probe stopped after " << printed.size() << " revocations";
       printed.push_back(*jti);
     }
@@ -248,12 +174,12 @@ TEST(sqlite_store, another_process_sees_a_revocation_within_the_sync_interval) {
   std::string path = dir.file("t.db");
   auto store = open(path);
   ASSERT_TRUE(store);
-  probe child({"sqlite://" + path, "wait-revoked", "cross-1", "5000"});
-  ASSERT_EQ(child.line(), "ready");
+  probe child({JWTFORT_STORE_PROBE, "sqlite://" + path, "wait-revoked", "cross-1", "5000"});
+  ASSERT_EQ(child.read_line(), "ready");
   auto before = steady::now();
   ASSERT_OK(store->revoke_token("cross-1", keep_forever));
   auto committed = steady::now();
-  auto seen = child.line();
+  auto seen = child.read_line();
   ASSERT_TRUE(seen);
   ASSERT_NE(*seen, "timeout");
   steady::time_point at{std::chrono::nanoseconds(std::stoll(*seen))};
@@ -272,8 +198,8 @@ TEST(sqlite_store, own_writes_do_not_hide_an_earlier_commit_of_another_process) 
   o.sync_interval = 1000ms;  // no sync between the other process's write and ours
   auto store = open(path, o);
   ASSERT_TRUE(store);
-  probe child({"sqlite://" + path, "revoke-token", "theirs", "0"});
-  ASSERT_EQ(child.line(), "ok");
+  probe child({JWTFORT_STORE_PROBE, "sqlite://" + path, "revoke-token", "theirs", "0"});
+  ASSERT_EQ(child.read_line(), "ok");
   ASSERT_OK(store->revoke_token("ours", keep_forever));  // the row right after theirs
   EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "theirs"}).code() == errc::revoked; },
                          3000ms));
@@ -285,11 +211,12 @@ TEST(sqlite_store, concurrent_processes_agree_on_one_first_use) {
   ASSERT_TRUE(open(path));  // the file exists before the race
   std::vector<std::unique_ptr<probe>> children;
   for (int i = 0; i < 8; ++i)
-    children.push_back(std::make_unique<probe>(std::vector<std::string>{
-        "sqlite://" + path, "use-refresh", "same-jti", "fam-x", std::to_string(t0), "0"}));
+    children.push_back(std::make_unique<probe>(
+        std::vector<std::string>{JWTFORT_STORE_PROBE, "sqlite://" + path, "use-refresh", "same-jti",
+                                 "fam-x", std::to_string(t0), "0"}));
   int first = 0;
   for (auto& child : children) {
-    auto verdict = child->line();
+    auto verdict = child->read_line();
     ASSERT_TRUE(verdict);
     if (*verdict == "first_use") {
       ++first;
@@ -309,8 +236,8 @@ TEST(sqlite_store, processes_creating_the_file_together_agree_on_its_schema) {
   std::vector<std::unique_ptr<probe>> children;
   for (int i = 0; i < 6; ++i)
     children.push_back(std::make_unique<probe>(std::vector<std::string>{
-        "sqlite://" + path, "revoke-token", "p" + std::to_string(i), "0"}));
-  for (auto& child : children) EXPECT_EQ(child->line(), "ok");
+        JWTFORT_STORE_PROBE, "sqlite://" + path, "revoke-token", "p" + std::to_string(i), "0"}));
+  for (auto& child : children) EXPECT_EQ(child->read_line(), "ok");
   auto store = open(path);
   ASSERT_TRUE(store);
   for (int i = 0; i < 6; ++i)
@@ -319,13 +246,9 @@ TEST(sqlite_store, processes_creating_the_file_together_agree_on_its_schema) {
 
 // --- refresh rotation ---
 
+// The rotation tests here use one family of tokens issued at t0.
 refresh_use use_of(std::string_view jti, std::int64_t now, std::int64_t grace = 0) {
-  return {.jwt_id = jti,
-          .family = "fam-1",
-          .expires_at = t0 + 3600,
-          .now = now,
-          .grace_seconds = grace,
-          .family_keep_until = t0 + 7200};
+  return test::refresh_use_of(jti, "fam-1", t0, now, grace);
 }
 
 TEST(sqlite_store, second_use_of_a_refresh_token_revokes_its_family) {
@@ -461,9 +384,9 @@ TEST(sqlite_store, background_purge_uses_the_store_clock) {
   ASSERT_TRUE(store);
   ASSERT_OK(store->revoke_token("gone", t0 - 1));
   ASSERT_OK(store->revoke_token("kept", t0));
-  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "gone"}).has_value(); }));
+  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "gone"}).has_value(); }, 2s));
   EXPECT_ERRC(store->check({.jwt_id = "kept"}), errc::revoked);
-  EXPECT_TRUE(eventually([&] { return store->stats()->revoked_tokens == 1; }));
+  EXPECT_TRUE(eventually([&] { return store->stats()->revoked_tokens == 1; }, 2s));
 }
 
 // --- failing closed ---
@@ -477,12 +400,12 @@ TEST(sqlite_store, fails_closed_while_the_database_file_is_gone) {
   fs::rename(path, path + ".moved");
   // Other processes would now create and use a new file: this one cannot vouch for its index.
   EXPECT_TRUE(eventually(
-      [&] { return store->check({.jwt_id = "other"}).code() == errc::store_unavailable; }));
+      [&] { return store->check({.jwt_id = "other"}).code() == errc::store_unavailable; }, 2s));
   EXPECT_ERRC(store->check({.jwt_id = "known"}), errc::revoked);  // what it knows still holds
   EXPECT_ERRC(store->revoke_token("lost", keep_forever), errc::store_unavailable);
   EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0)), errc::store_unavailable);
   fs::rename(path + ".moved", path);
-  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "other"}).has_value(); }));
+  EXPECT_TRUE(eventually([&] { return store->check({.jwt_id = "other"}).has_value(); }, 2s));
   EXPECT_OK(store->revoke_token("back", keep_forever));
 }
 
@@ -495,7 +418,7 @@ TEST(sqlite_store, fail_open_answers_while_the_database_file_is_gone) {
   ASSERT_TRUE(store);
   fs::rename(path, path + ".moved");
   // The unhealthy state is only visible through a write; reads answer "not revoked".
-  EXPECT_TRUE(eventually([&] { return !store->revoke_token("x", keep_forever).has_value(); }));
+  EXPECT_TRUE(eventually([&] { return !store->revoke_token("x", keep_forever).has_value(); }, 2s));
   EXPECT_OK(store->check({.jwt_id = "other"}));
 }
 

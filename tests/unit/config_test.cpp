@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 #include "test_support.hpp"
@@ -50,6 +51,15 @@ void expect_refused(const R& r, errc code, std::string_view name) {
   ASSERT_FALSE(r.has_value()) << "expected a failure naming " << name;
   EXPECT_EQ(r.code(), code) << r.error().message;
   EXPECT_NE(r.error().message.find(name), std::string::npos) << r.error().message;
+}
+
+// config::from_environment() with `values` set in the process environment for that call only.
+result<config> from_environment_with(const settings& values) {
+  for (const auto& [name, value] : values)
+    if (setenv(name.c_str(), value.c_str(), 1) != 0) throw std::runtime_error("setenv " + name);
+  auto c = config::from_environment();
+  for (const auto& [name, value] : values) unsetenv(name.c_str());
+  return c;
 }
 
 void write(const fs::path& path, std::string_view text) {
@@ -330,33 +340,23 @@ TEST(config_lookup, refuses_one_bad_value_per_setting_naming_it) {
 }
 
 TEST(config_environment, reads_the_process_environment) {
-  ASSERT_EQ(setenv("AUTHJWT_HEADER_NAME", "X-From-Env", 1), 0);
-  ASSERT_EQ(setenv("JWTFORT_LEEWAY", "12", 1), 0);
-  auto c = config::from_environment();
-  unsetenv("AUTHJWT_HEADER_NAME");
-  unsetenv("JWTFORT_LEEWAY");
+  auto c = from_environment_with({{"AUTHJWT_HEADER_NAME", "X-From-Env"}, {"JWTFORT_LEEWAY", "12"}});
   ASSERT_OK(c);
   EXPECT_EQ(c->header_name, "X-From-Env");
   EXPECT_EQ(c->leeway, 12);
 }
 
 TEST(config_environment, unknown_names_are_errors_without_their_value) {
-  ASSERT_EQ(setenv("JWTFORT_STORE_URLS", "sqlite://typo.db", 1), 0);
-  auto typo = config::from_environment();
-  unsetenv("JWTFORT_STORE_URLS");
+  auto typo = from_environment_with({{"JWTFORT_STORE_URLS", "sqlite://typo.db"}});
   expect_refused(typo, errc::invalid_configuration, "JWTFORT_STORE_URLS");
   EXPECT_EQ(typo.error().message, "JWTFORT_STORE_URLS: unknown setting");
 
   // A misspelt secret must not leak through the message either.
-  ASSERT_EQ(setenv("AUTHJWT_SECRET_KEYS", secret.c_str(), 1), 0);
-  auto leaked = config::from_environment();
-  unsetenv("AUTHJWT_SECRET_KEYS");
+  auto leaked = from_environment_with({{"AUTHJWT_SECRET_KEYS", secret}});
   expect_refused(leaked, errc::invalid_configuration, "AUTHJWT_SECRET_KEYS");
   EXPECT_EQ(leaked.error().message.find(secret), std::string::npos);
 
-  ASSERT_EQ(setenv("authjwt_header_name", "X-Token", 1), 0);
-  auto lower = config::from_environment();
-  unsetenv("authjwt_header_name");
+  auto lower = from_environment_with({{"authjwt_header_name", "X-Token"}});
   expect_refused(lower, errc::invalid_configuration, "authjwt_header_name");
   EXPECT_NE(lower.error().message.find("AUTHJWT_HEADER_NAME"), std::string::npos);
 
@@ -535,26 +535,19 @@ TEST_F(config_test, validate_checks_keys_and_algorithms_together) {
 }
 
 TEST_F(config_test, validate_rechecks_values_a_program_assigned) {
-  config c;
-  c.secret_key = secret;
-  c.csrf_methods = {"POST", "TRACE"};
-  expect_refused(c.validate(), errc::invalid_configuration, "AUTHJWT_CSRF_METHODS");
-  c = config{};
-  c.secret_key = secret;
-  c.token_location = {"body"};
-  expect_refused(c.validate(), errc::invalid_configuration, "AUTHJWT_TOKEN_LOCATION");
-  c = config{};
-  c.secret_key = secret;
-  c.cookie_samesite = "sometimes";
-  expect_refused(c.validate(), errc::invalid_configuration, "AUTHJWT_COOKIE_SAMESITE");
-  c = config{};
-  c.secret_key = secret;
-  c.access_token_expires = 0;
-  expect_refused(c.validate(), errc::invalid_configuration, "AUTHJWT_ACCESS_TOKEN_EXPIRES");
-  c = config{};
-  c.secret_key = secret;
-  c.leeway = 301;
-  expect_refused(c.validate(), errc::invalid_configuration, "JWTFORT_LEEWAY");
+  // A valid config but for one setting that `assign` sets in code, past the text parsers.
+  auto refuses = [](const char* name, void (*assign)(config&)) {
+    SCOPED_TRACE(name);
+    config c;
+    c.secret_key = secret;
+    assign(c);
+    expect_refused(c.validate(), errc::invalid_configuration, name);
+  };
+  refuses("AUTHJWT_CSRF_METHODS", [](config& c) { c.csrf_methods = {"POST", "TRACE"}; });
+  refuses("AUTHJWT_TOKEN_LOCATION", [](config& c) { c.token_location = {"body"}; });
+  refuses("AUTHJWT_COOKIE_SAMESITE", [](config& c) { c.cookie_samesite = "sometimes"; });
+  refuses("AUTHJWT_ACCESS_TOKEN_EXPIRES", [](config& c) { c.access_token_expires = 0; });
+  refuses("JWTFORT_LEEWAY", [](config& c) { c.leeway = 301; });
 }
 
 TEST_F(config_test, make_key_ring_from_a_secret) {

@@ -1,8 +1,8 @@
 // The token_store contract on the in-memory store, the revocation index every store shares, and
 // store URL parsing.
-#include <thread>
-#include <vector>
+#include <chrono>
 
+#include "integration/store_test_support.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "store/revocation_index.hpp"
 #include "test_support.hpp"
@@ -22,13 +22,9 @@ std::unique_ptr<token_store> memory() {
   return make_memory_store(o);
 }
 
+// The rotation tests here use one family of tokens issued at t0.
 refresh_use use_of(std::string_view jti, std::int64_t now, std::int64_t grace = 0) {
-  return {.jwt_id = jti,
-          .family = "fam-1",
-          .expires_at = t0 + 3600,
-          .now = now,
-          .grace_seconds = grace,
-          .family_keep_until = t0 + 7200};
+  return test::refresh_use_of(jti, "fam-1", t0, now, grace);
 }
 
 TEST(revocation_index, merges_records_keeping_the_later_times) {
@@ -148,31 +144,18 @@ TEST(memory_store, background_purge_runs_on_its_own) {
   o.clock = fixed_clock(t0);
   auto store = make_memory_store(o);
   ASSERT_OK(store->revoke_token("gone", t0 - 1));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (store->check({.jwt_id = "gone"}).code() == errc::revoked &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Waits up to 5 s for the purge thread; the check after it names what is still wrong.
+  test::eventually([&] { return store->check({.jwt_id = "gone"}).has_value(); },
+                   std::chrono::seconds(5));
   EXPECT_OK(store->check({.jwt_id = "gone"}));
 }
 
 TEST(memory_store, concurrent_uses_of_one_refresh_token_accept_exactly_one) {
   auto store = memory();
-  std::atomic<int> first{0}, reused{0}, revoked{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&] {
-      auto r = store->use_refresh_token(use_of("r1", t0));
-      if (r)
-        ++first;
-      else if (r.code() == errc::token_reused)
-        ++reused;
-      else if (r.code() == errc::revoked)
-        ++revoked;
-    });
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(first.load(), 1);
-  EXPECT_EQ(reused.load() + revoked.load(), 7);
-  EXPECT_GE(reused.load(), 1);
+  auto uses = test::race(8, [&] { return store->use_refresh_token(use_of("r1", t0)); });
+  EXPECT_EQ(uses.succeeded, 1);
+  EXPECT_EQ(uses.reused + uses.revoked, 7);
+  EXPECT_GE(uses.reused, 1);
 }
 
 TEST(store_url, refuses_malformed_urls) {
