@@ -235,11 +235,16 @@ outcome<std::string> keys_rotate(const parsed_args& a) {
 
 // --- store purge / stats -------------------------------------------------------------------------
 
-outcome<std::string> store_purge(const parsed_args& a) {
-  if (!a.positionals.empty()) return failure::usage("store purge takes options only");
+// The configured store, for a `store` command (which takes options only).
+outcome<std::shared_ptr<token_store>> store_for(const parsed_args& a, std::string_view command) {
+  if (!a.positionals.empty()) return failure::usage(std::string(command) + " takes options only");
   auto c = load_config(a);
   if (!c) return c.error();
-  auto store = open_configured_store(*c);
+  return open_configured_store(*c);
+}
+
+outcome<std::string> store_purge(const parsed_args& a) {
+  auto store = store_for(a, "store purge");
   if (!store) return store.error();
   auto purged = (*store)->purge_expired(system_now());
   if (!purged) return failure::of(purged.error());
@@ -247,10 +252,7 @@ outcome<std::string> store_purge(const parsed_args& a) {
 }
 
 outcome<std::string> store_stats(const parsed_args& a) {
-  if (!a.positionals.empty()) return failure::usage("store stats takes options only");
-  auto c = load_config(a);
-  if (!c) return c.error();
-  auto store = open_configured_store(*c);
+  auto store = store_for(a, "store stats");
   if (!store) return store.error();
   auto s = (*store)->stats();
   if (!s) return failure::of(s.error());
