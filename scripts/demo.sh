@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job for now: builds the `jwtfort` command and walks through keygen -> sign -> verify,
-# including a rejected token. Keys and tokens go to a temporary directory that is removed after.
+# including rejected tokens, then the token life cycle on an embedded SQLite store: a key ring,
+# access and refresh tokens, refresh rotation, reuse detection and revocation. Keys, tokens and
+# the database go to a temporary directory that is removed after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +37,27 @@ tampered=$(cut -d. -f1 token).$(printf '{"sub":"admin"}' | base64 | tr '+/' '-_'
 status=0
 run "$jwtfort" verify --jwks jwks.json "$tampered" || status=$?
 echo "exit status: $status"
+
+printf '\n# the token life cycle, on a key ring and an embedded SQLite store:\n'
+export AUTHJWT_ALGORITHM=ES256 AUTHJWT_DENYLIST_ENABLED=true \
+  JWTFORT_KEY_RING_FILE="$work/ring.json" JWTFORT_STORE_URL="sqlite://$work/tokens.db"
+field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+run "$jwtfort" keys rotate --alg ES256
+run "$jwtfort" token create --sub alice --fresh | tee pair.json
+run "$jwtfort" token verify --fresh "$(field pair.json access_token)" >/dev/null && echo "valid"
+run "$jwtfort" token refresh "$(field pair.json refresh_token)" | tee pair2.json
+
+printf '\n# the spent refresh token again: reuse, and its whole family is revoked:'
+status=0
+run "$jwtfort" token refresh "$(field pair.json refresh_token)" || status=$?
+echo "exit status: $status"
+status=0
+run "$jwtfort" token refresh "$(field pair2.json refresh_token)" || status=$?
+echo "exit status: $status"
+
+printf '\n# log out everywhere, then the access token is refused too:'
+run "$jwtfort" token revoke --subject alice
+status=0
+run "$jwtfort" token verify "$(field pair2.json access_token)" || status=$?
+echo "exit status: $status"
+run "$jwtfort" store stats
