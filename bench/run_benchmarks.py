@@ -412,12 +412,13 @@ def report(results: Results, info: dict[str, str], load: tuple[float, float], qu
     return "\n".join(lines)
 
 
-def write_doc(section: str) -> None:
+def write_doc(section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replaces the text between `begin` and `end` (markers included in `section`)."""
     if DOC.exists():
         text = DOC.read_text()
-        if BEGIN in text and END in text:
-            before, rest = text.split(BEGIN, 1)
-            after = rest.split(END, 1)[1]
+        if begin in text and end in text:
+            before, rest = text.split(begin, 1)
+            after = rest.split(end, 1)[1]
             DOC.write_text(before + section + after)
             return
         DOC.write_text(text.rstrip("\n") + "\n\n" + section + "\n")
