@@ -1,5 +1,5 @@
 // What a revocation check costs per request, what a revocation costs to write, and how long it
-// takes to reach another instance, for each store.
+// takes to reach another instance of the store and another process, for each store.
 //
 // Store URLs come from the environment (bench/run_store_benchmarks.py sets them up):
 //   JWTFORT_BENCH_SQLITE_URL  e.g. sqlite:///tmp/x/tokens.db (a fresh file)
@@ -9,12 +9,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "integration/store_test_support.hpp"
 #include "jwtfort/tokens.hpp"
 
 namespace {
@@ -100,8 +102,8 @@ void revoke_latency(benchmark::State& state, const std::string& which) {
   }
 }
 
-// From revoke_token() returning on one instance to check() reporting it on a second instance
-// with its own connection, as another process would have.
+// From the revoke_token() call on one instance to check() reporting it on a second instance with
+// its own connection, as another process would have.
 void propagation(benchmark::State& state, const std::string& which) {
   std::string url = url_of(which);
   auto writer = shared_store(which);
@@ -113,11 +115,11 @@ void propagation(benchmark::State& state, const std::string& which) {
   static std::atomic<long> counter{0};
   for (auto _ : state) {
     std::string jti = "p" + std::to_string(counter++);
+    auto written = std::chrono::steady_clock::now();
     if (!writer->revoke_token(jti, system_now() + 3600)) {
       state.SkipWithError("revoke failed");
       break;
     }
-    auto written = std::chrono::steady_clock::now();
     auto deadline = written + std::chrono::seconds(5);
     while (reader->check({.jwt_id = jti}).code() != errc::revoked) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -131,6 +133,41 @@ void propagation(benchmark::State& state, const std::string& which) {
   }
 }
 
+// From the revoke_token() call here to a second process (store_probe, which polls check() every
+// 200 µs) seeing it. The child is started and has opened the store before the clock starts.
+void propagation_to_process(benchmark::State& state, const std::string& which) {
+  std::string url = url_of(which);
+  auto writer = shared_store(which);
+  if (!writer) {
+    state.SkipWithError(("no " + which + " store: set its URL").c_str());
+    return;
+  }
+  static std::atomic<long> counter{0};
+  for (auto _ : state) {
+    std::string jti = "q" + std::to_string(counter++);
+    test::probe child({JWTFORT_STORE_PROBE, url, "wait-revoked", jti, "5000"});
+    if (child.read_line() != "ready") {
+      state.SkipWithError("the probe did not start");
+      break;
+    }
+    // From the call, not its return: the other process may see the record before the reply
+    // to this one arrives.
+    const auto written = std::chrono::steady_clock::now().time_since_epoch();
+    if (!writer->revoke_token(jti, system_now() + 3600)) {
+      state.SkipWithError("revoke failed");
+      break;
+    }
+    auto seen = child.read_line();
+    long long seen_ns = 0;
+    if (!seen || std::sscanf(seen->c_str(), "%lld", &seen_ns) != 1) {
+      state.SkipWithError("the probe did not see the revocation within 5 s");
+      break;
+    }
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::nanoseconds(seen_ns) - written).count());
+  }
+}
+
 void register_all() {
   for (std::string which : {"none", "memory", "sqlite", "redis"})
     benchmark::RegisterBenchmark(("require_access/" + which).c_str(), require_access, which)
@@ -140,11 +177,17 @@ void register_all() {
   for (std::string which : {"memory", "sqlite", "redis"})
     benchmark::RegisterBenchmark(("revoke_latency/" + which).c_str(), revoke_latency, which)
         ->Unit(benchmark::kMicrosecond);
-  for (std::string which : {"sqlite", "redis"})
+  for (std::string which : {"sqlite", "redis"}) {
     benchmark::RegisterBenchmark(("propagation/" + which).c_str(), propagation, which)
         ->UseManualTime()
         ->Iterations(50)
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("propagation_to_process/" + which).c_str(),
+                                 propagation_to_process, which)
+        ->UseManualTime()
+        ->Iterations(20)
+        ->Unit(benchmark::kMillisecond);
+  }
 }
 
 }  // namespace
