@@ -87,4 +87,20 @@ std::optional<long long> parse_integer(std::string_view text) {
   return v;
 }
 
+outcome<long long> integer_option(const parsed_args& a, std::string_view name, long long fallback) {
+  auto text = a.value(name);
+  if (!text) return fallback;
+  auto v = parse_integer(*text);
+  if (!v) return failure::usage("--" + std::string(name) + " needs a whole number");
+  return *v;
+}
+
+outcome<algorithm> parse_algorithm(const std::string& name) {
+  if (auto alg = algorithm_from_string(name)) return *alg;
+  return failure::configuration(
+      error(errc::unsupported_algorithm,
+            "--alg is not a supported JWS algorithm (HS256..HS512, RS256..RS512, PS256..PS512, "
+            "ES256, ES384, ES512, EdDSA, Ed25519, Ed448; names are case-sensitive)"));
+}
+
 }  // namespace jwtfort::cli

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "failure.hpp"
+#include "jwtfort/algorithm.hpp"
 
 namespace jwtfort::cli {
 
@@ -46,5 +47,12 @@ outcome<parsed_args> parse_args(std::span<const std::string_view> args,
 
 /// Parses a whole decimal number (an optional leading "-", no other text).
 std::optional<long long> parse_integer(std::string_view text);
+
+/// The value of --`name` as a whole number, or `fallback` when the option is absent.
+/// Errors (usage): not a whole number.
+outcome<long long> integer_option(const parsed_args& a, std::string_view name, long long fallback);
+
+/// An --alg value. Errors (configuration): unsupported_algorithm, naming the accepted names.
+outcome<algorithm> parse_algorithm(const std::string& name);
 
 }  // namespace jwtfort::cli

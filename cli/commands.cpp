@@ -28,14 +28,6 @@ constexpr std::string_view tool_synopsis = "jwtfort COMMAND [OPTIONS]";
 
 // --- shared pieces -------------------------------------------------------------------------------
 
-outcome<algorithm> parse_algorithm(const std::string& name) {
-  if (auto alg = algorithm_from_string(name)) return *alg;
-  return failure::configuration(
-      error(errc::unsupported_algorithm,
-            "--alg is not a supported JWS algorithm (HS256..HS512, RS256..RS512, PS256..PS512, "
-            "ES256, ES384, ES512, EdDSA, Ed25519, Ed448; names are case-sensitive)"));
-}
-
 outcome<std::vector<algorithm>> parse_algorithms(const std::vector<std::string>& names) {
   std::vector<algorithm> out;
   for (const std::string& name : names) {
@@ -46,27 +38,10 @@ outcome<std::vector<algorithm>> parse_algorithms(const std::vector<std::string>&
   return out;
 }
 
-outcome<long long> integer_option(const parsed_args& a, std::string_view name, long long fallback) {
-  auto text = a.value(name);
-  if (!text) return fallback;
-  auto v = parse_integer(*text);
-  if (!v) return failure::usage("--" + std::string(name) + " needs a whole number");
-  return *v;
-}
-
 outcome<bool> expect_positionals(const parsed_args& a, std::size_t count, std::string_view what) {
   if (a.positionals.size() == count) return true;
   if (a.positionals.size() < count) return failure::usage("missing " + std::string(what));
   return failure::usage("unexpected argument after " + std::string(what));
-}
-
-// The text of a TOKEN argument; `-` reads stdin, where a trailing newline is usual.
-outcome<std::string> token_argument(const std::string& arg) {
-  if (arg != "-") return arg;
-  auto text = read_input("-", "stdin");
-  if (!text) return text.error();
-  while (!text->empty() && std::strchr(" \t\r\n", text->back()) != nullptr) text->pop_back();
-  return std::move(*text);
 }
 
 // Removes the insignificant whitespace of valid JSON text (RFC 8259 §2), keeping every value

@@ -146,6 +146,14 @@ outcome<std::string> read_input(const std::string& path, std::string_view what) 
   return text;
 }
 
+outcome<std::string> token_argument(const std::string& arg) {
+  if (arg != "-") return arg;
+  auto text = read_input("-", "stdin");
+  if (!text) return text.error();
+  while (!text->empty() && std::strchr(" \t\r\n", text->back()) != nullptr) text->pop_back();
+  return std::move(*text);
+}
+
 outcome<std::vector<key>> load_key_file(const std::string& path,
                                         std::span<const algorithm> candidates) {
   auto read = read_input(path, "key file");

@@ -36,4 +36,8 @@ void wipe(std::string& text);
 /// Reads a whole file, or stdin for "-". Errors: configuration (invalid_configuration).
 outcome<std::string> read_input(const std::string& path, std::string_view what);
 
+/// The text of a TOKEN argument: the argument itself, or stdin for "-", where a trailing newline
+/// is usual and dropped. Errors: as `read_input`.
+outcome<std::string> token_argument(const std::string& arg);
+
 }  // namespace jwtfort::cli

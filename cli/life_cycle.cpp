@@ -44,18 +44,14 @@ outcome<token_service> configured_service(const parsed_args& a) {
 }
 
 outcome<long long> seconds_option(const parsed_args& a, std::string_view name) {
-  auto v = parse_integer(a.value(name).value_or(""));
+  auto v = integer_option(a, name, 0);
   if (!v || *v <= 0) return failure::usage("--" + std::string(name) + " needs seconds > 0");
   return *v;
 }
 
 outcome<std::string> one_token(const parsed_args& a) {
   if (a.positionals.size() != 1) return failure::usage("give exactly one TOKEN");
-  auto text = a.positionals.front() == "-" ? read_input("-", "stdin")
-                                           : outcome<std::string>(a.positionals.front());
-  if (!text) return text.error();
-  while (!text->empty() && std::isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
-  return std::move(*text);
+  return token_argument(a.positionals.front());
 }
 
 std::string pair_json(const std::string& access, const std::string& refresh) {
@@ -189,8 +185,8 @@ outcome<key_ring> current_ring(const std::string& path, const parsed_args& a, bo
   if (!text) {
     auto name = a.value("alg");
     if (!name) return text.error();
-    auto alg = algorithm_from_string(*name);
-    if (!alg) return failure::usage("--alg is not a supported JWS algorithm");
+    auto alg = parse_algorithm(*name);
+    if (!alg) return alg.error();
     auto k = key::generate(*alg);
     if (!k) return failure::configuration(k.error());
     created = true;
@@ -213,7 +209,7 @@ outcome<std::string> keys_rotate(const parsed_args& a) {
   if (c->key_ring_file.empty())
     return failure::configuration(
         error(errc::invalid_configuration, "JWTFORT_KEY_RING_FILE: must be set to rotate keys"));
-  auto keep = a.has("keep") ? parse_integer(*a.value("keep")) : std::optional<long long>(3);
+  auto keep = integer_option(a, "keep", 3);
   if (!keep || *keep < 2 || *keep > 100) return failure::usage("--keep needs 2..100");
   bool created = false;
   auto ring = current_ring(c->key_ring_file, a, created);

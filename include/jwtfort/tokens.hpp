@@ -138,7 +138,9 @@ class JWTFORT_API token_service {
   result<verified_token> require(std::string_view token, token_type type) const;
   result<void> check_revocation(const verified_token& token, token_type type) const;
   result<void> require_revocation_store() const;
+  std::optional<std::int64_t> lifetime_of(token_type type) const;
   std::int64_t keep_until(std::optional<std::int64_t> lifetime) const;
+  std::int64_t keep_until_expiry(const verified_token& token) const;
 
   key_ring keys_;
   token_service_options options_;

@@ -81,8 +81,7 @@ result<std::string> token_service::create(token_type type, const token_request& 
   if (!jti) return jti.error();
   const std::int64_t now = options_.clock();
   c.subject(request.subject).issued_at(now).not_before(now).jwt_id(*jti);
-  auto lifetime = type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
-  if (request.lifetime) lifetime = request.lifetime;
+  auto lifetime = request.lifetime ? request.lifetime : lifetime_of(type);
   if (lifetime && !request.never_expires) c.expires_at(now + *lifetime);
   c.set("type", to_string(type));
   if (type == token_type::access) {
@@ -118,8 +117,8 @@ result<verified_token> token_service::require(std::string_view token, token_type
     return error(errc::wrong_token_type, type == token_type::access
                                              ? "only access tokens are allowed"
                                              : "only refresh tokens are allowed");
-  auto lifetime = type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
-  if (lifetime && !t->expires_at()) return error(errc::missing_claim, "the token has no exp");
+  if (lifetime_of(type) && !t->expires_at())
+    return error(errc::missing_claim, "the token has no exp");
   if (type == token_type::access && options_.decode_issuer) {
     if (!t->has_claim("iss")) return error(errc::missing_claim, "the token has no iss");
     if (t->issuer() != *options_.decode_issuer) return errc::invalid_issuer;
@@ -163,8 +162,17 @@ result<verified_token> token_service::require_refresh(std::string_view token) co
   return require(token, token_type::refresh);
 }
 
+std::optional<std::int64_t> token_service::lifetime_of(token_type type) const {
+  return type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
+}
+
 std::int64_t token_service::keep_until(std::optional<std::int64_t> lifetime) const {
   return lifetime ? options_.clock() + *lifetime + options_.leeway_seconds : keep_forever;
+}
+
+// A record about `token` can go once the verifier would refuse the token anyway.
+std::int64_t token_service::keep_until_expiry(const verified_token& token) const {
+  return token.expires_at() ? *token.expires_at() + options_.leeway_seconds : keep_forever;
 }
 
 result<token_pair> token_service::refresh(std::string_view refresh_token) const {
@@ -177,8 +185,7 @@ result<token_pair> token_service::refresh(std::string_view refresh_token) const 
   auto used = options_.store->use_refresh_token(
       {.jwt_id = old->jwt_id(),
        .family = family,
-       .expires_at =
-           old->expires_at() ? *old->expires_at() + options_.leeway_seconds : keep_forever,
+       .expires_at = keep_until_expiry(*old),
        .now = options_.clock(),
        .grace_seconds = options_.reuse_grace_seconds,
        .family_keep_until = keep_until(options_.refresh_lifetime)});
@@ -208,9 +215,8 @@ result<void> token_service::require_revocation_store() const {
 
 result<void> token_service::revoke(const verified_token& token) const {
   if (auto ok = require_revocation_store(); !ok) return ok;
-  std::int64_t until =
-      token.expires_at() ? *token.expires_at() + options_.leeway_seconds : keep_forever;
-  if (auto ok = options_.store->revoke_token(token.jwt_id(), until); !ok) return ok;
+  if (auto ok = options_.store->revoke_token(token.jwt_id(), keep_until_expiry(token)); !ok)
+    return ok;
   if (token.string_claim("type") != "refresh") return {};
   auto family = token.string_claim("fam").value_or(std::string(token.jwt_id()));
   return options_.store->revoke_family(family, keep_until(options_.refresh_lifetime));
