@@ -1,5 +1,6 @@
 // The token life cycle from the command line, on the configured keys and store: the same
 // `config` (environment or --config FILE) a server would run with.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
@@ -20,9 +21,12 @@ outcome<config> load_config(const parsed_args& a) {
 
 outcome<std::shared_ptr<token_store>> open_configured_store(const config& c) {
   store_options o;
+  std::error_code ec;
   o.fail_open = c.store_fail_open;
   o.purge_interval = std::chrono::milliseconds(0);  // a command lives too short to need it
-  auto store = open_store(c.store_url, o);
+  // The default store lives in the data directory, which the first command creates.
+  if (c.store_url.empty()) std::filesystem::create_directories(c.data_dir, ec);
+  auto store = open_store(c.store_url_or_default(), o);
   if (!store) return failure::of(store.error());
   return std::shared_ptr<token_store>(std::move(*store));
 }

@@ -73,7 +73,7 @@ struct JWTFORT_API config {
   std::vector<std::string> csrf_methods = {"POST", "PUT", "PATCH", "DELETE"};
 
   // --- jwtfort's own settings (JWTFORT_<NAME>).
-  std::string store_url = "sqlite://jwtfort-tokens.db";  ///< see `open_store`
+  std::string store_url;                 ///< see `open_store`; empty = `store_url_or_default()`
   bool store_fail_open = false;          ///< loud: revocation checks pass during an outage
   std::string secret_key_file;           ///< file holding the HMAC secret (instead of the text)
   std::string private_key_file;          ///< PEM file (instead of AUTHJWT_PRIVATE_KEY)
@@ -85,6 +85,16 @@ struct JWTFORT_API config {
   std::optional<std::int64_t> leeway;    ///< overrides decode_leeway
   std::int64_t refresh_reuse_grace = 0;  ///< seconds, 0..300
   bool allow_weak_secret = false;        ///< loud: accept an HMAC secret shorter than the hash
+
+  // --- the reference server and the CLI (JWTFORT_<NAME>).
+  std::string data_dir = "jwtfort-data";  ///< users, generated keys and the default SQLite store
+  std::string listen = "127.0.0.1:8000";  ///< HOST:PORT, `[v6]:PORT`; port 0 = any free port
+  std::int64_t threads = 0;               ///< I/O threads; 0 = one per core
+  std::int64_t login_attempts_per_user = 5;      ///< failed logins per user per window
+  std::int64_t login_attempts_per_address = 20;  ///< failed logins per client address per window
+  std::int64_t login_window = 60;                ///< seconds
+  bool trust_forwarded_for = false;  ///< client address from X-Forwarded-For (behind a proxy)
+  std::string log = "json";          ///< request log: "json" (one line per request) or "off"
 
   /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
   /// Errors: invalid_configuration.
@@ -111,6 +121,8 @@ struct JWTFORT_API config {
   /// _LEEWAY are combined with the AUTHJWT_ ones here; loading keeps every field as written.
   /// Without decode_algorithms the allow-list is left empty: the service takes the active key's.
   token_service_options make_service_options() const;
+  /// JWTFORT_STORE_URL, or else `sqlite://<data_dir>/tokens.db`: the embedded, persistent store.
+  std::string store_url_or_default() const;
 };
 
 }  // namespace jwtfort

@@ -25,6 +25,7 @@ enum class errc : int {
   json_too_complex = 105,  ///< nesting depth, member count or number length above the limits
   invalid_header = 106,    ///< a header member has the wrong type or shape (alg, kid, typ, crit)
   invalid_claim = 107,     ///< a registered claim has the wrong type or range (exp as a string...)
+  invalid_authorization_header = 108,  ///< not `<type> <token>`, or the header sent twice
 
   // --- rejected: well formed but not acceptable; the token is not trusted.
   unsupported_algorithm = 200,    ///< `alg` is not a JWS algorithm jwtfort implements (incl. none)
@@ -38,6 +39,9 @@ enum class errc : int {
   invalid_issuer = 208,           ///< `iss` differs from the expected issuer
   invalid_audience = 209,         ///< `aud` does not contain the expected audience
   missing_claim = 210,            ///< a required claim is absent
+  missing_token = 211,            ///< the request carries no token where one is required
+  csrf_failed = 212,              ///< a cookie token's CSRF header is missing or does not match
+  invalid_credentials = 213,      ///< a login with an unknown user or a wrong password
 
   // --- time: the token is outside its validity window.
   expired = 300,           ///< now >= exp + leeway
@@ -54,6 +58,7 @@ enum class errc : int {
   // --- unavailable: try again later; never to be read as "not revoked".
   store_unavailable = 500,  ///< the token store cannot be reached or cannot vouch for its answer
   jwks_unavailable = 501,   ///< a remote JWKS could not be fetched (network, status, size, time)
+  too_many_attempts = 502,  ///< login attempts throttled; retry after the time given
 
   // --- misconfigured: the application's own keys or settings are wrong.
   invalid_key = 600,  ///< PEM/DER/JWK that cannot be parsed or is inconsistent

@@ -127,6 +127,7 @@ auto maybe(const setting& s, std::string_view v)
 
 constexpr std::string_view locations[] = {"headers", "cookies"};
 constexpr std::string_view samesites[] = {"strict", "lax", "none"};
+constexpr std::string_view log_formats[] = {"json", "off"};
 constexpr std::string_view methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"};
 
 template <const auto& Allowed, bool Upper = false>
@@ -249,7 +250,7 @@ constexpr setting settings[] = {
   {"AUTHJWT_ACCESS_CSRF_HEADER_NAME", one<&cfg::access_csrf_header_name, text>},
   {"AUTHJWT_REFRESH_CSRF_HEADER_NAME", one<&cfg::refresh_csrf_header_name, text>},
   {"AUTHJWT_CSRF_METHODS", many<&cfg::csrf_methods, one_of<methods, true>, true>},
-  {"JWTFORT_STORE_URL", one<&cfg::store_url, text>},
+  {"JWTFORT_STORE_URL", one<&cfg::store_url, any_text>},
   {"JWTFORT_STORE_FAIL_OPEN", one<&cfg::store_fail_open, boolean>},
   {"JWTFORT_SECRET_KEY_FILE", one<&cfg::secret_key_file, any_text>},
   {"JWTFORT_PRIVATE_KEY_FILE", one<&cfg::private_key_file, any_text>},
@@ -261,6 +262,14 @@ constexpr setting settings[] = {
   {"JWTFORT_LEEWAY", one<&cfg::leeway, maybe<integer<0, 300>>>},
   {"JWTFORT_REFRESH_REUSE_GRACE", one<&cfg::refresh_reuse_grace, integer<0, 300>>},
   {"JWTFORT_ALLOW_WEAK_SECRET", one<&cfg::allow_weak_secret, boolean>},
+  {"JWTFORT_DATA_DIR", one<&cfg::data_dir, text>},
+  {"JWTFORT_LISTEN", one<&cfg::listen, text>},
+  {"JWTFORT_THREADS", one<&cfg::threads, integer<0, 256>>},
+  {"JWTFORT_LOGIN_ATTEMPTS_PER_USER", one<&cfg::login_attempts_per_user, integer<1, 100000>>},
+  {"JWTFORT_LOGIN_ATTEMPTS_PER_ADDRESS", one<&cfg::login_attempts_per_address, integer<1, 100000>>},
+  {"JWTFORT_LOGIN_WINDOW", one<&cfg::login_window, integer<1, 86400>>},
+  {"JWTFORT_TRUST_FORWARDED_FOR", one<&cfg::trust_forwarded_for, boolean>},
+  {"JWTFORT_LOG", one<&cfg::log, one_of<log_formats>>},
 };
 // clang-format on
 
@@ -746,6 +755,10 @@ token_service_options config::make_service_options() const {
   o.revocation_checks = denylist_enabled ? denylist_token_checks : std::vector<token_type>{};
   o.reuse_grace_seconds = refresh_reuse_grace;
   return o;
+}
+
+std::string config::store_url_or_default() const {
+  return store_url.empty() ? "sqlite://" + data_dir + "/tokens.db" : store_url;
 }
 
 }  // namespace jwtfort

@@ -42,7 +42,9 @@ auto fields(const config& c) {
       c.access_csrf_cookie_path, c.refresh_csrf_cookie_path, c.access_csrf_header_name,
       c.refresh_csrf_header_name, c.csrf_methods, c.store_url, c.store_fail_open, c.secret_key_file,
       c.private_key_file, c.public_key_file, c.key_ring_file, c.jwks_url, c.issuer, c.audience,
-      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret);
+      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir, c.listen, c.threads,
+      c.login_attempts_per_user, c.login_attempts_per_address, c.login_window,
+      c.trust_forwarded_for, c.log);
 }
 
 // The exact outcome of a refused configuration: the code, and a message naming the setting.
@@ -115,7 +117,10 @@ TEST(config_defaults, equal_fastapi_jwt_auths) {
   EXPECT_EQ(c.access_csrf_header_name, "X-CSRF-Token");
   EXPECT_EQ(c.refresh_csrf_header_name, "X-CSRF-Token");
   EXPECT_EQ(c.csrf_methods, (std::vector<std::string>{"POST", "PUT", "PATCH", "DELETE"}));
-  EXPECT_EQ(c.store_url, "sqlite://jwtfort-tokens.db");
+  EXPECT_EQ(c.store_url, "");
+  EXPECT_EQ(c.store_url_or_default(), "sqlite://jwtfort-data/tokens.db");
+  EXPECT_EQ(c.listen, "127.0.0.1:8000");
+  EXPECT_EQ(c.login_attempts_per_user, 5);
   EXPECT_FALSE(c.store_fail_open);
   EXPECT_EQ(c.secret_key_file, "");
   EXPECT_EQ(c.private_key_file, "");
