@@ -250,7 +250,7 @@ constexpr setting settings[] = {
   {"AUTHJWT_ACCESS_CSRF_HEADER_NAME", one<&cfg::access_csrf_header_name, text>},
   {"AUTHJWT_REFRESH_CSRF_HEADER_NAME", one<&cfg::refresh_csrf_header_name, text>},
   {"AUTHJWT_CSRF_METHODS", many<&cfg::csrf_methods, one_of<methods, true>, true>},
-  {"JWTFORT_STORE_URL", one<&cfg::store_url, any_text>},
+  {"JWTFORT_STORE_URL", one<&cfg::store_url, text>},
   {"JWTFORT_STORE_FAIL_OPEN", one<&cfg::store_fail_open, boolean>},
   {"JWTFORT_SECRET_KEY_FILE", one<&cfg::secret_key_file, any_text>},
   {"JWTFORT_PRIVATE_KEY_FILE", one<&cfg::private_key_file, any_text>},
