@@ -87,10 +87,10 @@ struct JWTFORT_API config {
   bool allow_weak_secret = false;        ///< loud: accept an HMAC secret shorter than the hash
 
   // --- the reference server and the CLI (JWTFORT_<NAME>).
-  std::string data_dir = "jwtfort-data";  ///< users, generated keys and the default SQLite store
-  std::string listen = "127.0.0.1:8000";  ///< HOST:PORT, `[v6]:PORT`; port 0 = any free port
-  std::int64_t threads = 0;               ///< I/O threads; 0 = one per core
-  std::int64_t login_attempts_per_user = 5;      ///< failed logins per user per window
+  std::string data_dir = "jwtfort-data";     ///< users, generated keys and the default SQLite store
+  std::string listen = "127.0.0.1:8000";     ///< HOST:PORT, `[v6]:PORT`; port 0 = any free port
+  std::int64_t threads = 0;                  ///< I/O threads; 0 = one per core
+  std::int64_t login_attempts_per_user = 5;  ///< failed logins per user per window
   std::int64_t login_attempts_per_address = 20;  ///< failed logins per client address per window
   std::int64_t login_window = 60;                ///< seconds
   bool trust_forwarded_for = false;  ///< client address from X-Forwarded-For (behind a proxy)
