@@ -31,6 +31,9 @@
 #include "jwtfort/verifier.hpp"
 
 namespace jwtfort {
+namespace detail {
+class verified_cache;
+}
 
 enum class token_type { access, refresh };
 
@@ -63,6 +66,11 @@ struct token_service_options {
   /// concurrent retry (two tabs refreshing at once), not reuse. 0 = no grace.
   std::int64_t reuse_grace_seconds = 0;
   std::size_t max_token_bytes = 8192;
+  /// Remembers up to this many verified tokens by their exact text, so that a token sent again
+  /// skips the signature check and the JSON parsing (an ES256 verify costs tens of µs). The time
+  /// window (`exp`, `nbf`, `iat`, in whole seconds), the token type and revocation are still
+  /// checked on every call. Memory: about twice the token size per entry. 0 = off.
+  std::size_t verified_cache_entries = 0;
   jwtfort::clock clock = system_now;
 };
 
@@ -136,6 +144,8 @@ class JWTFORT_API token_service {
   result<std::string> create(token_type type, const token_request& request,
                              std::string_view family) const;
   result<verified_token> require(std::string_view token, token_type type) const;
+  result<verified_token> verify_as(std::string_view token, token_type type) const;
+  result<void> check_time_window(const verified_token& token) const;
   result<void> check_revocation(const verified_token& token, token_type type) const;
   result<void> require_revocation_store() const;
   std::optional<std::int64_t> lifetime_of(token_type type) const;
@@ -146,6 +156,7 @@ class JWTFORT_API token_service {
   token_service_options options_;
   jwtfort::verifier verifier_;
   jwtfort::signer signer_;
+  std::shared_ptr<detail::verified_cache> cache_;  // shared by copies of the service
 };
 
 }  // namespace jwtfort

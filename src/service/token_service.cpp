@@ -1,6 +1,7 @@
 #include <array>
 
 #include "jwtfort/tokens.hpp"
+#include "service/verified_cache.hpp"
 
 namespace jwtfort {
 namespace {
@@ -59,7 +60,10 @@ token_service::token_service(key_ring keys, token_service_options options, jwtfo
     : keys_(std::move(keys)),
       options_(std::move(options)),
       verifier_(std::move(v)),
-      signer_(std::move(s)) {}
+      signer_(std::move(s)) {
+  if (options_.verified_cache_entries > 0)
+    cache_ = std::make_shared<detail::verified_cache>(options_.verified_cache_entries);
+}
 
 result<std::string> token_service::create(token_type type, const token_request& request,
                                           std::string_view family) const {
@@ -110,6 +114,23 @@ result<std::string> token_service::create_refresh_token(const token_request& req
 }
 
 result<verified_token> token_service::require(std::string_view token, token_type type) const {
+  std::optional<verified_token> t;
+  if (cache_) t = cache_->find(token, type);
+  if (t) {
+    if (auto ok = check_time_window(*t); !ok) return ok.error();
+  } else {
+    auto fresh = verify_as(token, type);
+    if (!fresh) return fresh.error();
+    if (cache_) cache_->insert(token, type, *fresh);
+    t = std::move(*fresh);
+  }
+  if (auto ok = check_revocation(*t, type); !ok) return ok.error();
+  return std::move(*t);
+}
+
+// What a cached token does not need again: the verifier, the type, and the claims the service
+// requires. None of it depends on anything but the token's bytes and the service's options.
+result<verified_token> token_service::verify_as(std::string_view token, token_type type) const {
   auto t = verifier_.verify(token);
   if (!t) return t.error();
   auto actual = t->string_claim("type");
@@ -123,8 +144,22 @@ result<verified_token> token_service::require(std::string_view token, token_type
     if (!t->has_claim("iss")) return error(errc::missing_claim, "the token has no iss");
     if (t->issuer() != *options_.decode_issuer) return errc::invalid_issuer;
   }
-  if (auto ok = check_revocation(*t, type); !ok) return ok.error();
   return t;
+}
+
+// The verifier's time checks (RFC 7519 §4.1.4, §4.1.5), again for a remembered token: time has
+// moved since it verified. The claims are read as whole seconds, so a fractional `exp` ends up
+// to a second earlier than the verifier alone would end it.
+result<void> token_service::check_time_window(const verified_token& token) const {
+  const std::int64_t now = options_.clock();
+  const std::int64_t leeway = options_.leeway_seconds;
+  if (token.expires_at() && now >= *token.expires_at() + leeway)
+    return error(errc::expired, "token has expired");
+  if (token.not_before() && now + leeway < *token.not_before())
+    return error(errc::not_yet_valid, "token is not valid yet");
+  if (token.issued_at() && *token.issued_at() > now + leeway)
+    return error(errc::issued_in_future, "token was issued in the future");
+  return {};
 }
 
 result<void> token_service::check_revocation(const verified_token& token, token_type type) const {

@@ -393,5 +393,83 @@ TEST(key_ring, private_jwks_round_trip_and_public_export) {
   EXPECT_ERRC(key_ring::from_jwks(R"({"keys":[]})"), errc::invalid_key);
 }
 
+// --- the verified-token cache: a remembered token gets exactly the answers a fresh one gets,
+// with the time window, the type and revocation checked on every call.
+
+struct cached_service_test : service_fixture {
+  token_service make_cached() {
+    auto o = options();
+    o.verified_cache_entries = 8;
+    return make(std::move(o));
+  }
+};
+
+TEST_F(cached_service_test, time_window_is_checked_again_on_every_hit) {
+  auto service = make_cached();
+  auto token = test::must(service.create_access_token({.subject = "alice", .lifetime = 60}));
+  EXPECT_OK(service.require_access(token));
+  EXPECT_OK(service.require_access(token));  // from the cache
+  now = t0 + 59;
+  EXPECT_OK(service.require_access(token));
+  now = t0 + 60;
+  EXPECT_ERRC(service.require_access(token), errc::expired);
+  now = t0 - 1;  // a clock set back: iat and nbf are in the future again
+  EXPECT_ERRC(service.require_access(token), errc::not_yet_valid);
+}
+
+TEST_F(cached_service_test, revocation_is_checked_on_every_hit) {
+  auto service = make_cached();
+  auto token = test::must(service.create_access_token({.subject = "alice"}));
+  auto verified = test::must(service.require_access(token));
+  ASSERT_OK(service.revoke(verified));
+  EXPECT_ERRC(service.require_access(token), errc::revoked);
+}
+
+TEST_F(cached_service_test, a_token_remembered_as_access_is_not_a_refresh_token) {
+  auto service = make_cached();
+  auto access = test::must(service.create_access_token({.subject = "alice"}));
+  EXPECT_OK(service.require_access(access));
+  EXPECT_ERRC(service.require_refresh(access), errc::wrong_token_type);
+  EXPECT_ERRC(service.require_fresh(access), errc::fresh_token_required);
+}
+
+TEST_F(cached_service_test, only_the_exact_bytes_hit) {
+  auto service = make_cached();
+  auto token = test::must(service.create_access_token({.subject = "alice"}));
+  EXPECT_OK(service.require_access(token));
+  std::string tampered = token;
+  const std::size_t middle = tampered.rfind('.') + 10;
+  tampered[middle] = tampered[middle] == 'A' ? 'B' : 'A';
+  EXPECT_ERRC(service.require_access(tampered), errc::invalid_signature);
+  EXPECT_OK(service.require_access(token));
+}
+
+TEST_F(cached_service_test, more_tokens_than_entries_all_keep_their_answers) {
+  auto service = make_cached();
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 64; ++i)
+    tokens.push_back(test::must(service.create_access_token({.subject = "u" + std::to_string(i)})));
+  for (int round = 0; round < 2; ++round)
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      auto t = service.require_access(tokens[i]);
+      ASSERT_OK(t);
+      EXPECT_EQ(t->subject(), "u" + std::to_string(i));
+    }
+}
+
+// The one visible trace of the cache: it reads `exp` in whole seconds, so a fractional `exp`
+// ends on its second rather than within it (stricter by less than a second).
+TEST_F(cached_service_test, a_fractional_exp_ends_on_its_second_once_remembered) {
+  auto service = make_cached();
+  auto s = test::must(signer::create(ring().active()));
+  auto c = test::must(claims::from_json(
+      R"({"sub":"alice","jti":"j1","iat":)" + std::to_string(t0) + R"(,"type":"access","exp":)" +
+      std::to_string(t0 + 60) + ".5}"));
+  auto token = test::must(s.sign(c));
+  now = t0 + 60;
+  EXPECT_OK(service.require_access(token));  // verified: 60 < 60.5
+  EXPECT_ERRC(service.require_access(token), errc::expired);  // remembered: exp read as 60
+}
+
 }  // namespace
 }  // namespace jwtfort
