@@ -1,10 +1,13 @@
 // Signs and verifies one HS256 token through the public API only, then checks that a tampered
 // token is refused, then runs one revocation through the token service on the memory store
-// (jwtfort::service). Exits 0 when every check holds, 1 naming the first one that does not.
+// (jwtfort::service), and asks the HTTP authenticator about a request carrying the revoked token
+// (jwtfort::http). Exits 0 when every check holds, 1 naming the first one that does not.
 
+#include <array>
 #include <cstddef>
 #include <cstdio>
 #include <jwtfort/claims.hpp>
+#include <jwtfort/http/authenticator.hpp>
 #include <jwtfort/key.hpp>
 #include <jwtfort/signer.hpp>
 #include <jwtfort/tokens.hpp>
@@ -69,6 +72,15 @@ int main() {
   if (service->require_access(*access).code() != errc::revoked)
     return fail("a revoked token is not reported as revoked");
 
-  std::puts("consumer: sign, verify and revoke ok");
+  auto auth = http::authenticator::create(
+      std::make_shared<const token_service>(std::move(*service)), http::authenticator_options{});
+  if (!auth) return fail("http::authenticator::create failed");
+  const std::string bearer = "Bearer " + *access;
+  const std::array<http::header_field, 1> fields{{{"Authorization", bearer}}};
+  const http::decision d = auth->decide({.method = "GET", .target = "/me", .headers = fields});
+  if (!d.challenge() || d.challenge()->status != 401 || d.challenge()->code != errc::revoked)
+    return fail("the authenticator does not refuse the revoked token with a 401");
+
+  std::puts("consumer: sign, verify, revoke and authenticate ok");
   return 0;
 }
