@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
   libjwt-dev
+  libboost1.81-dev libcpp-httplib-dev libargon2-dev nginx wrk python3-venv curl
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the format check, the Release build with warnings as errors, the same suite under ASan+UBSan,
-# the concurrent store and service tests under ThreadSanitizer, and the fuzzers for a bounded time.
-# Integration tests start their own redis-server and HTTP servers on free loopback ports.
+# the concurrent store, service and server tests under ThreadSanitizer, and the fuzzers for a bounded time.
+# Integration tests start their own redis-server, nginx and jwtfort-server processes on free loopback ports.
 # Usage: scripts/test.sh [--quick]
 #   --quick  only the Release build and its tests.
 # FUZZ_SECONDS (default 60) sets the time per fuzz target.
@@ -37,16 +37,17 @@ step "sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE package
 
-step "thread sanitizer build (stores, token service)"
+step "thread sanitizer build (stores, token service, server)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
-  -DJWTFORT_SANITIZE=thread -DJWTFORT_BUILD_CLI=OFF
+  -DJWTFORT_SANITIZE=thread
 cmake --build build-tsan -j "$jobs"
 
 step "thread sanitizer tests"
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration
 ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-  -R '^(memory_store|revocation_index|token_service_test|key_state_cache)\.'
+  -R '^(memory_store|revocation_index|token_service_test|key_state_cache|http_)'
+ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L server
 unset TSAN_OPTIONS
 
 step "fuzz targets (clang, libFuzzer)"

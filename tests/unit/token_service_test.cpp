@@ -462,12 +462,12 @@ TEST_F(cached_service_test, more_tokens_than_entries_all_keep_their_answers) {
 TEST_F(cached_service_test, a_fractional_exp_ends_on_its_second_once_remembered) {
   auto service = make_cached();
   auto s = test::must(signer::create(ring().active()));
-  auto c = test::must(claims::from_json(
-      R"({"sub":"alice","jti":"j1","iat":)" + std::to_string(t0) + R"(,"type":"access","exp":)" +
-      std::to_string(t0 + 60) + ".5}"));
+  auto c =
+      test::must(claims::from_json(R"({"sub":"alice","jti":"j1","iat":)" + std::to_string(t0) +
+                                   R"(,"type":"access","exp":)" + std::to_string(t0 + 60) + ".5}"));
   auto token = test::must(s.sign(c));
   now = t0 + 60;
-  EXPECT_OK(service.require_access(token));  // verified: 60 < 60.5
+  EXPECT_OK(service.require_access(token));                   // verified: 60 < 60.5
   EXPECT_ERRC(service.require_access(token), errc::expired);  // remembered: exp read as 60
 }
 

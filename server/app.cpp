@@ -1,0 +1,82 @@
+#include "app.hpp"
+
+#include <utility>
+
+#include "bootstrap.hpp"
+#include "router.hpp"
+
+namespace jwtfort::server {
+
+token_service_options service_options(const config& settings, std::shared_ptr<token_store> store,
+                                      jwtfort::clock clock) {
+  token_service_options o = settings.make_service_options();
+  // Logout revokes access tokens and rotation revokes refresh families: with checks off for a
+  // type, its revocations would be written and never read.
+  o.revocation_checks = {token_type::access, token_type::refresh};
+  o.csrf_claim = true;
+  // Clients send the same access token on every request until it expires: verify it once.
+  o.verified_cache_entries = 16384;
+  o.store = std::move(store);
+  o.clock = std::move(clock);
+  return o;
+}
+
+http::authenticator_options authenticator_options_for(const config& settings) {
+  auto o = http::authenticator_options::from_config(settings);
+  o.locations.header = true;
+  o.locations.cookies = true;
+  o.excluded_paths = {"/login",   "/fresh-login", "/healthz",
+                      "/metrics", "/public",      "/.well-known/*"};
+  o.routes = {
+      {.path = "/refresh", .need = http::requirement::refresh},
+      {.path = "/admin", .roles = {"admin"}},
+      // Browsers cannot set a header on a WebSocket upgrade. Cookies stay off here: an upgrade
+      // is a GET, which CSRF protection does not cover, so any site could open the socket.
+      {.path = "/ws", .locations = http::token_locations{.header = true, .query = true}},
+  };
+  o.default_requirement = http::requirement::access;
+  return o;
+}
+
+application::application(config settings, std::shared_ptr<const token_service> tokens,
+                         http::authenticator auth, user_store users, jwtfort::clock clock)
+    : settings_(std::move(settings)),
+      tokens_(std::move(tokens)),
+      auth_(std::move(auth)),
+      cookies_(http::cookie_options::from_config(settings_)),
+      users_(std::move(users)),
+      throttle_(settings_.login_attempts_per_user, settings_.login_attempts_per_address,
+                settings_.login_window, std::move(clock)),
+      metrics_(route_patterns()),
+      public_jwks_(tokens_->keys().to_public_jwks()) {
+  if (public_jwks_.empty()) public_jwks_ = R"({"keys":[]})";  // an HMAC ring publishes nothing
+}
+
+result<std::unique_ptr<application>> application::create(config settings, jwtfort::clock clock) {
+  auto ring = settings.make_key_ring();
+  if (!ring) return ring.error();
+  auto store = open_store(settings.store_url_or_default(),
+                          store_options{.fail_open = settings.store_fail_open});
+  if (!store) return store.error();
+  auto service = token_service::create(
+      std::move(*ring), service_options(settings, std::shared_ptr(std::move(*store)), clock));
+  if (!service) return service.error();
+  auto tokens = std::make_shared<const token_service>(std::move(*service));
+  auto auth = http::authenticator::create(tokens, authenticator_options_for(settings));
+  if (!auth) return auth.error();
+  auto users = user_store::open(users_database_path(settings.data_dir));
+  if (!users) return users.error();
+  return std::unique_ptr<application>(new application(std::move(settings), std::move(tokens),
+                                                      std::move(*auth), std::move(*users), clock));
+}
+
+result<startup> start(config settings, jwtfort::clock clock) {
+  auto created = bootstrap(settings);
+  if (!created) return created.error();
+  if (auto valid = settings.validate(); !valid) return valid.error();
+  auto app = application::create(std::move(settings), std::move(clock));
+  if (!app) return app.error();
+  return startup{std::move(*app), std::move(created->demo_password)};
+}
+
+}  // namespace jwtfort::server

@@ -1,0 +1,214 @@
+// The resource, discovery and forward-authentication routes, and the building blocks every
+// handler shares.
+#include "handlers.hpp"
+
+#include <optional>
+#include <vector>
+
+#include "json.hpp"
+
+namespace jwtfort::server {
+namespace {
+
+bool is_ctl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// A value that can be sent as a header field value as it is: no control character could end
+// the field early, and no comma could split a list item in two.
+bool header_safe(std::string_view value, bool list_item) {
+  for (char c : value)
+    if (is_ctl(c) || (list_item && c == ',')) return false;
+  return true;
+}
+
+std::vector<std::string_view> split_list(std::string_view list) {
+  std::vector<std::string_view> items;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out.append(out.empty() ? "" : ",").append(item);
+  return out;
+}
+
+// The method of the request the proxy is asking about: Traefik sends X-Forwarded-Method, and
+// nginx is told to send X-Original-Method. Without either, it is this request's own: nginx's
+// and Traefik's GET subrequest, to which CSRF protection does not apply, or Envoy's check,
+// which keeps the original method.
+// Upper-cased: a framework behind the proxy may read "post" as POST, and CSRF must then apply.
+std::string original_method(const http::request_view& view) {
+  std::string_view method = view.method;
+  for (std::string_view name : {"X-Forwarded-Method", "X-Original-Method"}) {
+    if (auto sent = http::find_header(view, name); sent && !sent->empty()) {
+      method = *sent;
+      break;
+    }
+  }
+  std::string upper(method);
+  for (char& c : upper)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return upper;
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  for (std::string_view item : split_list(list))
+    if (ascii_iequals(item, token)) return true;
+  return false;
+}
+
+// RFC 6455 §4.2.1: an upgrade says `Upgrade: websocket` and `Connection: Upgrade`.
+bool is_websocket_upgrade(const http::request_view& view) {
+  auto upgrade = http::find_header(view, "Upgrade");
+  auto connection = http::find_header(view, "Connection");
+  return upgrade && connection && has_token(*upgrade, "websocket") &&
+         has_token(*connection, "upgrade");
+}
+
+}  // namespace
+
+response json_reply(int status, std::string body) {
+  response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+response detail_reply(int status, std::string_view detail) {
+  return json_reply(status, json::object().text("detail", detail).str());
+}
+
+response refusal(const http::challenge& c) {
+  response r = json_reply(c.status, c.body());
+  if (!c.www_authenticate.empty()) r.headers.push_back({"WWW-Authenticate", c.www_authenticate});
+  no_store(r);
+  r.decided = true;
+  r.refused = c.code;
+  return r;
+}
+
+response refusal(const application& app, const error& failure) {
+  return refusal(http::challenge_for(failure, app.auth().options()));
+}
+
+void accepted(response& r, std::string_view subject) {
+  r.decided = true;
+  r.refused.reset();
+  r.subject = subject;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+void no_store(response& r) { r.headers.push_back({"Cache-Control", "no-store"}); }
+
+response protected_resource(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
+    return json_reply(200, json::object().text("user", p.subject()).str());
+  });
+}
+
+response me(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
+    const verified_token& t = p.token;
+    json::object body;
+    body.text("subject", p.subject()).texts("roles", p.roles);
+    body.boolean("fresh", t.bool_claim("fresh").value_or(false)).text("jti", t.jwt_id());
+    body.number_or_null("issued_at", t.issued_at()).number_or_null("expires_at", t.expires_at());
+    return json_reply(200, body.str());
+  });
+}
+
+response admin(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
+    return json_reply(200, json::object().boolean("admin", true).text("user", p.subject()).str());
+  });
+}
+
+response jwks(application& app, const exchange&) {
+  response r;
+  r.headers.push_back({"Content-Type", "application/jwk-set+json"});
+  r.body = app.public_jwks();
+  return r;
+}
+
+response healthz(application& app, const exchange&) {
+  // The per-request revocation check costs no I/O and fails exactly when the store cannot
+  // vouch for its answers, which is what "healthy" means for this server.
+  if (auto ok = app.store().check({}); !ok && ok.code() == errc::store_unavailable)
+    return json_reply(503, R"({"status":"store_unavailable"})");
+  return json_reply(200, R"({"status":"ok"})");
+}
+
+response public_resource(application&, const exchange&) {
+  return json_reply(200, R"({"hello":"world"})");
+}
+
+response metrics_text(application& app, const exchange&) {
+  response r;
+  r.headers.push_back({"Content-Type", std::string(exposition_content_type)});
+  r.body = app.stats().exposition();
+  return r;
+}
+
+response verify(application& app, const exchange& x) {
+  http::route_rule rule{.need = http::requirement::access};
+  const auto roles = http::find_query_parameter(x.view, "roles");
+  if (roles)
+    for (std::string_view role : split_list(*roles)) rule.roles.emplace_back(role);
+  const std::string method = original_method(x.view);
+  http::request_view original = x.view;
+  original.method = method;
+
+  const http::decision d = app.auth().decide(original, rule);
+  if (const http::challenge* c = d.challenge()) {
+    // Proxies pass only 401 and 403 through to the client (anything else becomes a 500), so
+    // an unusable header is reported as the 401 it is to the client; 503 stays a 503.
+    http::challenge passed = *c;
+    if (passed.status == 400) passed.status = 401;
+    return refusal(passed);
+  }
+  const http::principal* p = d.principal();
+  if (p == nullptr) return refusal(app, error(errc::missing_token));
+  const std::string joined = join(p->roles);
+  bool safe = header_safe(p->subject(), false) && header_safe(p->token.jwt_id(), false);
+  for (const std::string& role : p->roles) safe = safe && header_safe(role, true);
+  if (!safe)
+    return refusal(app, error(errc::invalid_claim, "a claim cannot be sent in a header field"));
+  response r;
+  r.headers.push_back({"X-Auth-Subject", std::string(p->subject())});
+  r.headers.push_back({"X-Auth-Roles", joined});
+  r.headers.push_back({"X-Auth-Jti", std::string(p->token.jwt_id())});
+  no_store(r);
+  accepted(r, p->subject());
+  return r;
+}
+
+response websocket(application& app, const exchange& x) {
+  if (!is_websocket_upgrade(x.view)) {
+    response r = detail_reply(426, "Upgrade Required");
+    r.headers.push_back({"Upgrade", "websocket"});
+    return r;
+  }
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal&) {
+    response r;
+    r.status = 101;
+    return r;
+  });
+}
+
+}  // namespace jwtfort::server

@@ -1,0 +1,207 @@
+// The token endpoints: password login, fresh login, refresh rotation and logout.
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "handlers.hpp"
+#include "json.hpp"
+
+namespace jwtfort::server {
+namespace {
+
+enum class issue { pair, fresh_access };
+
+struct credentials {
+  std::string username;
+  std::string password;
+  std::optional<bool> cookies;
+};
+
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  return ascii_iequals(type, "application/json");
+}
+
+// A JSON content type is required: a cross-site HTML form can post text/plain that happens to
+// be JSON, but not application/json without the browser asking the server first (CORS), which
+// stops another site from logging a browser into the attacker's account (login CSRF).
+std::optional<response> read_credentials(const exchange& x, credentials& c) {
+  const auto type = http::find_header(x.view, "Content-Type");
+  if (!type || !is_json_media_type(*type))
+    return detail_reply(415, "Content-Type must be application/json");
+  const json::member members[] = {
+      {.name = "username", .required = true, .text = &c.username},
+      {.name = "password", .required = true, .text = &c.password},
+      {.name = "cookies", .flag = &c.cookies},
+  };
+  if (auto why = json::read_object(x.req.body, members)) return detail_reply(422, *why);
+  if (c.username.empty()) return detail_reply(422, "username: must not be empty");
+  if (c.password.empty()) return detail_reply(422, "password: must not be empty");
+  return std::nullopt;
+}
+
+// Throttling is checked before the password, so a throttled caller learns nothing about it,
+// and costs the server no password hash.
+std::optional<response> check_password(application& app, const exchange& x, const credentials& c,
+                                       user& who) {
+  const std::string address(client_address(x.req, app.settings().trust_forwarded_for));
+  if (auto wait = app.throttle().retry_after(c.username, address)) {
+    app.stats().count_login(login_result::throttled);
+    response r = refusal(app, error(errc::too_many_attempts));
+    r.headers.push_back({"Retry-After", std::to_string(std::max<std::int64_t>(*wait, 1))});
+    return r;
+  }
+  auto found = app.users().authenticate(c.username, c.password);
+  if (!found) {
+    if (found.code() == errc::invalid_credentials) {
+      app.throttle().record_failure(c.username, address);
+      app.stats().count_login(login_result::invalid_credentials);
+    }
+    return refusal(app, found.error());
+  }
+  app.throttle().record_success(c.username);
+  app.stats().count_login(login_result::ok);
+  who = std::move(*found);
+  return std::nullopt;
+}
+
+void add_expires_in(json::object& body, const application& app) {
+  if (auto lifetime = app.tokens().options().access_lifetime) body.number("expires_in", *lifetime);
+}
+
+// For API clients: the tokens in the body.
+response token_body(const application& app, std::string_view access,
+                    const std::optional<std::string>& refresh) {
+  json::object body;
+  body.text("access_token", access);
+  if (refresh) body.text("refresh_token", *refresh);
+  body.text("token_type", "bearer");
+  add_expires_in(body, app);
+  response r = json_reply(200, body.str());
+  no_store(r);
+  return r;
+}
+
+// For browsers: the tokens in HttpOnly cookies, their CSRF values in readable ones; the body
+// holds no token. `done` names what happened ("login", "refresh").
+response token_cookies(const application& app, std::string_view access,
+                       const std::optional<std::string>& refresh, std::string_view done) {
+  auto set = http::access_cookies(app.cookies(), access);
+  if (!set) return refusal(app, set.error());
+  if (refresh) {
+    auto more = http::refresh_cookies(app.cookies(), *refresh);
+    if (!more) return refusal(app, more.error());
+    set->insert(set->end(), more->begin(), more->end());
+  }
+  json::object body;
+  body.boolean(done, true);
+  add_expires_in(body, app);
+  response r = json_reply(200, body.str());
+  for (std::string& cookie : *set) r.headers.push_back({"Set-Cookie", std::move(cookie)});
+  no_store(r);
+  return r;
+}
+
+response password_login(application& app, const exchange& x, issue what) {
+  credentials c;
+  if (auto bad = read_credentials(x, c)) return std::move(*bad);
+  user who;
+  if (auto refused = check_password(app, x, c, who)) return std::move(*refused);
+
+  const token_request request{
+      .subject = who.name,
+      .fresh = true,
+      .extra_claims_json = json::object().texts(app.auth().options().roles_claim, who.roles).str(),
+  };
+  auto access = app.tokens().create_access_token(request);
+  if (!access) return refusal(app, access.error());
+  std::optional<std::string> refresh_token;
+  if (what == issue::pair) {
+    auto created = app.tokens().create_refresh_token(request);
+    if (!created) return refusal(app, created.error());
+    refresh_token = std::move(*created);
+  }
+  response r = c.cookies.value_or(false) ? token_cookies(app, *access, refresh_token, "login")
+                                         : token_body(app, *access, refresh_token);
+  if (r.status == 200) accepted(r, who.name);
+  return r;
+}
+
+// The refresh token a logout may carry, in the body ({"refresh_token": "..."}) or the refresh
+// cookie. Nullopt when there is none; a response when the body is unusable.
+std::optional<response> refresh_token_of(const application& app, const exchange& x,
+                                         std::string& token) {
+  if (!x.req.body.empty()) {
+    const json::member members[] = {{.name = "refresh_token", .text = &token}};
+    if (auto why = json::read_object(x.req.body, members)) return detail_reply(422, *why);
+  }
+  if (token.empty()) {
+    bool duplicate = false;
+    auto cookie = http::find_cookie(x.view, app.auth().options().refresh_cookie, &duplicate);
+    if (cookie && !duplicate) token = *cookie;
+  }
+  return std::nullopt;
+}
+
+response logged_out(const application& app, std::string body) {
+  auto unset = http::unset_cookies(app.cookies());
+  if (!unset) return refusal(app, unset.error());
+  response r = json_reply(200, std::move(body));
+  for (std::string& cookie : *unset) r.headers.push_back({"Set-Cookie", std::move(cookie)});
+  no_store(r);
+  return r;
+}
+
+const http::route_rule access_rule{.need = http::requirement::access};
+const http::route_rule refresh_rule{.need = http::requirement::refresh};
+
+}  // namespace
+
+response login(application& app, const exchange& x) { return password_login(app, x, issue::pair); }
+
+response fresh_login(application& app, const exchange& x) {
+  return password_login(app, x, issue::fresh_access);
+}
+
+response refresh(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view, refresh_rule), [&](const http::principal& p) {
+    auto pair = app.tokens().refresh(p.encoded);
+    if (!pair) return refusal(app, pair.error());  // a spent token: token_reused, family revoked
+    if (p.location == "cookie")
+      return token_cookies(app, pair->access_token, pair->refresh_token, "refresh");
+    return token_body(app, pair->access_token, pair->refresh_token);
+  });
+}
+
+response logout(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view, access_rule), [&](const http::principal& p) {
+    std::string sent;
+    if (auto bad = refresh_token_of(app, x, sent)) return std::move(*bad);
+    std::optional<verified_token> family;
+    if (!sent.empty()) {
+      // Only the caller's own refresh token is revoked with it. One that no longer verifies
+      // (expired, revoked, another user's) is left alone: it cannot be used anyway. An outage
+      // is reported: the caller must not believe the family is gone.
+      auto checked = app.tokens().require_refresh(sent);
+      if (!checked && checked.code() == errc::store_unavailable)
+        return refusal(app, checked.error());
+      if (checked && checked->subject() == p.subject()) family = std::move(*checked);
+    }
+    if (auto done = app.tokens().revoke(p.token); !done) return refusal(app, done.error());
+    if (family)
+      if (auto done = app.tokens().revoke(*family); !done) return refusal(app, done.error());
+    return logged_out(app, R"({"logout":true})");
+  });
+}
+
+response logout_all(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view, access_rule), [&](const http::principal& p) {
+    if (auto done = app.tokens().revoke_subject(p.subject()); !done)
+      return refusal(app, done.error());
+    return logged_out(app, R"({"logout_all":true})");
+  });
+}
+
+}  // namespace jwtfort::server

@@ -1,0 +1,265 @@
+#include "session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <ctime>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "handlers.hpp"
+#include "websocket_session.hpp"
+
+namespace jwtfort::server {
+namespace {
+
+std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+
+// The peer as text; an IPv4 client of a dual-stack socket reads as IPv4, not ::ffff:a.b.c.d.
+std::string peer_of(const net::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) return {};
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  return address.to_string();
+}
+
+request to_request(bhttp::request<bhttp::string_body>& req, const std::string& peer) {
+  request r;
+  r.method = to_std(req.method_string());
+  r.target = to_std(req.target());
+  r.headers.reserve(16);
+  for (const auto& f : req)
+    r.headers.push_back({std::string(to_std(f.name_string())), std::string(to_std(f.value()))});
+  r.body = std::move(req.body());
+  r.client = peer;
+  return r;
+}
+
+// RFC 9110 §6.6.1: an origin server with a clock sends Date. Formatted once a second per thread.
+std::string_view http_date() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char text[64];
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    cached_second = now;
+  }
+  return text;
+}
+
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+}  // namespace
+
+// --- connection_registry
+
+bool connection_registry::add(const std::shared_ptr<connection>& c, net::any_io_executor executor) {
+  std::lock_guard lock(mutex_);
+  if (stopping()) return false;
+  live_.emplace(c.get(), entry{c, std::move(executor)});
+  return true;
+}
+
+void connection_registry::remove(const connection* c) {
+  std::function<void()> drained;
+  {
+    std::lock_guard lock(mutex_);
+    if (live_.erase(c) == 0) return;
+    if (stopping() && live_.empty()) drained = std::move(on_drained_);
+  }
+  if (drained) drained();
+}
+
+void connection_registry::stop_all(std::function<void()> on_drained) {
+  std::vector<entry> to_stop;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_.store(true, std::memory_order_release);
+    if (!live_.empty()) {
+      on_drained_ = std::move(on_drained);
+      for (auto& [key, e] : live_) to_stop.push_back(e);
+    }
+  }
+  if (to_stop.empty() && on_drained) on_drained();
+  for (entry& e : to_stop)
+    if (auto c = e.c.lock()) net::post(e.executor, [c] { c->stop(); });
+}
+
+void connection_registry::forget_drained() {
+  std::lock_guard lock(mutex_);
+  on_drained_ = nullptr;
+}
+
+// --- session
+
+session::session(net::ip::tcp::socket socket, server_context& ctx)
+    : stream_(std::move(socket)), ctx_(ctx), peer_(peer_of(stream_.socket())) {}
+
+session::~session() {
+  if (registered_) ctx_.connections.remove(this);
+}
+
+void session::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->registered_ = self->ctx_.connections.add(self, self->stream_.get_executor());
+    if (!self->registered_) return self->close();
+    self->read();
+  });
+}
+
+void session::stop() {
+  // Waiting for a request, or draining after a refused one: nothing is in flight, close now.
+  // Otherwise the exchange finishes and on_write sees the registry stopping.
+  if (reading_ || lingering_) stream_.cancel();
+}
+
+void session::read() {
+  parser_.emplace();
+  parser_->header_limit(max_header_bytes);
+  parser_->body_limit(max_body_bytes);
+  stream_.expires_after(read_timeout);
+  reading_ = true;
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&session::on_read, shared_from_this()));
+}
+
+void session::on_read(beast::error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec == bhttp::error::header_limit) return reply_and_close(431, "Request header too large");
+  if (ec == bhttp::error::body_limit) return reply_and_close(413, "Request body too large");
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
+  if (ec && is_parse_error(ec)) return reply_and_close(400, "Bad request");
+  if (ec) return close();  // timeout, reset, or cancelled by shutdown
+  answer(parser_->release());
+}
+
+response session::route(bhttp::request<bhttp::string_body>& req) {
+  try {
+    const request r = to_request(req, peer_);
+    record_.client = client_address(r, ctx_.app.settings().trust_forwarded_for);
+    return ctx_.routes.handle(r);
+  } catch (const std::exception& e) {
+    // Last resort: handlers report through result<T>, so this is allocation failure or a bug.
+    // The detail names the exception only; request data stays out of the log.
+    ctx_.log.event("error", e.what());
+    ctx_.app.stats().count_request(ctx_.app.stats().unmatched(), record_.method, 500);
+    return detail_reply(500, "Internal server error");
+  }
+}
+
+void session::answer(bhttp::request<bhttp::string_body>&& req) {
+  record_ = {.method = std::string(to_std(req.method_string())),
+             .target = std::string(to_std(req.target())),
+             .client = peer_,
+             .received = std::chrono::system_clock::now(),
+             .started = std::chrono::steady_clock::now()};
+  response res = route(req);
+  record_.subject = res.subject;
+  record_.outcome = res.outcome();
+  if (res.status == 101) return upgrade(std::move(req), std::move(res));
+  const bool keep_alive = req.keep_alive() && !ctx_.connections.stopping();
+  write(std::move(res), req.version(), keep_alive ? then::read : then::close,
+        req.method() == bhttp::verb::head);
+}
+
+void session::upgrade(bhttp::request<bhttp::string_body>&& req, response&& res) {
+  finish_record(101, 0);
+  auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(res.subject));
+  ws->run(std::move(req));
+}
+
+void session::write(response&& res, unsigned version, then next, bool head) {
+  reply_ = {};
+  reply_.version(version);
+  reply_.result(static_cast<unsigned>(res.status));
+  reply_.set(bhttp::field::date, http_date());
+  for (field& f : res.headers) reply_.insert(f.name, f.value);
+  reply_.body() = std::move(res.body);
+  reply_.keep_alive(next == then::read);
+  reply_.prepare_payload();
+  body_bytes_ = reply_.body().size();
+  if (head) reply_.body().clear();  // RFC 9110 §9.3.2: the GET headers, Content-Length included
+  stream_.expires_after(write_timeout);
+  bhttp::async_write(stream_, reply_,
+                     beast::bind_front_handler(&session::on_write, shared_from_this(), next));
+}
+
+void session::reply_and_close(int status, std::string_view detail) {
+  unsigned version = 11;
+  record_ = {.received = std::chrono::system_clock::now(),
+             .started = std::chrono::steady_clock::now()};
+  if (parser_) {  // the start line, when it was read before the limit hit
+    const auto& header = parser_->get();
+    record_.method = to_std(header.method_string());
+    record_.target = to_std(header.target());
+    version = header.version() == 10 ? 10 : 11;
+  }
+  record_.client = peer_;
+  ctx_.app.stats().count_request(ctx_.app.stats().unmatched(), record_.method, status);
+  // The request was not read to its end: linger after the answer (see `linger`).
+  write(detail_reply(status, detail), version, then::linger, false);
+}
+
+void session::on_write(then next, beast::error_code ec, std::size_t) {
+  finish_record(reply_.result_int(), body_bytes_);
+  if (ec) return close();
+  if (next == then::linger) return linger();
+  if (next == then::close || ctx_.connections.stopping()) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    return;  // the last handler is done: the session and its socket go away
+  }
+  read();
+}
+
+void session::finish_record(int status, std::size_t bytes) {
+  const auto elapsed = std::chrono::steady_clock::now() - record_.started;
+  ctx_.app.stats().observe_duration(elapsed);
+  ctx_.log.write({.received = record_.received,
+                  .method = record_.method,
+                  .target = record_.target,
+                  .status = status,
+                  .elapsed = elapsed,
+                  .client = record_.client,
+                  .bytes = bytes,
+                  .subject = record_.subject,
+                  .outcome = record_.outcome});
+}
+
+// After answering a request that was not read to its end, closing at once would make the
+// kernel answer the unread bytes with a reset, which can destroy the response before the client
+// reads it. So: stop sending, read and discard for a moment, then close.
+void session::linger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(std::chrono::seconds(1));
+  lingering_ = true;
+  drain();
+}
+
+void session::drain() {
+  stream_.async_read_some(net::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > 64 * 1024) return self->close();
+                            self->drain();
+                          });
+}
+
+void session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace jwtfort::server

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""jwtfort-server's WebSocket route: /ws?token=<access token> upgrades (101, a correct
+Sec-WebSocket-Accept), says {"user": sub} first, then echoes; without a token, with a bad, a
+refresh or a revoked token the answer is HTTP 401 and no upgrade. The token travels in the query
+string, so the request log must not contain it.
+
+Arguments: the jwtfort-server binary, the jwtfort binary, the redis-server binary.
+"""
+
+import json
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import server_support as ss  # noqa: E402
+
+
+class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
+    def setUp(self):
+        self.server = self.start_server()
+        r = self.server.login("demo", self.server.demo_password)
+        body = self.assertJson(r, 200)
+        self.access, self.refresh = body["access_token"], body["refresh_token"]
+
+    def ws(self, query):
+        return ss.WebSocket(self.server.port, "/ws" + query)
+
+    def assert_no_upgrade(self, query, detail=None):
+        client = self.ws(query)
+        r = client.connect()
+        self.assertNotEqual(r.status, 101, r)
+        self.assertIsNone(r.header("Sec-WebSocket-Accept"), r)
+        self.assertNotEqual((r.header("Upgrade") or "").lower(), "websocket", r)
+        if detail is None:
+            self.assertEqual(r.status, 401, r)
+            return r
+        self.assertRefused(r, 401, detail)
+        return r
+
+    def test_upgrade_greeting_and_echo(self):
+        client = self.ws("?token=" + urllib.parse.quote(self.access, safe=""))
+        r = client.connect()
+        self.assertEqual(r.status, 101, r)
+        self.assertEqual(r.header("Upgrade", "").lower(), "websocket")
+        self.assertIn("upgrade", r.header("Connection", "").lower())
+        self.assertEqual(r.header("Sec-WebSocket-Accept"), client.expected_accept())
+        self.assertEqual(json.loads(client.receive_text()), {"user": "demo"})
+        for message in ("hello", "é" * 150, "x" * 70000):  # 7-bit, 16-bit and 64-bit lengths
+            client.send_text(message)
+            self.assertEqual(client.receive_text(), message)
+        code = client.close()
+        self.assertEqual(code, 1000)
+        ss.wait_until(lambda: len(self.server.log_lines()) >= self.server.requests_answered + 1,
+                      5)
+        log = self.server.stderr_text()
+        self.assertNotIn(self.access.split(".")[2], log, "the query token reached the log")
+        self.assertNotIn(self.access, log)
+
+    def test_no_token_is_401_without_upgrade(self):
+        r = self.assert_no_upgrade("")
+        print("\n  /ws without a token: %d %r %r" % (r.status, r.body,
+                                                    r.header("WWW-Authenticate")),
+              file=sys.stderr)
+        self.assertTrue((r.detail() or "").startswith("Missing"), r)
+        self.assert_no_upgrade("?token=")
+
+    def test_bad_tokens_are_401_without_upgrade(self):
+        self.assert_no_upgrade("?token=not-a-token", "Invalid token")
+        tampered = self.access[:-4] + ("AAAA" if not self.access.endswith("AAAA") else "BBBB")
+        self.assert_no_upgrade("?token=" + tampered, "Invalid token")
+        self.assert_no_upgrade("?token=" + self.refresh, "Only access tokens are allowed")
+
+    def test_revoked_token_is_401_without_upgrade(self):
+        self.assertJson(self.server.post("/logout", headers=ss.bearer(self.access)), 200,
+                        {"logout": True})
+        self.assert_no_upgrade("?token=" + self.access, "Token has been revoked")
+
+    def test_sigterm_with_an_open_websocket_exits_0(self):
+        client = self.ws("?token=" + self.access)
+        self.assertEqual(client.connect().status, 101)
+        self.assertEqual(json.loads(client.receive_text()), {"user": "demo"})
+        # The client answers the server's close frame as a browser would, while the server stops.
+        seen, ended = [], []
+
+        def answer_close():
+            try:
+                client.sock.settimeout(20)
+                opcode, payload = client.receive()
+                seen.append("close frame %s" % payload[:2].hex() if opcode == 0x8
+                            else "opcode %d" % opcode)
+                if opcode == 0x8:
+                    client._send_frame(0x8, payload[:2])
+                    while client.sock.recv(65536):  # until the server closes TCP (RFC 6455 §7.1.1)
+                        pass
+                    seen.append("end of stream")
+                    ended.append(time.monotonic() - started)
+                    client.sock.close()  # as a browser does on the server's FIN
+            except (ConnectionError, OSError) as e:
+                seen.append("connection ended: %s" % e)
+
+        started = time.monotonic()
+        reader = threading.Thread(target=answer_close)
+        reader.start()
+        status = self.server.stop()
+        took = time.monotonic() - started
+        reader.join(30)
+        if client.sock.fileno() != -1:
+            client.sock.close()
+        print("\n  SIGTERM with an open WebSocket: exit %r after %.3f s; the client saw %s "
+              "(stream ended after %s s)" % (status, took, seen, ended), file=sys.stderr)
+        self.assertEqual(seen, ["close frame 03e9", "end of stream"])  # 1001 going away
+        self.assertEqual(status, 0)
+        self.assertLess(took, 25)
+
+
+if __name__ == "__main__":
+    ss.take_arguments(sys.argv, "server", "cli", "redis")
+    unittest.main(verbosity=2)
