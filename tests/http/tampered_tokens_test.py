@@ -86,6 +86,17 @@ def non_canonical_last_char(segment):
     return segment[:-1] + alphabet[index | 1]
 
 
+def changed(base, changes):
+    """A copy of `base` with `changes` applied; a value of `...` removes the member."""
+    out = dict(base)
+    for name, value in changes.items():
+        if value is ...:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
 class PlaybookMixin(ss.ServerTestCase):
     """`check(name, token, ...)` sends one variant as `Authorization: Bearer <token>`."""
 
@@ -151,22 +162,10 @@ class HS256PlaybookTest(PlaybookMixin, unittest.TestCase):
             raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
 
     def claims(self, **changes):
-        c = dict(self.C)
-        for k, v in changes.items():
-            if v is ...:
-                c.pop(k, None)
-            else:
-                c[k] = v
-        return c
+        return changed(self.C, changes)
 
     def header(self, **changes):
-        h = dict(self.H)
-        for k, v in changes.items():
-            if v is ...:
-                h.pop(k, None)
-            else:
-                h[k] = v
-        return h
+        return changed(self.H, changes)
 
     def test_a0_controls_signed_here_are_accepted(self):
         self.assertEqual(self.H.get("alg"), "HS256")

@@ -15,38 +15,17 @@
 #include <thread>
 
 #include "jwtfort/key_ring.hpp"
+#include "server_test_support.hpp"
 #include "users.hpp"
 
 namespace jwtfort::server {
 namespace {
 
+using test::mode_of;
+using test::outcome;
+using test::temp_dir;
+
 namespace fs = std::filesystem;
-
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "jwtfort-boot-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string operator/(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-template <class R>
-std::string outcome(const R& r) {
-  return r ? "ok" : std::string(to_string(r.code())) + ": " + r.error().message;
-}
-
-unsigned mode_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return 0;
-  return st.st_mode & 07777;
-}
 
 std::string read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -19,30 +19,18 @@
 
 #include "app.hpp"
 #include "request_log.hpp"
+#include "server_test_support.hpp"
 
 namespace jwtfort::server {
 namespace {
+
+using test::temp_dir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::int64_t start_time = 1'700'000'000;
 constexpr std::string_view secret = "router-test-secret-of-at-least-32-bytes";
-
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "jwtfort-router-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 using header_list = std::vector<field>;
 

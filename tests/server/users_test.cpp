@@ -18,40 +18,17 @@
 
 #include "jwtfort/store/token_store.hpp"
 #include "password.hpp"
+#include "server_test_support.hpp"
 #include "users_command.hpp"
 
 namespace jwtfort::server {
 namespace {
 
+using test::mode_of;
+using test::outcome;
+using test::temp_dir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory per test, removed afterwards.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "jwtfort-users-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string operator/(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-// "ok", or the wire name and message of the error: one comparison checks both exactly.
-template <class R>
-std::string outcome(const R& r) {
-  return r ? "ok" : std::string(to_string(r.code())) + ": " + r.error().message;
-}
-
-unsigned mode_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return 0;
-  return st.st_mode & 07777;
-}
 
 // ---------------------------------------------------------------------------------------------
 // password.hpp
