@@ -1,0 +1,97 @@
+"""jwtfort: JSON Web Token authentication on a strict C++20 core.
+
+Keys bound to one algorithm, a signer, a verifier with a mandatory algorithm allow-list, and a
+token service with revocation and refresh rotation on memory, SQLite or Redis stores. Every
+error is a :class:`~jwtfort.errors.JWTError` (a ``ValueError``) whose ``.code`` is the wire
+name of docs/errors.md.
+
+Example::
+
+    import jwtfort
+
+    key = jwtfort.Key.generate("ES256")
+    token = jwtfort.Signer(key).sign({"sub": "alice", "exp": int(time.time()) + 900})
+    verified = jwtfort.Verifier(algorithms=["ES256"], keys=key).verify(token)
+    assert verified.subject == "alice"
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (
+    AlgorithmNotAllowed,
+    ConfigurationError,
+    ExpiredToken,
+    FreshTokenRequired,
+    ImmatureToken,
+    InsufficientScope,
+    InvalidAudience,
+    InvalidClaim,
+    InvalidIssuer,
+    InvalidKey,
+    InvalidSignature,
+    InvalidToken,
+    JWKSUnavailable,
+    JWTError,
+    MalformedToken,
+    MissingClaim,
+    MissingToken,
+    RevokedToken,
+    StoreUnavailable,
+    Unavailable,
+    UnknownKey,
+    WeakKey,
+    WrongTokenType,
+)
+from .keys import ALGORITHMS, Algorithm, Key, KeyRing, KeySet
+from .signer import Signer
+from .store import Store, open_store
+from .tokens import Lifetime, TokenPair, TokenService, TokenType
+from .verifier import VerifiedToken, Verifier, unverified_claims, unverified_header
+
+try:
+    __version__ = version("jwtfort")
+except PackageNotFoundError:  # imported from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ALGORITHMS",
+    "Algorithm",
+    "AlgorithmNotAllowed",
+    "ConfigurationError",
+    "ExpiredToken",
+    "FreshTokenRequired",
+    "ImmatureToken",
+    "InsufficientScope",
+    "InvalidAudience",
+    "InvalidClaim",
+    "InvalidIssuer",
+    "InvalidKey",
+    "InvalidSignature",
+    "InvalidToken",
+    "JWKSUnavailable",
+    "JWTError",
+    "Key",
+    "KeyRing",
+    "KeySet",
+    "Lifetime",
+    "MalformedToken",
+    "MissingClaim",
+    "MissingToken",
+    "RevokedToken",
+    "Signer",
+    "Store",
+    "StoreUnavailable",
+    "TokenPair",
+    "TokenService",
+    "TokenType",
+    "Unavailable",
+    "UnknownKey",
+    "VerifiedToken",
+    "Verifier",
+    "WeakKey",
+    "WrongTokenType",
+    "__version__",
+    "open_store",
+    "unverified_claims",
+    "unverified_header",
+]
