@@ -6,6 +6,7 @@
 #include <array>
 
 #include "http/text.hpp"
+#include "jwtfort/claims.hpp"
 
 namespace jwtfort::http {
 namespace {
@@ -119,29 +120,6 @@ std::string bearer(scheme_error kind, const authenticator_options& o,
     param("scope", list);
   }
   return out;
-}
-
-// RFC 8259 §7: quotes, backslash and control characters escaped.
-void append_json_string(std::string& out, std::string_view value) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.append(1, '\\').append(1, c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20) {
-      out.append("\\u00").append(1, hex[u >> 4]).append(1, hex[u & 15]);
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
