@@ -14,6 +14,7 @@
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/string_view.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 
@@ -31,6 +32,7 @@
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/clock.hpp"
 #include "jwtfort/error.hpp"
+#include "jwtfort/http/authenticator.hpp"
 #include "jwtfort/key.hpp"
 #include "jwtfort/key_ring.hpp"
 #include "jwtfort/result.hpp"
@@ -632,6 +634,21 @@ void bind_names(nb::module_& m) {
         return codes;
       },
       "Every error code as (wire name, value).");
+  m.def(
+      "http_challenge",
+      [](int code, std::string message, std::string header_name, std::string realm) {
+        // The HTTP boundary's one table (src/http/challenge.cpp), so that FastAPI apps answer
+        // exactly as jwtfort-server does.
+        jwtfort::http::authenticator_options options;
+        options.header_name = std::move(header_name);
+        options.realm = std::move(realm);
+        auto c = jwtfort::http::challenge_for(
+            jwtfort::error(static_cast<errc>(code), std::move(message)), options);
+        return std::make_tuple(c.status, std::move(c.detail), std::move(c.www_authenticate));
+      },
+      "code"_a, "message"_a, "header_name"_a, "realm"_a,
+      "(status, client message, WWW-Authenticate) for an error code, as the HTTP middleware "
+      "answers it.");
 }
 
 }  // namespace
