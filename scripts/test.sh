@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the format check, the Release build with warnings as errors, the same suite under ASan+UBSan,
-# the concurrent store, service and server tests under ThreadSanitizer, and the fuzzers for a bounded time.
+# the Python package (built by pip, with its pytest suite, ruff and mypy), the concurrent store, service and
+# server tests under ThreadSanitizer, and the fuzzers for a bounded time.
 # Integration tests start their own redis-server, nginx and jwtfort-server processes on free loopback ports.
 # Usage: scripts/test.sh [--quick]
 #   --quick  only the Release build and its tests.
@@ -27,6 +28,17 @@ step "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 $quick && exit 0
+
+step "python package (pip install .[test], pytest, ruff, mypy)"
+# A virtualenv of its own, and `pip install .` as a user runs it: the extension is built from
+# this tree against the Debian packages, in an isolated build environment.
+python3 -m venv build-python/ci-venv
+build-python/ci-venv/bin/pip install --quiet --upgrade pip
+build-python/ci-venv/bin/pip install --quiet ".[test]" ruff==0.17.6 mypy==2.4.1
+build-python/ci-venv/bin/python -m pytest -p no:cacheprovider tests/python
+build-python/ci-venv/bin/ruff check python tests/python
+build-python/ci-venv/bin/ruff format --check python tests/python
+build-python/ci-venv/bin/mypy
 
 step "sanitizer build (address, undefined)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
