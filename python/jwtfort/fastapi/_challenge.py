@@ -40,7 +40,9 @@ class Challenge(NamedTuple):
         return HTTPException(self.status, self.detail, headers=self.headers)
 
 
-def challenge_for(error: JWTError, *, header_name: str = "Authorization", realm: str = "") -> Challenge:
+def challenge_for(
+    error: JWTError, *, header_name: str = "Authorization", realm: str = ""
+) -> Challenge:
     """The answer to ``error``. ``header_name`` names the header in "Missing <name> Header";
     ``realm`` goes into the challenge when set."""
     value = _CODE_VALUES.get(error.code, _CODE_VALUES["invalid_configuration"])

@@ -1,0 +1,453 @@
+"""JWTAuthenticationMiddleware over HTTP and WebSocket: token locations, exempt paths, refusals
+(status, body, WWW-Authenticate) and logout on memory, SQLite and Redis stores."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, HTTPException, Request, WebSocket
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from starlette.requests import HTTPConnection
+from starlette.testclient import WebSocketDenialResponse
+from starlette.types import Message, Scope
+
+import jwtfort
+from jwtfort.fastapi._backend import JWTAuthBackend
+from jwtfort.fastapi._config import AuthConfig, RedisConfig, SQLiteConfig, StorageConfig
+from jwtfort.fastapi._middleware import JWTAuthenticationMiddleware
+
+SECRET = "a-secret-for-hs256-of-32-bytes!!"
+OTHER_SECRET = "another-secret-for-hs256-32-byte"
+
+MISSING = "Authorization header is missing."
+BAD_HEADER = "Invalid authorization header, expected value in format 'Bearer <token>'."
+INVALID = "Could not validate credentials."
+NOT_FOUND = "User not found."
+NO_CHALLENGE = "Bearer"
+INVALID_TOKEN = 'Bearer error="invalid_token"'
+INVALID_REQUEST = 'Bearer error="invalid_request"'
+
+
+class LoggedUser(BaseModel):
+    id: str
+    email: str
+    roles: list[str]
+
+
+PAYLOAD = {"id": "1", "email": "john.doe@example.com", "roles": ["Admin"]}
+
+
+def make_app(
+    backend: JWTAuthBackend, exclude_urls: list[str] | None = None, cors: bool = False
+) -> FastAPI:
+    app = FastAPI()
+    if cors:  # added first, so it runs inside the authentication middleware
+        app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"])
+    app.add_middleware(
+        JWTAuthenticationMiddleware, backend=backend, exclude_urls=exclude_urls or ["/login"]
+    )
+
+    @app.post("/login")
+    async def login() -> dict[str, str]:
+        return {"token": await backend.create_token(PAYLOAD)}
+
+    @app.post("/logout")
+    async def logout(request: Request) -> None:
+        await backend.invalidate_token(request.headers["authorization"].split()[1])
+
+    @app.get("/me")
+    def me(request: Request) -> dict[str, Any]:
+        user = request.state.user
+        assert request.user is user
+        return {"type": type(user).__name__, **user.model_dump()}
+
+    for path in ("/login/reset", "/login-history", "/api/login", "/public", "/public/page"):
+        app.add_api_route(path, lambda: {"ok": True})
+    app.add_api_route("/docs/private", lambda: {"ok": True})
+    app.add_api_route("/", lambda: {"ok": True})
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json(websocket.state.user.model_dump())
+        await websocket.close()
+
+    return app
+
+
+@pytest.fixture
+def backend(clock: Any) -> JWTAuthBackend:
+    return JWTAuthBackend(AuthConfig(secret=SECRET), user_schema=LoggedUser, clock=clock)
+
+
+@pytest.fixture
+def client(backend: JWTAuthBackend) -> TestClient:
+    return TestClient(make_app(backend))
+
+
+@pytest.fixture
+def token(client: TestClient) -> str:
+    token: str = client.post("/login").json()["token"]
+    return token
+
+
+def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    return {"Authorization": f"{scheme} {token}"}
+
+
+def refused(response: Any, status: int, detail: str, challenge: str | None) -> None:
+    """Checks fastapi-auth-jwt's error body, the status and the WWW-Authenticate header."""
+    assert response.status_code == status
+    body = response.json()
+    assert list(body) == ["path", "method", "detail", "timestamp"]
+    assert (body["path"], body["method"], body["detail"]) == (
+        response.request.url.path,
+        response.request.method,
+        detail,
+    )
+    assert datetime.fromisoformat(body["timestamp"]).tzinfo == timezone.utc
+    assert response.headers.get("www-authenticate") == challenge
+
+
+# --- tokens and refusals ---------------------------------------------------------------------
+
+
+def test_valid_token_sets_the_user_model(client: TestClient, token: str) -> None:
+    response = client.get("/me", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {"type": "LoggedUser", **PAYLOAD}
+
+
+def test_scheme_is_case_insensitive(client: TestClient, token: str) -> None:
+    for scheme in ("bearer", "BEARER", "bEaReR"):
+        assert client.get("/me", headers=bearer(token, scheme)).json()["type"] == "LoggedUser"
+
+
+def test_missing_token(client: TestClient) -> None:
+    refused(client.get("/me"), 401, MISSING, NO_CHALLENGE)
+    refused(client.get("/me", headers={"Authorization": ""}), 401, MISSING, NO_CHALLENGE)
+    refused(client.delete("/me"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_malformed_header(client: TestClient) -> None:
+    for value in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Token abc", "abc"):
+        response = client.get("/me", headers={"Authorization": value})
+        refused(response, 400, BAD_HEADER, INVALID_REQUEST)
+
+
+def test_header_sent_twice(client: TestClient, token: str) -> None:
+    headers = [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")]
+    refused(client.get("/me", headers=headers), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+def test_token_in_an_authorization_cookie(client: TestClient, token: str) -> None:
+    client.cookies.set("Authorization", f"Bearer {token}")
+    assert client.get("/me").json() == {"type": "LoggedUser", **PAYLOAD}
+    # The header is read first: a bad header is not rescued by a good cookie.
+    refused(client.get("/me", headers=bearer("x.y.z")), 401, INVALID, INVALID_TOKEN)
+    client.cookies.set("Authorization", token)
+    refused(client.get("/me"), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def other_secret(token: str, clock: Any) -> str:
+    other = JWTAuthBackend(AuthConfig(secret=OTHER_SECRET))
+    return asyncio.run(other.create_token(PAYLOAD))
+
+
+def alg_none(token: str, clock: Any) -> str:
+    header = b64(b'{"alg":"none"}')
+    return f"{header}.{token.split('.')[1]}."
+
+
+def tampered(token: str, clock: Any) -> str:
+    header, _, signature = token.split(".")
+    claims = jwtfort.unverified_claims(token) | {"roles": ["Admin", "Root"]}
+    forged = b64(json.dumps(claims).encode())
+    return f"{header}.{forged}.{signature}"
+
+
+def other_algorithm(token: str, clock: Any) -> str:
+    key = jwtfort.Key.from_secret(SECRET + SECRET, "HS512")
+    return jwtfort.Signer(key).sign(jwtfort.unverified_claims(token))
+
+
+def expired(token: str, clock: Any) -> str:
+    clock.advance(3600)
+    return token
+
+
+def garbage(token: str, clock: Any) -> str:
+    return "eyJhbGciOiJIUzI1NiJ9.e30"
+
+
+def test_invalid_tokens_cannot_validate_credentials(
+    client: TestClient, clock: Any, token: str
+) -> None:
+    # expired() moves the clock, so it comes last.
+    for forge in (other_secret, alg_none, tampered, other_algorithm, garbage, expired):
+        forged = forge(token, clock)
+        refused(client.get("/me", headers=bearer(forged)), 401, INVALID, INVALID_TOKEN)
+
+
+def test_token_one_second_before_exp_is_valid(client: TestClient, clock: Any, token: str) -> None:
+    clock.advance(3599)
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+    clock.advance(1)
+    refused(client.get("/me", headers=bearer(token)), 401, INVALID, INVALID_TOKEN)
+
+
+def test_token_without_exp_misses_a_claim(
+    client: TestClient, backend: JWTAuthBackend, clock: Any
+) -> None:
+    claims = {**PAYLOAD, "sub": "1", "jti": "j1", "iat": clock.now, "type": "access"}
+    token = jwtfort.Signer(backend.jwt_handler.key).sign(claims)
+    refused(client.get("/me", headers=bearer(token)), 400, "Missing required claim.", INVALID_TOKEN)
+
+
+def test_claims_that_do_not_fit_the_schema(client: TestClient, backend: JWTAuthBackend) -> None:
+    token = asyncio.run(backend.create_token({"id": "1"}))
+    refused(client.get("/me", headers=bearer(token)), 401, INVALID, INVALID_TOKEN)
+
+
+def test_error_body_names_the_method_and_path(client: TestClient) -> None:
+    response = client.put("/me?x=1")
+    refused(response, 401, MISSING, NO_CHALLENGE)
+    assert response.json()["path"] == "/me" and response.json()["method"] == "PUT"
+
+
+def test_wrapping_an_application(backend: JWTAuthBackend, token: str) -> None:
+    app = FastAPI()
+
+    @app.get("/me")
+    def me(request: Request) -> dict[str, Any]:
+        return request.state.user.model_dump()  # type: ignore[no-any-return]
+
+    client = TestClient(JWTAuthenticationMiddleware(app, backend=backend))
+    assert client.get("/me", headers=bearer(token)).json() == PAYLOAD
+    refused(client.get("/me"), 401, MISSING, NO_CHALLENGE)
+
+
+# --- exempt paths ----------------------------------------------------------------------------
+
+
+def test_exclude_urls_match_at_segment_boundaries(backend: JWTAuthBackend) -> None:
+    client = TestClient(make_app(backend, ["/login", "/public/*", "/"]))
+    assert client.post("/login").status_code == 200
+    for path in ("/login/reset", "/public/page", "/"):
+        assert (client.get(path).status_code, client.get(path).json()) == (200, {"ok": True})
+    for path in ("/login-history", "/api/login", "/public", "/me"):
+        refused(client.get(path), 401, MISSING, NO_CHALLENGE)
+
+
+def test_documentation_is_exempt_exactly(client: TestClient) -> None:
+    for path in ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 200, path
+    assert "Swagger UI" in client.get("/docs").text
+    refused(client.get("/docs/private"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_exclude_urls_must_be_paths(backend: JWTAuthBackend) -> None:
+    with pytest.raises(ValueError, match="exclude_urls entries are paths starting with '/'"):
+        JWTAuthenticationMiddleware(FastAPI(), backend=backend, exclude_urls=["login"])
+
+
+def test_cors_preflight_passes_unauthenticated(backend: JWTAuthBackend) -> None:
+    client = TestClient(make_app(backend, cors=True))
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    response = client.options("/me", headers=preflight)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://app.example"
+    refused(client.options("/me"), 401, MISSING, NO_CHALLENGE)
+
+
+# --- raw ASGI: scopes a test client does not send -------------------------------------------
+
+
+class Recorder:
+    """An inner ASGI app that records the scopes it gets."""
+
+    def __init__(self) -> None:
+        self.scopes: list[Scope] = []
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        self.scopes.append(scope)
+
+
+def call(
+    middleware: JWTAuthenticationMiddleware, scope: Scope, incoming: list[Message]
+) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(middleware(scope, receive, send))
+    return sent
+
+
+def http_scope(path: str, headers: list[tuple[bytes, bytes]] | None = None) -> Scope:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "headers": headers or [],
+        "query_string": b"",
+    }
+
+
+def test_lifespan_passes_through(backend: JWTAuthBackend) -> None:
+    inner = Recorder()
+    call(JWTAuthenticationMiddleware(inner, backend=backend), {"type": "lifespan"}, [])
+    assert inner.scopes == [{"type": "lifespan"}]
+
+
+def test_dot_segments_are_never_exempt(backend: JWTAuthBackend) -> None:
+    inner = Recorder()
+    middleware = JWTAuthenticationMiddleware(inner, backend=backend, exclude_urls=["/login"])
+    sent = call(middleware, http_scope("/login/../admin"), [])
+    assert inner.scopes == [] and sent[0]["status"] == 401
+    call(middleware, http_scope("/login/reset"), [])
+    assert [s["path"] for s in inner.scopes] == ["/login/reset"]
+
+
+def test_user_lands_in_scope_state_and_user(backend: JWTAuthBackend) -> None:
+    inner = Recorder()
+    token = asyncio.run(backend.create_token(PAYLOAD))
+    scope = http_scope("/me", [(b"authorization", f"Bearer {token}".encode())])
+    scope["state"] = {"db": "kept"}
+    call(JWTAuthenticationMiddleware(inner, backend=backend), scope, [])
+    (seen,) = inner.scopes
+    assert seen["state"] == {"db": "kept", "user": LoggedUser(**PAYLOAD)}
+    assert seen["user"] is seen["state"]["user"]
+
+
+def test_websocket_without_denial_responses_is_closed(backend: JWTAuthBackend) -> None:
+    inner = Recorder()
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
+    sent = call(
+        JWTAuthenticationMiddleware(inner, backend=backend), scope, [{"type": "websocket.connect"}]
+    )
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": MISSING}]
+    assert inner.scopes == []
+
+
+# --- WebSocket -------------------------------------------------------------------------------
+
+
+def test_websocket_with_a_token(client: TestClient, token: str) -> None:
+    with client.websocket_connect("/ws", headers=bearer(token)) as websocket:
+        assert websocket.receive_json() == PAYLOAD
+
+
+def test_websocket_refusals_are_http_responses(client: TestClient) -> None:
+    cases = [
+        ({}, 401, MISSING, NO_CHALLENGE),
+        (bearer("x.y.z"), 401, INVALID, INVALID_TOKEN),
+        ({"Authorization": "Basic x"}, 400, BAD_HEADER, INVALID_REQUEST),
+    ]
+    for headers, status, detail, challenge in cases:
+        with pytest.raises(WebSocketDenialResponse) as raised:
+            with client.websocket_connect("/ws", headers=headers):
+                pass
+        assert raised.value.status_code == status
+        assert raised.value.headers["www-authenticate"] == challenge
+        assert raised.value.json()["detail"] == detail
+        assert raised.value.json()["path"] == "/ws"
+
+
+# --- backend resolution and token extraction -------------------------------------------------
+
+
+def test_without_a_backend_the_latest_is_used(clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(JWTAuthBackend, "_latest", None)
+    with pytest.raises(jwtfort.ConfigurationError) as raised:
+        JWTAuthenticationMiddleware(FastAPI())
+    assert raised.value.code == "invalid_configuration"
+    latest = JWTAuthBackend(AuthConfig(secret=SECRET), clock=clock)
+    assert JWTAuthenticationMiddleware(FastAPI()).backend is latest
+
+
+def connection(headers: list[tuple[bytes, bytes]]) -> HTTPConnection:
+    return HTTPConnection(http_scope("/", headers))
+
+
+def test_extract_token_from_request() -> None:
+    extract = JWTAuthenticationMiddleware.extract_token_from_request
+    assert extract(connection([(b"authorization", b"Bearer abc.def.ghi")])) == "abc.def.ghi"
+    assert extract(connection([(b"cookie", b"Authorization=Bearer c.o.k")])) == "c.o.k"
+    with pytest.raises(HTTPException) as raised:
+        extract(connection([]))
+    assert (raised.value.status_code, raised.value.detail) == (401, MISSING)
+    assert raised.value.headers == {"WWW-Authenticate": NO_CHALLENGE}
+    with pytest.raises(HTTPException) as raised:
+        extract(connection([(b"authorization", b"Basic abc")]))
+    assert (raised.value.status_code, raised.value.detail) == (400, BAD_HEADER)
+
+
+# --- logout on each store --------------------------------------------------------------------
+
+
+def storage(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> StorageConfig:
+    if kind == "sqlite":
+        return SQLiteConfig(path=tmp_path / "tokens.db")
+    if kind == "redis":
+        return RedisConfig(url=request.getfixturevalue("redis_url"))
+    return StorageConfig()
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_login_protected_logout(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, clock: Any
+) -> None:
+    config = storage(kind, tmp_path, request)
+    backend = JWTAuthBackend(AuthConfig(secret=SECRET), config, LoggedUser, clock=clock)
+    client = TestClient(make_app(backend))
+    token = client.post("/login").json()["token"]
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+    assert client.post("/logout", headers=bearer(token)).status_code == 200
+    refused(client.get("/me", headers=bearer(token)), 401, NOT_FOUND, INVALID_TOKEN)
+    refused(client.post("/logout", headers=bearer(token)), 401, NOT_FOUND, INVALID_TOKEN)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_logout_reaches_every_app_on_the_store(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, clock: Any, eventually: Any
+) -> None:
+    config = storage(kind, tmp_path, request)
+    first, second = (
+        TestClient(
+            make_app(JWTAuthBackend(AuthConfig(secret=SECRET), config, LoggedUser, clock=clock))
+        )
+        for _ in range(2)
+    )
+    token = first.post("/login").json()["token"]
+    assert second.get("/me", headers=bearer(token)).status_code == 200
+    first.post("/logout", headers=bearer(token))
+    assert eventually(lambda: second.get("/me", headers=bearer(token)).status_code == 401)
+    refused(second.get("/me", headers=bearer(token)), 401, NOT_FOUND, INVALID_TOKEN)
+
+
+def test_store_down_is_503(redis_server: Any, clock: Any, eventually: Any) -> None:
+    backend = JWTAuthBackend(
+        AuthConfig(secret=SECRET), RedisConfig(url=redis_server.url), LoggedUser, clock=clock
+    )
+    client = TestClient(make_app(backend))
+    token = client.post("/login").json()["token"]
+    redis_server.stop()
+    assert eventually(lambda: client.get("/me", headers=bearer(token)).status_code == 503)
+    refused(client.get("/me", headers=bearer(token)), 503, "Token store unavailable", None)
