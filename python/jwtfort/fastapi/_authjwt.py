@@ -1,0 +1,1208 @@
+"""``AuthJWT``: fastapi-jwt-auth's dependency on jwtfort's token service.
+
+Tokens are made and verified by :class:`jwtfort.TokenService` (signature, algorithm allow-list,
+time window, type, freshness, issuer, audience, store revocation); this module finds the token
+in the request, checks the CSRF double submit of cookie tokens, asks the denylist callback, and
+turns refusals into HTTP answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hmac
+import inspect
+import operator
+import threading
+import warnings
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, ClassVar, Final, Literal, TypeAlias, cast
+
+from fastapi import Depends, Request, Response
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
+
+from .. import errors
+from .._convert import Clock
+from ..errors import JWTError
+from ..keys import ALGORITHMS, Key, KeyRing
+from ..store import Store, open_store
+from ..tokens import Lifetime, TokenPair, TokenService
+from ..verifier import VerifiedToken, unverified_claims, unverified_header
+from ._challenge import challenge_for
+from ._exceptions import (
+    AccessTokenRequired,
+    AuthJWTException,
+    CSRFError,
+    FreshTokenRequired,
+    InvalidHeaderError,
+    JWTDecodeError,
+    MissingTokenError,
+    RefreshTokenRequired,
+    RevokedTokenError,
+)
+from ._settings import Snapshot, settings_from
+from ._warnings import SecurityWarning
+
+__all__ = ["AuthJWT", "DenylistCallback"]
+
+#: ``token_in_denylist_loader``'s callback: the verified claims in, ``True`` when revoked. It
+#: may be ``async def``.
+DenylistCallback: TypeAlias = Callable[[dict[str, Any]], bool | Awaitable[bool]]
+#: What a protection method wants: the token type, or ``any`` for get_raw_jwt and friends.
+Want: TypeAlias = Literal["access", "fresh", "refresh", "optional", "any"]
+
+_WEBSOCKET_POLICY_VIOLATION: Final = 1008  # RFC 6455 §7.4.1, fastapi-jwt-auth's status
+_STATE_KEY: Final = "jwtfort_authjwt"  # app.state: per-app configurations
+_PREFLIGHT_KEY: Final = "jwtfort_authjwt_preflight"  # connection.state: async denylist answers
+_VERIFIED_CACHE: Final = 1024  # tokens remembered per service, so a repeated token skips crypto
+_RUNTIME_CACHE_LIMIT: Final = 256
+_NO_CALLBACK: Final = (
+    "A token_in_denylist_callback must be provided via the '@AuthJWT.token_in_denylist_loader' "
+    "if authjwt_denylist_enabled is 'True'"
+)
+# Signatures go through keys bound to one algorithm; a key whose own id names its algorithm
+# keeps HS256 and HS384 made from one secret (or RS256 and PS256 from one key pair) apart.
+_KID_DIGITS: Final = 16
+
+
+class AuthJWT:
+    """The fastapi-jwt-auth dependency: ``Authorize: AuthJWT = Depends()``.
+
+    Configure it once for the process with :meth:`load_config` (fastapi-jwt-auth's way, or by
+    assigning the class attributes ``AuthJWT._secret_key``... directly), or per application
+    with :meth:`configure`. Every refusal is an :class:`AuthJWTException` with the status,
+    message and ``WWW-Authenticate`` of jwtfort's HTTP table: 401 for token problems, with
+    fastapi-jwt-auth's texts for a missing, expired, revoked, non-fresh or wrong-type token and
+    for CSRF, and "Invalid token" for every signature, format, algorithm or key failure, so a
+    client cannot probe which check failed; 400 for an unreadable Authorization header; 503
+    when the token store is down. A route using it shows the bearer scheme in OpenAPI.
+
+    Constructing it never fails: the Authorization header is read by the first method that
+    needs it, so a route that only creates tokens ignores a foreign header (Basic, say).
+
+    Errors outside requests: ``RuntimeError`` for missing keys, ``TypeError`` for arguments of
+    the wrong type, :class:`jwtfort.ConfigurationError` (``WeakKey``: an HMAC secret shorter
+    than the hash) for unusable keys.
+
+    Example::
+
+        @AuthJWT.load_config
+        def settings() -> AuthJWTSettings:
+            return AuthJWTSettings(authjwt_secret_key=os.environ["JWT_SECRET"])
+
+        @app.get("/user")
+        def user(Authorize: AuthJWT = Depends()) -> dict[str, str | None]:
+            Authorize.jwt_required()
+            return {"user": Authorize.get_jwt_subject()}
+    """
+
+    # Configuration, as fastapi-jwt-auth names it: `_x` is setting `authjwt_x`.
+    _token_location: ClassVar[frozenset[str] | set[str] | Sequence[str]] = frozenset({"headers"})
+    _secret_key: ClassVar[str | None] = None
+    _public_key: ClassVar[str | None] = None
+    _private_key: ClassVar[str | None] = None
+    _algorithm: ClassVar[str] = "HS256"
+    _decode_algorithms: ClassVar[Sequence[str] | None] = None
+    _decode_leeway: ClassVar[int | timedelta] = 0
+    _encode_issuer: ClassVar[str | None] = None
+    _decode_issuer: ClassVar[str | None] = None
+    _decode_audience: ClassVar[str | Sequence[str] | None] = None
+    _denylist_enabled: ClassVar[bool] = False
+    _denylist_token_checks: ClassVar[frozenset[str] | set[str] | Sequence[str]] = frozenset(
+        {"access", "refresh"}
+    )
+    _header_name: ClassVar[str] = "Authorization"
+    _header_type: ClassVar[str] = "Bearer"
+    _access_token_expires: ClassVar[bool | int | timedelta] = timedelta(minutes=15)
+    _refresh_token_expires: ClassVar[bool | int | timedelta] = timedelta(days=30)
+    _access_cookie_key: ClassVar[str] = "access_token_cookie"
+    _refresh_cookie_key: ClassVar[str] = "refresh_token_cookie"
+    _access_cookie_path: ClassVar[str] = "/"
+    _refresh_cookie_path: ClassVar[str] = "/"
+    _cookie_max_age: ClassVar[int | None] = None
+    _cookie_domain: ClassVar[str | None] = None
+    _cookie_secure: ClassVar[bool] = False
+    _cookie_samesite: ClassVar[str | None] = None
+    _cookie_csrf_protect: ClassVar[bool] = True
+    _access_csrf_cookie_key: ClassVar[str] = "csrf_access_token"
+    _refresh_csrf_cookie_key: ClassVar[str] = "csrf_refresh_token"
+    _access_csrf_cookie_path: ClassVar[str] = "/"
+    _refresh_csrf_cookie_path: ClassVar[str] = "/"
+    _access_csrf_header_name: ClassVar[str] = "X-CSRF-Token"
+    _refresh_csrf_header_name: ClassVar[str] = "X-CSRF-Token"
+    _csrf_methods: ClassVar[frozenset[str] | set[str] | Sequence[str]] = frozenset(
+        {"POST", "PUT", "PATCH", "DELETE"}
+    )
+    _store_url: ClassVar[str | None] = None
+    _token_in_denylist_callback: ClassVar[DenylistCallback | None] = None
+    #: "Now" for every token of the class, for tests: a callable returning Unix seconds.
+    _clock: ClassVar[Clock] = None
+    # The compatibility class accepts legacy short HMAC secrets, with a SecurityWarning.
+    _weak_secrets: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        req: Request | None = None,
+        res: Response | None = None,
+        _jwtfort_connection: object = None,
+    ) -> None:
+        # FastAPI passes the connection through the hidden security dependency, also in
+        # WebSocket routes where `req` stays None.
+        connection = _jwtfort_connection
+        self._connection = connection if isinstance(connection, HTTPConnection) else req
+        self._request = req
+        self._response = res
+        self._runtime_state: tuple[_Runtime, DenylistCallback | None] | None = None
+        self._token: str | None = None
+        self._verified: VerifiedToken | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _declare_dependency(cls)
+
+    # --- configuration ---------------------------------------------------------------------
+
+    @classmethod
+    def load_config(cls, settings: Callable[[], object]) -> Callable[[], object]:
+        """Decorator: configures the class with what ``settings()`` returns (see
+        :func:`~jwtfort.fastapi.settings_from`). The keys are checked at once.
+
+        Errors: ``TypeError`` (no settings), ``pydantic.ValidationError``,
+        :class:`jwtfort.ConfigurationError` (``WeakKey``, ``InvalidKey``).
+
+        Example::
+
+            @AuthJWT.load_config
+            def get_config() -> Settings:
+                return Settings()
+        """
+        snapshot = Snapshot.of(settings_from(settings()))
+        cls._runtime_of(snapshot, cls._clock).check_keys()
+        for name, value in zip(Snapshot._fields, snapshot, strict=True):
+            setattr(cls, "_" + name, value)
+        return settings
+
+    @classmethod
+    def token_in_denylist_loader(cls, callback: DenylistCallback) -> DenylistCallback:
+        """Decorator: ``callback(claims) -> bool`` tells whether a token is revoked, for the
+        types in ``authjwt_denylist_token_checks`` when ``authjwt_denylist_enabled``. It may be
+        ``async def``: its answers for the tokens a request carries (header, cookies, and a
+        WebSocket's query and path parameters) are awaited before the route runs.
+
+        Example::
+
+            @AuthJWT.token_in_denylist_loader
+            async def is_revoked(claims: dict[str, Any]) -> bool:
+                return await redis.exists(f"revoked:{claims['jti']}") == 1
+        """
+        cls._token_in_denylist_callback = callback
+        return callback
+
+    @classmethod
+    def configure(
+        cls,
+        app: Any,
+        settings: object,
+        *,
+        token_in_denylist: DenylistCallback | None = None,
+        clock: Clock = None,
+    ) -> None:
+        """Configures ``app`` alone: its requests use ``settings`` (anything
+        :func:`~jwtfort.fastapi.settings_from` takes) and ``token_in_denylist`` instead of the
+        class configuration, so that two applications of one process can differ.
+
+        Errors: as :meth:`load_config`.
+
+        Example::
+
+            AuthJWT.configure(app, AuthJWTSettings(authjwt_secret_key=secret))
+        """
+        snapshot = Snapshot.of(settings_from(settings))
+        runtime = cls._runtime_of(snapshot, clock)
+        runtime.check_keys()
+        configs = dict(getattr(app.state, _STATE_KEY, None) or {})
+        configs[cls] = (runtime, token_in_denylist)
+        setattr(app.state, _STATE_KEY, configs)
+
+    # --- making tokens ---------------------------------------------------------------------
+
+    def create_access_token(
+        self,
+        subject: str | int,
+        fresh: bool = False,
+        algorithm: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        expires_time: int | timedelta | bool | None = None,
+        audience: str | Sequence[str] | None = None,
+        user_claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new access token for ``subject`` (an int becomes its decimal text); ``fresh``
+        right after a password login. ``expires_time`` overrides the configured lifetime
+        (seconds or ``timedelta``; ``False``: no ``exp``, accepted back only when the configured
+        lifetime is ``False`` too). ``user_claims`` may not replace the token's own claims.
+
+        Errors: ``TypeError`` for arguments of the wrong type, ``RuntimeError``/``ValueError``
+        for a missing key or unknown algorithm, :class:`jwtfort.InvalidClaim` for a reserved
+        user claim.
+
+        Example::
+
+            token = Authorize.create_access_token(subject=user.id, fresh=True)
+        """
+        if not isinstance(fresh, bool):
+            raise TypeError("fresh must be a boolean")
+        service, name, options = self._token_request(
+            subject, algorithm, headers, expires_time, audience, user_claims
+        )
+        return service.create_access_token(name, fresh=fresh, **options)
+
+    def create_refresh_token(
+        self,
+        subject: str | int,
+        algorithm: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        expires_time: int | timedelta | bool | None = None,
+        audience: str | Sequence[str] | None = None,
+        user_claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new refresh token for ``subject``. Arguments and errors as
+        :meth:`create_access_token`."""
+        service, name, options = self._token_request(
+            subject, algorithm, headers, expires_time, audience, user_claims
+        )
+        return service.create_refresh_token(name, **options)
+
+    def _token_request(
+        self,
+        subject: object,
+        algorithm: object,
+        headers: Mapping[str, Any] | None,
+        expires_time: object,
+        audience: object,
+        user_claims: object,
+    ) -> tuple[TokenService, str, dict[str, Any]]:
+        if isinstance(subject, bool) or not isinstance(subject, (str, int)):
+            raise TypeError("subject must be a string or integer")
+        if audience is not None and not isinstance(audience, (str, list, tuple, set, frozenset)):
+            raise TypeError("audience must be a string or sequence")
+        if algorithm is not None and not isinstance(algorithm, str):
+            raise TypeError("algorithm must be a string")
+        if user_claims is not None and not isinstance(user_claims, Mapping):
+            raise TypeError("user_claims must be a dictionary")
+        options = {
+            "lifetime": _lifetime_of(expires_time),
+            "audience": _names(audience),
+            "extra_claims": user_claims or None,
+            "headers": headers,
+        }
+        return self._runtime().service(algorithm), str(subject), options
+
+    # --- protecting routes -----------------------------------------------------------------
+
+    def jwt_required(
+        self,
+        auth_from: str = "request",
+        token: str | None = None,
+        websocket: WebSocket | None = None,
+        csrf_token: str | None = None,
+    ) -> None:
+        """Requires a valid access token: from the request's configured locations (the header
+        first when both are configured), or, with ``auth_from="websocket"``, ``token`` (from
+        the query or path) or the cookies of ``websocket`` with ``csrf_token``.
+
+        Errors: :class:`MissingTokenError` (status 1008 for a WebSocket ``token``),
+        :class:`InvalidHeaderError`, :class:`JWTDecodeError`, :class:`CSRFError`,
+        :class:`RevokedTokenError`, :class:`AccessTokenRequired`.
+
+        Example::
+
+            Authorize.jwt_required()
+            Authorize.jwt_required("websocket", token=token)
+        """
+        self._protect("access", auth_from, token, websocket, csrf_token)
+
+    def jwt_optional(
+        self,
+        auth_from: str = "request",
+        token: str | None = None,
+        websocket: WebSocket | None = None,
+        csrf_token: str | None = None,
+    ) -> None:
+        """As :meth:`jwt_required`, but no token at all is fine: the subject is then ``None``.
+        A token that is there must be a valid access token."""
+        self._protect("optional", auth_from, token, websocket, csrf_token)
+
+    def jwt_refresh_token_required(
+        self,
+        auth_from: str = "request",
+        token: str | None = None,
+        websocket: WebSocket | None = None,
+        csrf_token: str | None = None,
+    ) -> None:
+        """As :meth:`jwt_required`, for a refresh token (its own cookie and CSRF header).
+        Errors: those of :meth:`jwt_required`, :class:`RefreshTokenRequired`."""
+        self._protect("refresh", auth_from, token, websocket, csrf_token)
+
+    def fresh_jwt_required(
+        self,
+        auth_from: str = "request",
+        token: str | None = None,
+        websocket: WebSocket | None = None,
+        csrf_token: str | None = None,
+    ) -> None:
+        """As :meth:`jwt_required`, for an access token made with ``fresh=True``. Errors: those
+        of :meth:`jwt_required`, :class:`FreshTokenRequired`."""
+        self._protect("fresh", auth_from, token, websocket, csrf_token)
+
+    def _protect(
+        self,
+        want: Want,
+        auth_from: str,
+        token: str | None,
+        websocket: WebSocket | None,
+        csrf_token: str | None,
+    ) -> None:
+        config = self._runtime().config
+        if auth_from == "websocket":
+            if websocket is not None:
+                self._from_cookies(want, websocket, csrf_token)
+            else:
+                self._from_token(want, token, websocket=True)
+            return
+        if auth_from != "request":
+            raise ValueError("auth_from must be 'request' or 'websocket'")
+        locations = config.token_location
+        from_header = self._header_token() if "headers" in locations else None
+        # fastapi-jwt-auth's precedence: the header when it holds a token, else the cookies.
+        if "headers" in locations and (from_header or "cookies" not in locations):
+            self._from_token(want, from_header)
+        else:
+            self._from_cookies(want, self._request, None)
+
+    def _from_token(self, want: Want, token: str | None, *, websocket: bool = False) -> None:
+        if not token:
+            if want == "optional":
+                return
+            kind = "refresh" if want == "refresh" else "access"
+            config = self._runtime().config
+            message = (
+                f"Missing {kind} token from Query or Path"
+                if websocket
+                else f"Missing {config.header_name} Header"
+            )
+            raise self._refuse(errors.MissingToken(message), want, websocket=websocket)
+        self._accept(token, self._verify(token, want))
+
+    def _from_cookies(self, want: Want, connection: object, csrf_token: str | None) -> None:
+        if not isinstance(connection, HTTPConnection):
+            raise TypeError("request must be an instance of 'Request' or 'WebSocket'")
+        config = self._runtime().config
+        refresh = want == "refresh"
+        key = config.refresh_cookie_key if refresh else config.access_cookie_key
+        is_websocket = connection.scope["type"] == "websocket"
+        if not is_websocket:
+            csrf_header = (
+                config.refresh_csrf_header_name if refresh else config.access_csrf_header_name
+            )
+            csrf_token = connection.headers.get(csrf_header)
+        guarded = config.cookie_csrf_protect and (
+            is_websocket or connection.scope.get("method") in config.csrf_methods
+        )
+        cookie = connection.cookies.get(key)
+        if not cookie:
+            if want == "optional":
+                return
+            raise self._refuse(errors.MissingToken(f"Missing cookie {key}"), want)
+        if guarded and not csrf_token and want != "optional":
+            raise self._refuse(_csrf_error("Missing CSRF Token"), want)
+        verified = self._verify(cookie, want)
+        if guarded:
+            self._check_csrf(verified, csrf_token, want)
+        self._accept(cookie, verified)
+
+    def _check_csrf(self, verified: VerifiedToken, csrf_token: object, want: Want) -> None:
+        if not csrf_token:
+            raise self._refuse(_csrf_error("Missing CSRF Token"), want)
+        expected = verified.claims.get("csrf")
+        if not isinstance(expected, str):
+            raise self._refuse(_csrf_error("Missing claim: csrf"), want)
+        if not hmac.compare_digest(_utf8(str(csrf_token)), _utf8(expected)):
+            raise self._refuse(_csrf_error("CSRF double submit tokens do not match"), want)
+
+    def _accept(self, token: str, verified: VerifiedToken) -> None:
+        self._token = token
+        self._verified = verified
+
+    def _verify(self, token: str, want: Want) -> VerifiedToken:
+        """The core's verdict on ``token``, then the denylist callback's."""
+        try:
+            verified = self._runtime().verify(token, want)
+        except (errors.InvalidToken, errors.Unavailable) as error:
+            raise self._refuse(error, want, token=token) from error
+        if want != "any":
+            self._check_denylist(verified, want)
+        return verified
+
+    def _check_denylist(self, verified: VerifiedToken, want: Want) -> None:
+        runtime, callback = self._runtime_and_callback()
+        config = runtime.config
+        if not config.denylist_enabled:
+            return
+        claims = verified.claims
+        if claims.get("type") not in config.denylist_token_checks:
+            return
+        if callback is None:
+            raise RuntimeError(_NO_CALLBACK)
+        if self._is_denylisted(callback, verified, claims):
+            raise self._refuse(errors.RevokedToken("token is in the denylist"), want)
+
+    def _is_denylisted(
+        self, callback: DenylistCallback, verified: VerifiedToken, claims: dict[str, Any]
+    ) -> bool:
+        preflight = self._preflighted()
+        if preflight is not None and verified.jwt_id in preflight.answers:
+            return preflight.answers[verified.jwt_id]
+        answer = callback(claims)
+        if inspect.isawaitable(answer):
+            return _await_from_sync(answer, preflight.loop if preflight else None)
+        return bool(answer)
+
+    def _preflighted(self) -> _Preflighted | None:
+        if self._connection is None:
+            return None
+        found = getattr(self._connection.state, _PREFLIGHT_KEY, None)
+        return found if isinstance(found, _Preflighted) else None
+
+    # --- reading the token -----------------------------------------------------------------
+
+    def get_raw_jwt(self, encoded_token: str | None = None) -> dict[str, Any] | None:
+        """The claims of ``encoded_token`` (verified), else of the token the last protection
+        method accepted, else of the request's Authorization header; ``None`` without a
+        token. Errors: as :meth:`jwt_required`."""
+        if encoded_token:
+            return dict(self._verify(encoded_token, "any").claims)
+        if self._verified is not None:
+            return dict(self._verified.claims)
+        token = self._default_token()
+        return dict(self._verify(token, "any").claims) if token else None
+
+    def get_jwt_subject(self) -> str | None:
+        """``sub`` of the current token (see :meth:`get_raw_jwt`), or ``None``."""
+        if self._verified is not None:
+            return self._verified.subject
+        claims = self.get_raw_jwt()
+        return claims.get("sub") if claims else None
+
+    def get_jti(self, encoded_token: str) -> str | None:
+        """``jti`` of ``encoded_token``, after verifying it."""
+        return self._verify(encoded_token, "any").jwt_id
+
+    def get_unverified_jwt_headers(self, encoded_token: str | None = None) -> dict[str, Any]:
+        """The JOSE header of ``encoded_token`` (else of the request's token), not verified:
+        for routing on ``kid`` or ``alg``, never for a decision."""
+        token = encoded_token or self._default_token()
+        if not token:
+            raise self._no_token_for_headers()
+        try:
+            return unverified_header(token)
+        except errors.MalformedToken as error:
+            raise self._refuse(error, "any", token=token) from error
+
+    def _no_token_for_headers(self) -> AuthJWTException:
+        config = self._runtime().config
+        return self._refuse(errors.MissingToken(f"Missing {config.header_name} Header"), "any")
+
+    def _default_token(self) -> str | None:
+        if self._token is not None:
+            return self._token
+        if "headers" in self._runtime().config.token_location:
+            return self._header_token()
+        return None
+
+    def _header_token(self) -> str | None:
+        request = self._request
+        if request is None:
+            return None
+        config = self._runtime().config
+        values = request.headers.getlist(config.header_name)
+        if not values or not values[0]:
+            return None
+        return self._parse_authorization(values, config)
+
+    def _parse_authorization(self, values: list[str], config: Snapshot) -> str:
+        """The token of ``<type> <token>`` (``<token>`` when the type is empty); the scheme is
+        case-insensitive (RFC 9110 §11.1) and a repeated header is refused."""
+        parts = values[0].split()
+        if not config.header_type:
+            if len(values) == 1 and len(parts) == 1:
+                return parts[0]
+            raise self._bad_header(f"Bad {config.header_name} header. Expected value '<JWT>'")
+        if len(values) == 1 and len(parts) == 2 and parts[0].lower() == config.header_type.lower():
+            return parts[1]
+        expected = f"'{config.header_type} <JWT>'"
+        raise self._bad_header(f"Bad {config.header_name} header. Expected value {expected}")
+
+    def _bad_header(self, message: str) -> AuthJWTException:
+        error = errors.MalformedToken(message, code="invalid_authorization_header")
+        return self._refuse(error, "any")
+
+    # --- cookies -----------------------------------------------------------------------------
+
+    def set_access_cookies(
+        self,
+        encoded_access_token: str,
+        response: Response | None = None,
+        max_age: int | None = None,
+    ) -> None:
+        """Sets the access token cookie (``HttpOnly``) and, with CSRF protection, its CSRF
+        cookie (readable by scripts, to be sent back in the CSRF header), on ``response`` or
+        the route's own.
+
+        Errors: ``TypeError`` for a bad ``response`` or ``max_age``; the token is verified, as
+        in :meth:`get_raw_jwt`. Warns (``RuntimeWarning``) when cookies are not a configured
+        token location.
+
+        Example::
+
+            Authorize.set_access_cookies(Authorize.create_access_token(subject=user))
+        """
+        self._set_cookies("access", encoded_access_token, response, max_age)
+
+    def set_refresh_cookies(
+        self,
+        encoded_refresh_token: str,
+        response: Response | None = None,
+        max_age: int | None = None,
+    ) -> None:
+        """As :meth:`set_access_cookies`, for the refresh token."""
+        self._set_cookies("refresh", encoded_refresh_token, response, max_age)
+
+    def unset_jwt_cookies(self, response: Response | None = None) -> None:
+        """Deletes the access and refresh cookies and their CSRF cookies."""
+        self.unset_access_cookies(response)
+        self.unset_refresh_cookies(response)
+
+    def unset_access_cookies(self, response: Response | None = None) -> None:
+        """Deletes the access cookie and its CSRF cookie."""
+        self._unset_cookies("access", response)
+
+    def unset_refresh_cookies(self, response: Response | None = None) -> None:
+        """Deletes the refresh cookie and its CSRF cookie."""
+        self._unset_cookies("refresh", response)
+
+    def _set_cookies(
+        self, kind: Literal["access", "refresh"], token: str, response: object, max_age: object
+    ) -> None:
+        config = self._runtime().config
+        self._warn_without_cookies(f"set_{kind}_cookies")
+        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
+            raise TypeError("max_age must be a integer")
+        target = self._response_for(response)
+        names = _cookie_names(config, kind)
+        attributes = _cookie_attributes(config)
+        age = max_age or config.cookie_max_age
+        target.set_cookie(
+            names.token, token, max_age=age, path=names.path, httponly=True, **attributes
+        )
+        if not config.cookie_csrf_protect:
+            return
+        csrf = self._verify(token, kind).claims.get("csrf")
+        if isinstance(csrf, str):  # a token made while cookies were not a location has none
+            target.set_cookie(
+                names.csrf, csrf, max_age=age, path=names.csrf_path, httponly=False, **attributes
+            )
+
+    def _unset_cookies(self, kind: Literal["access", "refresh"], response: object) -> None:
+        config = self._runtime().config
+        self._warn_without_cookies(f"unset_{kind}_cookies")
+        target = self._response_for(response)
+        names = _cookie_names(config, kind)
+        attributes = _cookie_attributes(config)
+        target.delete_cookie(names.token, path=names.path, httponly=True, **attributes)
+        if config.cookie_csrf_protect:
+            target.delete_cookie(names.csrf, path=names.csrf_path, httponly=False, **attributes)
+
+    def _warn_without_cookies(self, method: str) -> None:
+        if "cookies" not in self._runtime().config.token_location:
+            warnings.warn(
+                f"{method}() called without 'authjwt_token_location' configured to use cookies",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+
+    def _response_for(self, response: object) -> Response:
+        if response is not None and not isinstance(response, Response):
+            raise TypeError("The response must be an object response FastAPI")
+        target = response if response is not None else self._response
+        if target is None:
+            raise TypeError("The response must be an object response FastAPI")
+        return target
+
+    # --- revocation and rotation (jwtfort) ---------------------------------------------------
+
+    def revoke_token(self, encoded_token: str | None = None) -> None:
+        """Revokes ``encoded_token`` (else the current token) in the token store of
+        ``authjwt_store_url`` until it expires; a refresh token takes its whole refresh family
+        with it. Every later check of the token fails with :class:`RevokedTokenError`.
+
+        Errors: :class:`jwtfort.ConfigurationError` without a store, the refusals of
+        :meth:`get_raw_jwt` for an invalid token.
+
+        Example::
+
+            Authorize.jwt_required()
+            Authorize.revoke_token()    # log out
+        """
+        runtime = self._runtime()
+        if runtime.config.store_url is None:
+            raise errors.ConfigurationError("revoke_token() needs authjwt_store_url")
+        verified = self._current(encoded_token)
+        runtime.verifier_for(verified.alg).revoke(verified)
+
+    def rotate_refresh_token(self, encoded_token: str | None = None) -> TokenPair:
+        """Spends the refresh token (``encoded_token``, else the one
+        :meth:`jwt_refresh_token_required` accepted) for a new access token and a new refresh
+        token of the same refresh family. A spent refresh token presented again revokes the
+        family (RFC 9700 §4.14.2): :class:`RevokedTokenError`.
+
+        Errors: :class:`jwtfort.ConfigurationError` without ``authjwt_store_url``, the
+        refusals of :meth:`jwt_refresh_token_required`.
+
+        Example::
+
+            Authorize.jwt_refresh_token_required()
+            access, refresh = Authorize.rotate_refresh_token()
+        """
+        runtime = self._runtime()
+        if runtime.config.store_url is None:
+            raise errors.ConfigurationError("rotate_refresh_token() needs authjwt_store_url")
+        token = encoded_token or self._token
+        if not token:
+            missing = errors.MissingToken(f"Missing {runtime.config.header_name} Header")
+            raise self._refuse(missing, "refresh")
+        try:
+            return runtime.service(None).refresh(token)
+        except (errors.InvalidToken, errors.Unavailable) as error:
+            raise self._refuse(error, "refresh", token=token) from error
+
+    def _current(self, encoded_token: str | None) -> VerifiedToken:
+        if encoded_token:
+            return self._verify(encoded_token, "any")
+        if self._verified is not None:
+            return self._verified
+        token = self._default_token()
+        if not token:
+            raise self._no_token_for_headers()
+        return self._verify(token, "any")
+
+    # --- refusals ------------------------------------------------------------------------------
+
+    def _refuse(
+        self, error: JWTError, want: Want, *, websocket: bool = False, token: str | None = None
+    ) -> AuthJWTException:
+        """The HTTP answer to ``error``: jwtfort's one table (``challenge_for``)."""
+        config = self._runtime().config
+        challenge = challenge_for(error, header_name=config.header_name)
+        status = _WEBSOCKET_POLICY_VIOLATION if websocket else challenge.status
+        exception = exception_class(error, want)(
+            status, challenge.detail, headers=challenge.headers, code=error.code
+        )
+        exception.__cause__ = error
+        return exception
+
+    # --- configuration lookup ------------------------------------------------------------------
+
+    def _runtime(self) -> _Runtime:
+        return self._runtime_and_callback()[0]
+
+    def _runtime_and_callback(self) -> tuple[_Runtime, DenylistCallback | None]:
+        if self._runtime_state is None:
+            self._runtime_state = type(self)._resolve(self._connection)
+        return self._runtime_state
+
+    @classmethod
+    def _resolve(
+        cls, connection: HTTPConnection | None
+    ) -> tuple[_Runtime, DenylistCallback | None]:
+        """The application's configuration when it has one (:meth:`configure`), else the
+        class's."""
+        app = connection.scope.get("app") if connection is not None else None
+        configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
+        if configs:
+            for klass in cls.__mro__:
+                if klass in configs:
+                    runtime, callback = configs[klass]
+                    return cast(_Runtime, runtime), callback
+        # Read on every request, since tests assign class attributes directly; building the
+        # snapshot again only when one of them changed keeps this to one tuple comparison.
+        raw = _CLASS_ATTRIBUTES(cls)
+        cached = _CLASS_RUNTIMES.get(cls)
+        if cached is None or cached[0] != raw:
+            *values, clock, callback = raw
+            cached = (raw, cls._runtime_of(Snapshot.from_values(values), clock), callback)
+            _CLASS_RUNTIMES[cls] = cached
+        return cached[1], cached[2]
+
+    @classmethod
+    def _runtime_of(cls, snapshot: Snapshot, clock: Clock) -> _Runtime:
+        key = (snapshot, clock, cls._weak_secrets)
+        runtime = _RUNTIMES.get(key)
+        if runtime is None:
+            with _RUNTIMES_LOCK:
+                if len(_RUNTIMES) >= _RUNTIME_CACHE_LIMIT:
+                    _RUNTIMES.clear()
+                runtime = _RUNTIMES.setdefault(
+                    key, _Runtime(snapshot, clock=clock, weak_secrets=cls._weak_secrets)
+                )
+        return runtime
+
+    @classmethod
+    async def _preflight(cls, connection: HTTPConnection) -> None:
+        """Awaits an async denylist callback for the tokens the request carries, so that the
+        sync protection methods find its answers. Tokens that fail verification are skipped:
+        the route's own check refuses them properly."""
+        try:
+            runtime, callback = cls._resolve(connection)
+        except (RuntimeError, TypeError, ValueError):
+            return
+        if callback is None or not runtime.config.denylist_enabled or not _is_async(callback):
+            return
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # an application on another async library (trio)
+            loop = None
+        preflight = _Preflighted(loop)
+        for token in _candidate_tokens(connection, runtime.config):
+            try:
+                verified = runtime.verify(token, "any")
+            except (RuntimeError, ValueError):
+                continue
+            claims = verified.claims
+            jti = verified.jwt_id
+            if jti and claims.get("type") in runtime.config.denylist_token_checks:
+                answer = callback(claims)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+                preflight.answers[jti] = bool(answer)
+        setattr(connection.state, _PREFLIGHT_KEY, preflight)
+
+
+def exception_class(error: JWTError, want: Want) -> type[AuthJWTException]:
+    """The fastapi-jwt-auth exception class for a jwtfort error."""
+    code = error.code
+    if code == "wrong_token_type":
+        return RefreshTokenRequired if want == "refresh" else AccessTokenRequired
+    by_code = _CLASS_BY_CODE.get(code)
+    if by_code is not None:
+        return by_code
+    if isinstance(error, errors.MalformedToken) and not isinstance(error, errors.InvalidClaim):
+        return InvalidHeaderError
+    if isinstance(error, errors.Unavailable):
+        return AuthJWTException
+    return JWTDecodeError
+
+
+_CLASS_BY_CODE: Final[Mapping[str, type[AuthJWTException]]] = {
+    "missing_token": MissingTokenError,
+    "invalid_authorization_header": InvalidHeaderError,
+    "csrf_failed": CSRFError,
+    "revoked": RevokedTokenError,
+    "token_reused": RevokedTokenError,
+    "fresh_token_required": FreshTokenRequired,
+}
+
+
+# --- the per-configuration token services -------------------------------------------------------
+
+
+class _Runtime:
+    """The token services of one configuration, built on first use and shared by every
+    request (a ``TokenService`` is thread-safe).
+
+    One service per signing algorithm makes tokens (``algorithm=`` may differ per token); one
+    service per key family (HMAC secrets, public keys: a key set holds one kind) verifies, with
+    the allow-list ``authjwt_decode_algorithms``.
+    """
+
+    def __init__(self, config: Snapshot, *, clock: Clock, weak_secrets: bool) -> None:
+        self.config = config
+        self._clock = clock
+        self._weak_secrets = weak_secrets
+        self._store = _shared_store(config.store_url) if config.store_url else None
+        self._services: dict[str, TokenService] = {}
+        self._keys: dict[tuple[str, bool], Key] = {}
+        self._verifiers: list[tuple[frozenset[str], TokenService]] | None = None
+        self._lock = threading.Lock()
+
+    def check_keys(self) -> None:
+        """Loads every configured key, so that a weak or unreadable one fails now."""
+        config = self.config
+        for alg in dict.fromkeys([config.algorithm, *(config.decode_algorithms or ())]):
+            if alg not in ALGORITHMS:
+                continue
+            symmetric = alg.startswith("HS")
+            if symmetric and config.secret_key:
+                self._key(alg, sign=True)
+            if not symmetric and config.private_key:
+                self._key(alg, sign=True)
+            if not symmetric and config.public_key:
+                self._key(alg, sign=False)
+
+    def service(self, algorithm: str | None) -> TokenService:
+        """The service that signs with ``algorithm`` (default: ``authjwt_algorithm``)."""
+        alg = algorithm or self.config.algorithm
+        service = self._services.get(alg)
+        if service is None:
+            with self._lock:
+                service = self._services.get(alg)
+                if service is None:
+                    key = self._key(alg, sign=True)
+                    service = self._make(KeyRing.from_key(key), [alg])
+                    self._services[alg] = service
+        return service
+
+    def verify(self, token: str, want: Want) -> VerifiedToken:
+        service = self._verifier_for_token(token)
+        if want == "refresh":
+            return service.require_refresh(token)
+        if want == "fresh":
+            return service.require_fresh(token)
+        if want == "any" and _unverified_type(token) == "refresh":
+            return service.require_refresh(token)
+        return service.require_access(token)
+
+    def verifier_for(self, alg: str | None) -> TokenService:
+        verifiers = self._verifier_groups()
+        for algorithms, service in verifiers:
+            if alg in algorithms:
+                return service
+        return verifiers[0][1]
+
+    def _verifier_for_token(self, token: str) -> TokenService:
+        verifiers = self._verifier_groups()
+        if len(verifiers) == 1:
+            return verifiers[0][1]
+        # Routing only: the chosen service's allow-list and keys still decide.
+        try:
+            alg = unverified_header(token).get("alg")
+        except errors.MalformedToken:
+            alg = None
+        return self.verifier_for(alg if isinstance(alg, str) else None)
+
+    def _verifier_groups(self) -> list[tuple[frozenset[str], TokenService]]:
+        if self._verifiers is None:
+            with self._lock:
+                if self._verifiers is None:
+                    self._verifiers = self._build_verifiers()
+        return self._verifiers
+
+    def _build_verifiers(self) -> list[tuple[frozenset[str], TokenService]]:
+        config = self.config
+        algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
+        for alg in algorithms:
+            _check_algorithm(alg)
+        symmetric = [a for a in algorithms if a.startswith("HS")]
+        asymmetric = [a for a in algorithms if not a.startswith("HS")]
+        groups = []
+        if symmetric:
+            keys = [self._key(a, sign=True) for a in symmetric]
+            groups.append((frozenset(symmetric), self._make(_ring(keys[0], keys[1:]), symmetric)))
+        if asymmetric:
+            keys = [self._key(a, sign=False) for a in asymmetric]
+            # A ring's active key must sign; this one never does, and verifies nothing the
+            # allow-list accepts.
+            ring = _ring(_placeholder_key(asymmetric), keys)
+            groups.append((frozenset(asymmetric), self._make(ring, asymmetric)))
+        return groups
+
+    def _make(self, ring: KeyRing, algorithms: list[str]) -> TokenService:
+        config = self.config
+        return TokenService(
+            ring,
+            store=self._store,
+            algorithms=algorithms,
+            access_lifetime=_configured_lifetime(config.access_token_expires),
+            refresh_lifetime=_configured_lifetime(config.refresh_token_expires),
+            encode_issuer=config.encode_issuer,
+            decode_issuer=config.decode_issuer,
+            audiences=_names(config.decode_audience),
+            leeway=config.decode_leeway,
+            csrf_claim="cookies" in config.token_location and config.cookie_csrf_protect,
+            revocation_checks=cast(Any, sorted(config.denylist_token_checks)),
+            verified_cache_entries=_VERIFIED_CACHE,
+            clock=self._clock,
+        )
+
+    def _key(self, alg: str, *, sign: bool) -> Key:
+        key = self._keys.get((alg, sign))
+        if key is None:
+            key = self._keys[(alg, sign)] = self._load_key(alg, sign=sign)
+        return key
+
+    def _load_key(self, alg: str, *, sign: bool) -> Key:
+        _check_algorithm(alg)
+        config = self.config
+        if alg.startswith("HS"):
+            if not config.secret_key:
+                raise RuntimeError(
+                    f"authjwt_secret_key must be set when using symmetric algorithm {alg}"
+                )
+            key = self._secret(config.secret_key, alg)
+        else:
+            which = "private" if sign else "public"
+            pem = config.private_key if sign else config.public_key
+            if not pem:
+                raise RuntimeError(
+                    f"authjwt_{which}_key must be set when using asymmetric algorithm {alg}"
+                )
+            key = Key.from_pem(pem, alg)
+        return key.with_id(f"{alg}-{key.thumbprint()[:_KID_DIGITS]}")
+
+    def _secret(self, secret: str, alg: str) -> Key:
+        try:
+            return Key.from_secret(secret, alg)
+        except errors.WeakKey:
+            if not self._weak_secrets:
+                raise
+        warnings.warn(
+            f"authjwt_secret_key is shorter than {alg} requires (RFC 7518 §3.2); accepted only "
+            "for compatibility: use a random secret of at least "
+            f"{int(alg[2:]) // 8} bytes",
+            SecurityWarning,
+            stacklevel=2,
+        )
+        return Key.from_weak_secret_unsafe(secret, alg)
+
+
+@dataclass
+class _Preflighted:
+    """What the security dependency learned before the route: the loop of the application and
+    the async denylist callback's answers, by ``jti``."""
+
+    loop: asyncio.AbstractEventLoop | None
+    answers: dict[str, bool] = field(default_factory=dict)
+
+
+_RUNTIMES: Final[dict[tuple[Snapshot, Clock, bool], _Runtime]] = {}
+# The class attributes of the configuration, then the clock and the denylist callback.
+_CLASS_ATTRIBUTES: Final = operator.attrgetter(
+    *("_" + name for name in Snapshot._fields), "_clock", "_token_in_denylist_callback"
+)
+_CLASS_RUNTIMES: Final[
+    weakref.WeakKeyDictionary[type, tuple[tuple[Any, ...], _Runtime, DenylistCallback | None]]
+] = weakref.WeakKeyDictionary()
+_RUNTIMES_LOCK: Final = threading.Lock()
+_STORES: Final[dict[str, Store]] = {}
+_STORES_LOCK: Final = threading.Lock()
+# When a key family has no signing key, the ring's required active key is one of these.
+_PLACEHOLDER_ALGORITHMS: Final = ("Ed448", "Ed25519", "ES512", "ES384", "ES256")
+
+
+@atexit.register
+def _forget_services() -> None:
+    """Drops the cached services before interpreter shutdown, which tears modules down in no
+    particular order: the native objects are freed while their extension is still there."""
+    with _RUNTIMES_LOCK:
+        _RUNTIMES.clear()
+    _CLASS_RUNTIMES.clear()
+    with _STORES_LOCK:
+        _STORES.clear()
+
+
+def _shared_store(url: str) -> Store:
+    """One store per URL for the process, so that configurations differing in other keys
+    (and ``memory://``) see the same revocations."""
+    with _STORES_LOCK:
+        store = _STORES.get(url)
+        if store is None:
+            store = _STORES[url] = open_store(url)
+        return store
+
+
+def _ring(active: Key, others: Sequence[Key]) -> KeyRing:
+    ring = KeyRing.from_key(active)
+    for key in others:
+        ring.add_verification_key(key)
+    return ring
+
+
+def _placeholder_key(algorithms: Sequence[str]) -> Key:
+    for alg in _PLACEHOLDER_ALGORITHMS:
+        key = Key.generate(alg)
+        if not any(key.accepts(a) for a in algorithms):
+            return key.with_id("unused-" + key.thumbprint()[:_KID_DIGITS])
+    raise errors.ConfigurationError("no placeholder key fits this algorithm allow-list")
+
+
+def _check_algorithm(alg: str) -> None:
+    if alg not in ALGORITHMS:
+        raise ValueError(f"Algorithm {alg} could not be found")
+
+
+def _configured_lifetime(value: object) -> Lifetime:
+    if value is False:
+        return False
+    if isinstance(value, bool) or not isinstance(value, (int, timedelta)):
+        raise TypeError("token lifetimes must be seconds, a timedelta, or False")
+    return value
+
+
+def _lifetime_of(expires_time: object) -> Lifetime | None:
+    """fastapi-jwt-auth's ``expires_time``: ``None``, ``True`` and zero mean the configured
+    lifetime, ``False`` no ``exp``."""
+    if expires_time is False:
+        return False
+    if expires_time is None or expires_time is True:
+        return None
+    if not isinstance(expires_time, (int, timedelta)):
+        raise TypeError("expires_time must be between timedelta, int, bool")
+    return expires_time or None
+
+
+def _names(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(cast(Sequence[str], value))
+
+
+def _unverified_type(token: str) -> object:
+    try:
+        return unverified_claims(token).get("type")
+    except errors.MalformedToken:
+        return None
+
+
+def _csrf_error(message: str) -> JWTError:
+    return errors.InvalidToken(message, code="csrf_failed")
+
+
+def _utf8(text: str) -> bytes:
+    # compare_digest refuses non-ASCII text; header values may hold any Latin-1 byte.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _is_async(callback: object) -> bool:
+    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(
+        getattr(callback, "__call__", None)  # noqa: B004 - an object with `async def __call__`
+    )
+
+
+def _await_from_sync(answer: Awaitable[object], loop: asyncio.AbstractEventLoop | None) -> bool:
+    """The result of an async callback, in a sync method: on the application's loop from a
+    worker thread, on a new loop outside any application; never by blocking a running loop."""
+    coroutine = _as_coroutine(answer)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        coroutine.close()
+        raise RuntimeError(
+            "the async token_in_denylist_loader callback cannot be awaited here: this token "
+            "did not come in the request's header, cookies, query or path, and a running event "
+            "loop cannot be blocked; use a sync callback, or pass tokens the request carries"
+        )
+    if loop is not None and loop.is_running():
+        return bool(asyncio.run_coroutine_threadsafe(coroutine, loop).result())
+    return bool(asyncio.run(coroutine))
+
+
+def _as_coroutine(answer: Awaitable[object]) -> Coroutine[Any, Any, object]:
+    if inspect.iscoroutine(answer):
+        return answer
+
+    async def wait() -> object:
+        return await answer
+
+    return wait()
+
+
+def _candidate_tokens(connection: HTTPConnection, config: Snapshot) -> Iterator[str]:
+    """Every token-shaped value the request carries where a route may take it from."""
+    seen: set[str] = set()
+    values: list[str] = []
+    header = connection.headers.get(config.header_name)
+    if header and header.split():
+        values.append(header.split()[-1])
+    for key in (config.access_cookie_key, config.refresh_cookie_key):
+        values.append(connection.cookies.get(key, ""))
+    if connection.scope["type"] == "websocket":
+        values.extend(v for _, v in connection.query_params.multi_items())
+        values.extend(str(v) for v in connection.path_params.values())
+    for value in values:
+        if value.count(".") == 2 and value not in seen:
+            seen.add(value)
+            yield value
+
+
+@dataclass(frozen=True)
+class _CookieNames:
+    token: str
+    path: str
+    csrf: str
+    csrf_path: str
+
+
+def _cookie_names(config: Snapshot, kind: Literal["access", "refresh"]) -> _CookieNames:
+    if kind == "access":
+        return _CookieNames(
+            config.access_cookie_key,
+            config.access_cookie_path,
+            config.access_csrf_cookie_key,
+            config.access_csrf_cookie_path,
+        )
+    return _CookieNames(
+        config.refresh_cookie_key,
+        config.refresh_cookie_path,
+        config.refresh_csrf_cookie_key,
+        config.refresh_csrf_cookie_path,
+    )
+
+
+def _cookie_attributes(config: Snapshot) -> dict[str, Any]:
+    return {
+        "domain": config.cookie_domain,
+        "secure": config.cookie_secure,
+        "samesite": config.cookie_samesite,
+    }
+
+
+# --- the hidden security dependency ---------------------------------------------------------------
+
+
+class _Preflight(SecurityBase):
+    """The security scheme of every route that depends on an ``AuthJWT`` class: OpenAPI shows
+    the bearer scheme (Swagger UI's Authorize button), and before the route it awaits an async
+    denylist callback. It takes an ``HTTPConnection``, so it also runs in WebSocket routes."""
+
+    def __init__(self, owner: type[AuthJWT]) -> None:
+        self.model = HTTPBearerModel(bearerFormat="JWT")
+        self.scheme_name = "JWT"
+        self._owner = owner
+
+    async def __call__(self, connection: HTTPConnection) -> HTTPConnection:
+        await self._owner._preflight(connection)
+        return connection
+
+
+def _declare_dependency(cls: type[AuthJWT]) -> None:
+    """What FastAPI reads to call ``cls`` as a dependency: the request, the response, and
+    the class's own security scheme."""
+    keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [
+        inspect.Parameter("req", keyword, default=None, annotation=Request),
+        inspect.Parameter("res", keyword, default=None, annotation=Response),
+        inspect.Parameter("_jwtfort_connection", keyword, default=Depends(_Preflight(cls))),
+    ]
+    setattr(cls, "__signature__", inspect.Signature(parameters))  # noqa: B010
+
+
+_declare_dependency(AuthJWT)
