@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import jwt as pyjwt
 import pytest
+from authjwt_support import NOW, SECRET, configured
+from authjwt_support import FixedClock as Clock
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
@@ -33,27 +35,9 @@ from jwtfort.fastapi import (
     RevokedTokenError,
 )
 
-SECRET = "0123456789abcdef0123456789abcdef"  # 32 bytes: the HS256 minimum
 LONG_SECRET = SECRET * 2  # 64 bytes: enough for HS384 and HS512
-NOW = 1_700_000_000
 BEARER = {"WWW-Authenticate": "Bearer"}
 INVALID = 'Bearer error="invalid_token"'
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def configured(**settings: Any) -> type[AuthJWT]:
-    """A fresh AuthJWT class (class-level configuration does not leak between tests)."""
-    settings.setdefault("authjwt_secret_key", SECRET)
-    auth = type("Auth", (AuthJWT,), {})
-    auth.load_config(lambda: AuthJWTSettings(**settings))
-    return auth
 
 
 def build_app(auth: type[AuthJWT]) -> FastAPI:

@@ -5,6 +5,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Annotated, Any
 
+import authjwt_support
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
@@ -14,16 +15,12 @@ import jwtfort
 from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
 from jwtfort.fastapi import AuthJWT, CSRFError, JWTDecodeError, MissingTokenError
 
-SECRET = "0123456789abcdef0123456789abcdef"
 INVALID = 'Bearer error="invalid_token"'
 
 
 def configured(base: type[AuthJWT] = AuthJWT, **settings: Any) -> type[AuthJWT]:
-    settings.setdefault("authjwt_secret_key", SECRET)
     settings.setdefault("authjwt_token_location", ["cookies"])
-    auth = type("Auth", (base,), {})
-    auth.load_config(lambda: settings)
-    return auth
+    return authjwt_support.configured(base, **settings)
 
 
 def cookie_app(auth: type[AuthJWT]) -> FastAPI:

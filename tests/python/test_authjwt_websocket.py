@@ -5,6 +5,7 @@ import asyncio
 from typing import Annotated, Any
 
 import pytest
+from authjwt_support import configured
 from fastapi import Depends, FastAPI, Query, WebSocket
 from fastapi.testclient import TestClient
 
@@ -12,15 +13,7 @@ import jwtfort
 from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
 from jwtfort.fastapi import AuthJWT, AuthJWTException
 
-SECRET = "0123456789abcdef0123456789abcdef"
 METHODS = ["jwt_required", "jwt_optional", "jwt_refresh_token_required", "fresh_jwt_required"]
-
-
-def configured(base: type[AuthJWT], **settings: Any) -> type[AuthJWT]:
-    settings.setdefault("authjwt_secret_key", SECRET)
-    auth = type("Auth", (base,), {})
-    auth.load_config(lambda: settings)
-    return auth
 
 
 def websocket_app(auth: type[AuthJWT]) -> FastAPI:

@@ -18,6 +18,8 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
+from authjwt_support import NOW, SECRET
+from authjwt_support import FixedClock as Clock
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
@@ -38,17 +40,6 @@ from jwtfort.compat.fastapi_jwt_auth.exceptions import (
 )
 from jwtfort.fastapi import AuthJWT as NativeAuthJWT
 from jwtfort.fastapi import SecurityWarning
-
-SECRET = "0123456789abcdef0123456789abcdef"
-NOW = 1_700_000_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
