@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import jwtfort
 from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
-from jwtfort.fastapi import AuthJWT, AuthJWTSettings, SecurityWarning, settings_from
+from jwtfort.fastapi import AuthConfig, AuthJWT, AuthJWTSettings, SecurityWarning, settings_from
 
 SECRET = "0123456789abcdef0123456789abcdef"
 BAD_CONFIG = "Config must be pydantic 'BaseSettings' or list of tuple"
@@ -443,3 +443,24 @@ def test_compat_reads_the_environment_at_import(no_env: pytest.MonkeyPatch) -> N
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout == "True ann\n"
+
+
+# --- secrets stay out of reprs and errors ------------------------------------------------------
+
+
+def test_settings_never_show_the_secret_or_the_private_key() -> None:
+    secret, private = "s3cr3t-" * 6, "-----BEGIN PRIVATE KEY-----pem-----END PRIVATE KEY-----"
+    settings = AuthJWTSettings(authjwt_secret_key=secret, authjwt_private_key=private)
+    assert secret not in repr(settings) and private not in repr(settings)
+    with pytest.raises(ValidationError) as raised:
+        settings_from({"authjwt_secret_key": secret, "authjwt_decode_leeway": secret})
+    assert "authjwt_decode_leeway" in str(raised.value)
+    assert secret not in str(raised.value)
+
+
+def test_auth_config_errors_name_the_field_without_its_value() -> None:
+    with pytest.raises(ValidationError) as raised:
+        AuthConfig(secret=b"\xffnot-text-but-secret")  # type: ignore[arg-type]
+    assert raised.value.errors()[0]["loc"] == ("secret",)
+    assert "not-text-but-secret" not in str(raised.value)
+    assert "s3cr3t" not in repr(AuthConfig(secret="s3cr3t" * 8))

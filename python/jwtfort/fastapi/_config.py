@@ -32,6 +32,9 @@ class AuthConfig(BaseModel):
         assert config.expiration_minutes == 15
     """
 
+    # Errors name the field but never repeat the value: it may be the secret.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     secret: str = Field(repr=False)
     jwt_algorithm: str = "HS256"
     expiration_seconds: int = 3600

@@ -15,7 +15,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["AuthJWTSettings", "settings_from"]
@@ -57,12 +64,13 @@ class AuthJWTSettings(BaseModel):
         settings = AuthJWTSettings(authjwt_secret_key=secret, authjwt_token_location={"cookies"})
     """
 
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    # Errors name the key and the reason but never repeat the value: it may be a secret.
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     authjwt_token_location: frozenset[Text] = frozenset({"headers"})
-    authjwt_secret_key: Text | None = None
+    authjwt_secret_key: Text | None = Field(default=None, repr=False)
     authjwt_public_key: Text | None = None
-    authjwt_private_key: Text | None = None
+    authjwt_private_key: Text | None = Field(default=None, repr=False)
     authjwt_algorithm: Text = "HS256"
     authjwt_decode_algorithms: tuple[Text, ...] | None = None
     authjwt_decode_leeway: int | timedelta = 0
@@ -197,7 +205,12 @@ class _FromEnv(BaseSettings, AuthJWTSettings):
     """The same fields, read from text: lax, since the environment only holds strings."""
 
     model_config = SettingsConfigDict(
-        strict=False, frozen=True, extra="ignore", case_sensitive=False, env_file_encoding="utf-8"
+        strict=False,
+        frozen=True,
+        extra="ignore",
+        case_sensitive=False,
+        env_file_encoding="utf-8",
+        hide_input_in_errors=True,
     )
 
     authjwt_blacklist_enabled: str | None = None
