@@ -12,9 +12,11 @@ def algorithms() -> list[str]:
 def error_codes() -> list[tuple[str, int]]:
     """Every error code as (wire name, value)."""
 
-def http_challenge(code: int, message: str, header_name: str, realm: str) -> tuple[int, str, str]:
+def http_challenge(
+    code: int, message: str, header_name: str, realm: str, scopes: list[str]
+) -> tuple[int, str, str]:
     """(status, client message, WWW-Authenticate) for an error code, as the HTTP middleware
-    answers it."""
+    answers it; `scopes` fill the scope attribute of an insufficient_scope challenge."""
 
 def decode_unverified(token: bytes | str) -> tuple[str, str]:
     """The header and payload JSON of a token, without any verification."""

@@ -21,6 +21,11 @@ EXPIRED = ("Signature has expired", 'Bearer error="invalid_token"')
 FORBIDDEN = ("Insufficient scope", 'Bearer error="insufficient_scope"')
 
 
+def forbidden(*scopes: str) -> tuple[str, str]:
+    """The 403 of a route that requires ``scopes``: the challenge lists them (RFC 6750 §3)."""
+    return (FORBIDDEN[0], f'{FORBIDDEN[1]}, scope="{" ".join(scopes)}"')
+
+
 class LoggedUser(BaseModel):
     sub: str
     email: str
@@ -220,14 +225,14 @@ def test_requires_scopes(client: TestClient, service: jwtfort.TokenService) -> N
     refused_claims = [{"scope": "items:write"}, {"scope": "items:read:all"}, {"scope": 1}, {}]
     for claims in refused_claims:
         response = client.get("/items", headers=headers(access(service, **claims)))
-        refused(response, 403, FORBIDDEN)
+        refused(response, 403, forbidden("items:read"))
 
 
 def test_requires_every_scope(client: TestClient, service: jwtfort.TokenService) -> None:
     refused(
         client.delete("/items", headers=headers(access(service, scope="items:read"))),
         403,
-        FORBIDDEN,
+        forbidden("items:read", "items:write"),
     )
     both = access(service, scope="items:read", scp=["items:write"])
     assert client.delete("/items", headers=headers(both)).status_code == 200
@@ -240,7 +245,7 @@ def test_security_scopes_on_the_bearer_itself(
     assert (
         client.get("/reports", headers=headers(access(service, scope="reports"))).json() == "alice"
     )
-    refused(client.get("/reports", headers=headers(access(service))), 403, FORBIDDEN)
+    refused(client.get("/reports", headers=headers(access(service))), 403, forbidden("reports"))
 
 
 def test_requires_roles(service: jwtfort.TokenService) -> None:

@@ -226,9 +226,14 @@ def _names(value: Any) -> set[str]:
 
 
 def _require(required: Iterable[str], granted: set[str], what: str) -> None:
+    """403 ``insufficient_scope`` unless every required scope or role is granted; the challenge
+    lists the required scopes (roles are not OAuth scopes, so they are not listed)."""
+    required = list(required)
     missing = [name for name in required if name not in granted]
     if missing:
-        raise _refusal(InsufficientScope(f"missing {what}: {' '.join(missing)}"))
+        error = InsufficientScope(f"missing {what}: {' '.join(missing)}")
+        listed = required if what == "scope" else ()
+        raise challenge_for(error, scopes=listed).to_http_exception()
 
 
 def _refusal(error: JWTError) -> HTTPException:

@@ -10,6 +10,7 @@ precise reason stays on the exception (``.code``) for logs, never in the respons
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final, NamedTuple
 
 from fastapi import HTTPException
@@ -41,12 +42,17 @@ class Challenge(NamedTuple):
 
 
 def challenge_for(
-    error: JWTError, *, header_name: str = "Authorization", realm: str = ""
+    error: JWTError,
+    *,
+    header_name: str = "Authorization",
+    realm: str = "",
+    scopes: Iterable[str] = (),
 ) -> Challenge:
     """The answer to ``error``. ``header_name`` names the header in "Missing <name> Header";
-    ``realm`` goes into the challenge when set."""
+    ``realm`` goes into the challenge when set; ``scopes``, the scopes the route requires, go
+    into an ``insufficient_scope`` challenge (RFC 6750 §3)."""
     value = _CODE_VALUES.get(error.code, _CODE_VALUES["invalid_configuration"])
     status, detail, www_authenticate = _native.http_challenge(
-        value, error.message, header_name, realm
+        value, error.message, header_name, realm, list(scopes)
     )
     return Challenge(status, detail, www_authenticate)
