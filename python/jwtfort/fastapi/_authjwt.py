@@ -34,6 +34,7 @@ from ..keys import ALGORITHMS, Key, KeyRing
 from ..store import Store, open_store
 from ..tokens import Lifetime, TokenPair, TokenService
 from ..verifier import VerifiedToken, unverified_claims, unverified_header
+from ._authorization import credentials
 from ._challenge import challenge_for
 from ._exceptions import (
     AccessTokenRequired,
@@ -538,14 +539,10 @@ class AuthJWT:
     def _parse_authorization(self, values: list[str], config: Snapshot) -> str:
         """The token of ``<type> <token>`` (``<token>`` when the type is empty); the scheme is
         case-insensitive (RFC 9110 §11.1) and a repeated header is refused."""
-        parts = values[0].split()
-        if not config.header_type:
-            if len(values) == 1 and len(parts) == 1:
-                return parts[0]
-            raise self._bad_header(f"Bad {config.header_name} header. Expected value '<JWT>'")
-        if len(values) == 1 and len(parts) == 2 and parts[0].lower() == config.header_type.lower():
-            return parts[1]
-        expected = f"'{config.header_type} <JWT>'"
+        token = credentials(values[0], config.header_type) if len(values) == 1 else None
+        if token is not None:
+            return token
+        expected = f"'{config.header_type} <JWT>'" if config.header_type else "'<JWT>'"
         raise self._bad_header(f"Bad {config.header_name} header. Expected value {expected}")
 
     def _bad_header(self, message: str) -> AuthJWTException:

@@ -20,6 +20,7 @@ from ..errors import (
 )
 from ..tokens import TokenService
 from ..verifier import VerifiedToken, Verifier
+from ._authorization import credentials
 from ._challenge import challenge_for
 from ._config import User
 
@@ -206,10 +207,10 @@ def _bearer_token(request: Request) -> str:
     values = request.headers.getlist("authorization")
     if not values or not values[0]:
         raise MissingToken()
-    parts = values[0].split()
-    if len(values) > 1 or len(parts) != 2 or parts[0].lower() != "bearer":
+    token = credentials(values[0], "Bearer") if len(values) == 1 else None
+    if token is None:
         raise MalformedToken("not 'Bearer <token>'", code="invalid_authorization_header")
-    return parts[1]
+    return token
 
 
 def _scopes_of(claims: dict[str, Any]) -> set[str]:

@@ -28,6 +28,7 @@ from ..errors import (
     RevokedToken,
     Unavailable,
 )
+from ._authorization import credentials
 from ._backend import JWTAuthBackend
 from ._challenge import challenge_for
 
@@ -139,10 +140,10 @@ class JWTAuthenticationMiddleware:
         value = (headers[0] if headers else "") or request.cookies.get("Authorization", "")
         if not value:
             raise _refusal(401, MISSING_HEADER, MissingToken())
-        parts = value.split()
-        if len(parts) != 2 or parts[0].lower() != "bearer":
+        token = credentials(value, "Bearer")
+        if token is None:
             raise _invalid_header()
-        return parts[1]
+        return token
 
     async def _authenticate(self, connection: HTTPConnection) -> BaseModel:
         token = self.extract_token_from_request(connection)
