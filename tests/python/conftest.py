@@ -10,6 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from loopback import free_port
+
+from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
+from jwtfort.fastapi import AuthJWT
 
 REDIS_SERVER = shutil.which("redis-server")
 STARTUP_DEADLINE = 10.0
@@ -22,7 +26,7 @@ class RedisServer:
     def __init__(self) -> None:
         if REDIS_SERVER is None:
             pytest.skip("redis-server is not installed")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", *NO_PERSISTENCE],
@@ -52,11 +56,11 @@ class RedisServer:
         raise RuntimeError("redis-server did not start")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+@pytest.fixture(params=[AuthJWT, CompatAuthJWT], ids=["native", "compat"])
+def base(request: pytest.FixtureRequest) -> type[AuthJWT]:
+    """Each AuthJWT test runs with the native class and with the fastapi-jwt-auth drop-in."""
+    result: type[AuthJWT] = request.param
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -96,12 +96,6 @@ def assert_refused(response: Any, status: int, detail: str) -> None:
     assert (response.status_code, response.json()) == (status, {"detail": detail})
 
 
-@pytest.fixture(params=[AuthJWT, CompatAuthJWT], ids=["native", "compat"])
-def base(request: pytest.FixtureRequest) -> type[AuthJWT]:
-    result: type[AuthJWT] = request.param
-    return result
-
-
 @pytest.fixture
 def auth(base: type[AuthJWT]) -> type[AuthJWT]:
     return configured(base)

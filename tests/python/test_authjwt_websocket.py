@@ -52,12 +52,6 @@ def websocket_app(auth: type[AuthJWT]) -> FastAPI:
     return app
 
 
-@pytest.fixture(params=[AuthJWT, CompatAuthJWT], ids=["native", "compat"])
-def base(request: pytest.FixtureRequest) -> type[AuthJWT]:
-    result: type[AuthJWT] = request.param
-    return result
-
-
 @pytest.fixture
 def auth(base: type[AuthJWT]) -> type[AuthJWT]:
     return configured(base, authjwt_token_location=["headers", "cookies"])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from loopback import free_port
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -27,7 +28,7 @@ class Server:
     """``uvicorn <module>:app`` on a free 127.0.0.1 port."""
 
     def __init__(self, module: str, env: dict[str, str]) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--app-dir", str(EXAMPLES)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
@@ -61,13 +62,6 @@ class Server:
                 time.sleep(0.05)  # polling a starting process
         self.stop()
         raise RuntimeError("uvicorn did not start")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
