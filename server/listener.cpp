@@ -26,6 +26,34 @@ result<net::ip::address> resolve(std::string_view host) {
   return found.begin()->endpoint().address();
 }
 
+// The client's address, an IPv4 client of a dual-stack socket as IPv4.
+net::ip::address client_of(const net::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  return address;
+}
+
+std::string refusal_text(std::string_view detail) {
+  const std::string body = "{\"detail\":\"" + std::string(detail) + "\"}";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         "Cache-Control: no-store\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// A connection over a cap gets a 503 and is closed at once. The answer is written without
+// waiting (a new socket's send buffer is empty), so a client that does not read costs nothing.
+void refuse(net::ip::tcp::socket& socket, bool address_cap) {
+  static const std::string total = refusal_text("Too many connections");
+  static const std::string address = refusal_text("Too many connections from this address");
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(address_cap ? address : total), ignored);
+  socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 }  // namespace
 
 result<net::ip::tcp::endpoint> parse_listen(std::string_view text) {
@@ -111,9 +139,16 @@ void listener::on_accept(beast::error_code ec, net::ip::tcp::socket socket) {
     });
     return;
   }
+  auto admission = ctx_.limits.admit(client_of(socket));
+  if (!admission.admitted) {
+    const bool address_cap = admission.why == connection_limits::refusal::address;
+    ctx_.app.stats().count_connection_refused(address_cap);
+    refuse(socket, address_cap);
+    return accept();
+  }
   beast::error_code ignored;
   socket.set_option(net::ip::tcp::no_delay(true), ignored);
-  std::make_shared<session>(std::move(socket), ctx_)->run();
+  std::make_shared<session>(std::move(socket), ctx_, std::move(*admission.admitted))->run();
   accept();
 }
 

@@ -15,6 +15,7 @@ constexpr std::array<int, 17> statuses = {101, 200, 204, 400, 401, 403, 404, 405
 constexpr std::size_t status_slots = statuses.size() + 1;  // the last one is "other"
 
 constexpr std::array<std::string_view, 3> login_labels = {"ok", "invalid_credentials", "throttled"};
+constexpr std::array<std::string_view, 2> refusal_labels = {"total", "address"};
 
 std::size_t method_index(std::string_view method) noexcept {
   for (std::size_t i = 0; i + 1 < methods.size(); ++i)
@@ -44,6 +45,22 @@ void append_family(std::string& out, std::string_view name, std::string_view typ
                    std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+std::uint64_t load(const std::atomic<std::uint64_t>& counter) noexcept;
+
+// The non-zero counters of one family with one label: `name{label="value"} n`.
+template <std::size_t N>
+void append_labelled(std::string& out, std::string_view name, std::string_view label,
+                     const std::array<std::string_view, N>& values,
+                     const std::array<std::atomic<std::uint64_t>, N>& counters) {
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::uint64_t n = load(counters[i]);
+    if (n == 0) continue;
+    out.append(name).append("{").append(label).append("=\"").append(values[i]).append("\"} ");
+    append_number(out, n);
+    out += '\n';
+  }
 }
 
 std::uint64_t load(const std::atomic<std::uint64_t>& counter) noexcept {
@@ -79,6 +96,10 @@ void metrics::count_auth_error(errc code) noexcept {
 
 void metrics::count_login(login_result result) noexcept {
   logins_[static_cast<std::size_t>(result)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void metrics::count_connection_refused(bool at_address_cap) noexcept {
+  connections_refused_[at_address_cap ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
 }
 
 void metrics::observe_duration(std::chrono::nanoseconds elapsed) noexcept {
@@ -130,13 +151,14 @@ void metrics::append_auth(std::string& out) const {
 
 void metrics::append_logins(std::string& out) const {
   append_family(out, "jwtfort_logins_total", "counter", "Login attempts by result.");
-  for (std::size_t i = 0; i < logins_.size(); ++i) {
-    const std::uint64_t n = load(logins_[i]);
-    if (n == 0) continue;
-    out.append("jwtfort_logins_total{result=\"").append(login_labels[i]).append("\"} ");
-    append_number(out, n);
-    out += '\n';
-  }
+  append_labelled(out, "jwtfort_logins_total", "result", login_labels, logins_);
+}
+
+void metrics::append_connections(std::string& out) const {
+  append_family(out, "jwtfort_connections_refused_total", "counter",
+                "Connections closed at once because a connection cap was reached, by cap.");
+  append_labelled(out, "jwtfort_connections_refused_total", "cap", refusal_labels,
+                  connections_refused_);
 }
 
 void metrics::append_histogram(std::string& out) const {
@@ -164,6 +186,7 @@ std::string metrics::exposition() const {
   append_requests(out);
   append_auth(out);
   append_logins(out);
+  append_connections(out);
   append_histogram(out);
   return out;
 }

@@ -46,6 +46,8 @@ class metrics {
   void count_auth_ok() noexcept;
   void count_auth_error(errc code) noexcept;
   void count_login(login_result result) noexcept;
+  /// A connection refused at the total cap, or at its address's cap.
+  void count_connection_refused(bool at_address_cap) noexcept;
   void observe_duration(std::chrono::nanoseconds elapsed) noexcept;
 
   /// Every series in the text exposition format 0.0.4; counters that are still zero are left
@@ -61,6 +63,7 @@ class metrics {
   void append_requests(std::string& out) const;
   void append_auth(std::string& out) const;
   void append_logins(std::string& out) const;
+  void append_connections(std::string& out) const;
   void append_histogram(std::string& out) const;
 
   std::vector<std::string> routes_;
@@ -68,6 +71,7 @@ class metrics {
   std::atomic<std::uint64_t> auth_ok_{0};
   std::array<std::atomic<std::uint64_t>, outcome_slots> auth_errors_{};
   std::array<std::atomic<std::uint64_t>, 3> logins_{};
+  std::array<std::atomic<std::uint64_t>, 2> connections_refused_{};
   std::array<std::atomic<std::uint64_t>, bucket_bounds_ns.size() + 1> buckets_{};
   std::atomic<std::uint64_t> duration_sum_ns_{0};
 };

@@ -80,7 +80,11 @@ result<void> serve(application& app, const request_log& log,
   // Declared before the io_context: pending handlers hold sessions, which use these.
   const router routes(app);
   connection_registry connections;
-  server_context ctx{app, routes, log, connections};
+  const auto& settings = app.settings();
+  auto limits = std::make_shared<connection_limits>(
+      derive_caps(settings.max_connections, settings.max_connections_per_address,
+                  raise_open_file_limit(), settings.trust_forwarded_for));
+  server_context ctx{app, routes, log, connections, *limits};
   {
     net::io_context ioc(threads);
     auto accepting = listener::open(ioc, *endpoint, ctx);

@@ -59,6 +59,34 @@ bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
+// What the first read of an idle connection asks for: a typical request header.
+constexpr std::size_t idle_read_bytes = 2048;
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 9112 §6.1 and §6.3: the body's length must be read the same way by every hop. Beast
+// accepts a transfer coding other than chunked as "no body", which lets the bytes that follow
+// pass as the next request behind a proxy that reads them as a body; and HTTP/1.0 has no
+// transfer codings. Beast itself refuses Content-Length together with Transfer-Encoding.
+// Empty when the framing is acceptable, else why not.
+std::string_view framing_error(const bhttp::request_header<>& header) {
+  std::size_t codings = 0;
+  bool chunked = false;
+  for (const auto& f : header) {
+    if (f.name() != bhttp::field::transfer_encoding) continue;
+    ++codings;
+    chunked = ascii_iequals(trimmed(to_std(f.value())), "chunked");
+  }
+  if (codings == 0) return {};
+  if (header.version() < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
+  if (codings != 1 || !chunked) return "Transfer-Encoding must be exactly chunked";
+  return {};
+}
+
 }  // namespace
 
 // --- connection_registry
@@ -102,8 +130,11 @@ void connection_registry::forget_drained() {
 
 // --- session
 
-session::session(net::ip::tcp::socket socket, server_context& ctx)
-    : stream_(std::move(socket)), ctx_(ctx), peer_(peer_of(stream_.socket())) {}
+session::session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot)
+    : stream_(std::move(socket)),
+      ctx_(ctx),
+      slot_(std::move(slot)),
+      peer_(peer_of(stream_.socket())) {}
 
 session::~session() {
   if (registered_) ctx_.connections.remove(this);
@@ -123,24 +154,89 @@ void session::stop() {
   if (reading_ || lingering_) stream_.cancel();
 }
 
-void session::read() {
-  parser_.emplace();
-  parser_->header_limit(max_header_bytes);
-  parser_->body_limit(max_body_bytes);
-  stream_.expires_after(read_timeout);
-  reading_ = true;
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&session::on_read, shared_from_this()));
+void session::shed() {
+  shed_ = true;
+  if (idle_) stream_.cancel();
 }
 
-void session::on_read(beast::error_code ec, std::size_t) {
+void session::read() {
+  parser_.emplace();
+  parser_->body_limit(max_body_bytes);
+  header_bytes_ = 0;
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    first_byte_ = std::chrono::steady_clock::now();
+    return read_header();
+  }
+  wait_for_request();
+}
+
+void session::wait_for_request() {
+  const auto& settings = ctx_.app.settings();
+  stream_.expires_after(
+      std::chrono::seconds(first_request_ ? settings.header_timeout : settings.idle_timeout));
+  idle_ = reading_ = true;
+  slot_.idle(weak_from_this(), stream_.get_executor());
+  stream_.async_read_some(buffer_.prepare(idle_read_bytes),
+                          beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  idle_ = reading_ = false;
+  slot_.busy();
+  // Nothing of a request arrived: end of stream, idle timeout, shed or shutdown. No answer is
+  // owed for a request that was never started.
+  if (ec) return close();
+  buffer_.commit(bytes);
+  first_request_ = false;
+  first_byte_ = std::chrono::steady_clock::now();
+  read_header();
+}
+
+// Beast's header limit holds for what one parse call sees, so fields that arrive a few at a time
+// would pass it; the bytes it consumed are counted here, and each call may see only what is left.
+void session::read_header() {
+  parser_->header_limit(static_cast<std::uint32_t>(max_header_bytes - header_bytes_));
+  stream_.expires_at(first_byte_ + std::chrono::seconds(ctx_.app.settings().header_timeout));
+  reading_ = true;
+  bhttp::async_read_some(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&session::on_header_part, shared_from_this()));
+}
+
+void session::on_header_part(beast::error_code ec, std::size_t bytes) {
   reading_ = false;
+  header_bytes_ += bytes;
+  if (!ec && header_bytes_ > max_header_bytes) ec = bhttp::error::header_limit;
+  if (ec) return refuse_unread(ec, 431, "Request header too large");
+  if (!parser_->is_header_done()) return read_header();
+  if (auto why = framing_error(parser_->get()); !why.empty()) return reply_and_close(400, why);
+  if (parser_->is_done()) return answer(parser_->release());
+  read_body();
+}
+
+void session::read_body() {
+  stream_.expires_at(first_byte_ + request_timeout);
+  reading_ = true;
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&session::on_body, shared_from_this()));
+}
+
+void session::on_body(beast::error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec) return refuse_unread(ec, 413, "Chunk extensions or trailers too large");
+  answer(parser_->release());
+}
+
+// A request that could not be read to its end. `overflow_*` answer a full read buffer: in the
+// header, its fields; in the body, a chunk line or trailers too long to hold.
+void session::refuse_unread(beast::error_code ec, int overflow_status,
+                            std::string_view overflow_detail) {
   if (ec == bhttp::error::header_limit) return reply_and_close(431, "Request header too large");
   if (ec == bhttp::error::body_limit) return reply_and_close(413, "Request body too large");
+  if (ec == bhttp::error::buffer_overflow) return reply_and_close(overflow_status, overflow_detail);
+  if (ec == beast::error::timeout) return timed_out();
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
-  if (ec && is_parse_error(ec)) return reply_and_close(400, "Bad request");
-  if (ec) return close();  // timeout, reset, or cancelled by shutdown
-  answer(parser_->release());
+  if (is_parse_error(ec)) return reply_and_close(400, "Bad request");
+  close();  // reset, or cancelled by shutdown
 }
 
 response session::route(bhttp::request<bhttp::string_body>& req) {
@@ -167,14 +263,15 @@ void session::answer(bhttp::request<bhttp::string_body>&& req) {
   record_.subject = res.subject;
   record_.outcome = res.outcome();
   if (res.status == 101) return upgrade(std::move(req), std::move(res));
-  const bool keep_alive = req.keep_alive() && !ctx_.connections.stopping();
+  const bool keep_alive = req.keep_alive() && !shed_ && !ctx_.connections.stopping();
   write(std::move(res), req.version(), keep_alive ? then::read : then::close,
         req.method() == bhttp::verb::head);
 }
 
 void session::upgrade(bhttp::request<bhttp::string_body>&& req, response&& res) {
   finish_record(101, 0);
-  auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(res.subject));
+  auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(slot_),
+                                                std::move(res.subject));
   ws->run(std::move(req));
 }
 
@@ -194,7 +291,7 @@ void session::write(response&& res, unsigned version, then next, bool head) {
                      beast::bind_front_handler(&session::on_write, shared_from_this(), next));
 }
 
-void session::reply_and_close(int status, std::string_view detail) {
+unsigned session::record_unread(int status) {
   unsigned version = 11;
   record_ = {.received = std::chrono::system_clock::now(),
              .started = std::chrono::steady_clock::now()};
@@ -206,8 +303,21 @@ void session::reply_and_close(int status, std::string_view detail) {
   }
   record_.client = peer_;
   ctx_.app.stats().count_request(ctx_.app.stats().unmatched(), record_.method, status);
+  return version;
+}
+
+void session::reply_and_close(int status, std::string_view detail) {
+  const unsigned version = record_unread(status);
   // The request was not read to its end: linger after the answer (see `linger`).
   write(detail_reply(status, detail), version, then::linger, false);
+}
+
+// The stream closes its socket when a deadline passes, so a request that missed its deadline
+// gets no answer; the log and the metrics say 408.
+void session::timed_out() {
+  record_unread(408);
+  finish_record(408, 0);
+  close();
 }
 
 void session::on_write(then next, beast::error_code ec, std::size_t) {

@@ -2,6 +2,15 @@
 // One HTTP connection: reads requests with size limits and timeouts, hands each to the router,
 // writes the answer, keeps the connection alive while the client wants it, and passes an
 // accepted WebSocket upgrade on. The connection registry lets shutdown reach every connection.
+//
+// A request is read in three phases, each with its own bound:
+// - idle: no byte of it yet (the idle timeout on a kept-alive connection, the header timeout on
+//   a new one); the connection may be shed for another one;
+// - header: from its first byte to the end of its header, at most `max_header_bytes` in all
+//   (request line and every field, however the bytes arrive) within the header timeout;
+// - body: at most `max_body_bytes`, the whole request within `request_timeout` of its first byte.
+// The read buffer never holds more than `max_buffered_bytes`, which bounds chunk extensions and
+// trailers too.
 
 #include <array>
 #include <atomic>
@@ -21,6 +30,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "connection_limits.hpp"
 #include "request_log.hpp"
 #include "router.hpp"
 
@@ -31,9 +41,12 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 /// Limits of one connection.
+/// The request line and all header fields together.
 inline constexpr std::size_t max_header_bytes = 8 * 1024;
-/// Idle time before a request, and the whole time to receive one.
-inline constexpr std::chrono::seconds read_timeout{30};
+/// What the read buffer holds at most: a header and a body, or their unparsed parts.
+inline constexpr std::size_t max_buffered_bytes = max_header_bytes + max_body_bytes;
+/// The whole time to receive one request, from its first byte.
+inline constexpr std::chrono::seconds request_timeout{30};
 inline constexpr std::chrono::seconds write_timeout{30};
 
 /// A connection shutdown can ask to wind down.
@@ -75,15 +88,17 @@ struct server_context {
   const server::router& routes;
   const request_log& log;
   connection_registry& connections;
+  connection_limits& limits;
 };
 
-class session : public connection, public std::enable_shared_from_this<session> {
+class session : public connection, public sheddable, public std::enable_shared_from_this<session> {
  public:
-  session(net::ip::tcp::socket socket, server_context& ctx);
+  session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot);
   ~session() override;
 
   void run();
   void stop() override;
+  void shed() override;
 
  private:
   // What the log line of the exchange being answered needs once the response is out.
@@ -101,11 +116,19 @@ class session : public connection, public std::enable_shared_from_this<session> 
   enum class then { read, close, linger };
 
   void read();
-  void on_read(beast::error_code ec, std::size_t bytes);
+  void wait_for_request();
+  void on_first_bytes(beast::error_code ec, std::size_t bytes);
+  void read_header();
+  void on_header_part(beast::error_code ec, std::size_t bytes);
+  void read_body();
+  void on_body(beast::error_code ec, std::size_t bytes);
+  void refuse_unread(beast::error_code ec, int overflow_status, std::string_view overflow_detail);
   void answer(bhttp::request<bhttp::string_body>&& req);
   response route(bhttp::request<bhttp::string_body>& req);
   void upgrade(bhttp::request<bhttp::string_body>&& req, response&& res);
+  unsigned record_unread(int status);
   void reply_and_close(int status, std::string_view detail);
+  void timed_out();
   void write(response&& res, unsigned version, then next, bool head);
   void on_write(then next, beast::error_code ec, std::size_t bytes);
   void finish_record(int status, std::size_t bytes);
@@ -114,13 +137,19 @@ class session : public connection, public std::enable_shared_from_this<session> 
   void close();
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{max_buffered_bytes};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> reply_;
   server_context& ctx_;
+  connection_limits::slot slot_;
   std::string peer_;
   exchange_record record_;
   std::size_t body_bytes_ = 0;
+  std::size_t header_bytes_ = 0;  // of the request being read
+  std::chrono::steady_clock::time_point first_byte_;
+  bool first_request_ = true;
+  bool idle_ = false;  // waiting for the first byte of a request
+  bool shed_ = false;  // asked to make room: no keep-alive
   bool reading_ = false;
   bool lingering_ = false;
   bool registered_ = false;

@@ -12,8 +12,8 @@ namespace jwtfort::server {
 namespace websocket = beast::websocket;
 
 websocket_session::websocket_session(beast::tcp_stream&& stream, server_context& ctx,
-                                     std::string subject)
-    : ws_(std::move(stream)), ctx_(ctx), subject_(std::move(subject)) {}
+                                     connection_limits::slot slot, std::string subject)
+    : ws_(std::move(stream)), ctx_(ctx), slot_(std::move(slot)), subject_(std::move(subject)) {}
 
 websocket_session::~websocket_session() {
   if (registered_) ctx_.connections.remove(this);

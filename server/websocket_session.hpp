@@ -23,7 +23,9 @@ inline constexpr std::size_t max_message_bytes = 1024 * 1024;
 class websocket_session : public connection,
                           public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(beast::tcp_stream&& stream, server_context& ctx, std::string subject);
+  /// `slot` is the connection's, taken over from the HTTP session.
+  websocket_session(beast::tcp_stream&& stream, server_context& ctx, connection_limits::slot slot,
+                    std::string subject);
   ~websocket_session() override;
 
   /// Completes the handshake of `upgrade`, an upgrade request the router accepted.
@@ -39,6 +41,7 @@ class websocket_session : public connection,
 
   beast::websocket::stream<beast::tcp_stream> ws_;
   server_context& ctx_;
+  connection_limits::slot slot_;
   std::string subject_;
   std::string greeting_;
   beast::flat_buffer buffer_;

@@ -95,6 +95,10 @@ struct JWTFORT_API config {
   std::int64_t login_window = 60;                ///< seconds
   bool trust_forwarded_for = false;  ///< client address from X-Forwarded-For (behind a proxy)
   std::string log = "json";          ///< request log: "json" (one line per request) or "off"
+  std::int64_t max_connections = 0;  ///< open connections in all; 0 = from the descriptor limit
+  std::int64_t max_connections_per_address = 0;  ///< per client address; 0 = derived (docs)
+  std::int64_t header_timeout = 10;  ///< seconds from a request's first byte to its last header
+  std::int64_t idle_timeout = 30;    ///< seconds a kept-alive connection may wait for a request
 
   /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
   /// Errors: invalid_configuration.

@@ -270,6 +270,10 @@ constexpr setting settings[] = {
   {"JWTFORT_LOGIN_WINDOW", one<&cfg::login_window, integer<1, 86400>>},
   {"JWTFORT_TRUST_FORWARDED_FOR", one<&cfg::trust_forwarded_for, boolean>},
   {"JWTFORT_LOG", one<&cfg::log, one_of<log_formats>>},
+  {"JWTFORT_MAX_CONNECTIONS", one<&cfg::max_connections, integer<0, 1000000>>},
+  {"JWTFORT_MAX_CONNECTIONS_PER_ADDRESS", one<&cfg::max_connections_per_address, integer<0, 1000000>>},
+  {"JWTFORT_HEADER_TIMEOUT", one<&cfg::header_timeout, integer<1, 300>>},
+  {"JWTFORT_IDLE_TIMEOUT", one<&cfg::idle_timeout, integer<1, 3600>>},
 };
 // clang-format on
 

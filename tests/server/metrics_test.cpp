@@ -68,7 +68,10 @@ TEST(metrics, nothing_recorded_is_the_families_and_an_empty_histogram) {
             "of the refusal.\n"
             "# TYPE jwtfort_auth_outcomes_total counter\n"
             "# HELP jwtfort_logins_total Login attempts by result.\n"
-            "# TYPE jwtfort_logins_total counter\n" +
+            "# TYPE jwtfort_logins_total counter\n"
+            "# HELP jwtfort_connections_refused_total Connections closed at once because a "
+            "connection cap was reached, by cap.\n"
+            "# TYPE jwtfort_connections_refused_total counter\n" +
                 std::string(empty_histogram));
 }
 
@@ -87,6 +90,9 @@ TEST(metrics, counters_are_written_in_route_method_status_order) {
   m.count_auth_error(errc::store_unavailable);
   m.count_login(login_result::ok);
   m.count_login(login_result::throttled);
+  m.count_connection_refused(true);
+  m.count_connection_refused(true);
+  m.count_connection_refused(false);
 
   const std::string text = m.exposition();
   const std::string counters = text.substr(0, text.find("# HELP jwtfort_http_request_duration"));
@@ -109,7 +115,12 @@ TEST(metrics, counters_are_written_in_route_method_status_order) {
             "# HELP jwtfort_logins_total Login attempts by result.\n"
             "# TYPE jwtfort_logins_total counter\n"
             "jwtfort_logins_total{result=\"ok\"} 1\n"
-            "jwtfort_logins_total{result=\"throttled\"} 1\n");
+            "jwtfort_logins_total{result=\"throttled\"} 1\n"
+            "# HELP jwtfort_connections_refused_total Connections closed at once because a "
+            "connection cap was reached, by cap.\n"
+            "# TYPE jwtfort_connections_refused_total counter\n"
+            "jwtfort_connections_refused_total{cap=\"total\"} 1\n"
+            "jwtfort_connections_refused_total{cap=\"address\"} 2\n");
 }
 
 TEST(metrics, a_duration_on_a_bound_falls_in_that_bucket) {
