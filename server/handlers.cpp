@@ -80,6 +80,8 @@ response json_reply(int status, std::string body) {
   r.status = status;
   r.headers.push_back({"Content-Type", "application/json"});
   r.body = std::move(body);
+  // A refusal is about this request alone: a cache must not answer another one with it.
+  if (status >= 400) no_store(r);
   return r;
 }
 
@@ -114,7 +116,9 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-void no_store(response& r) { r.headers.push_back({"Cache-Control", "no-store"}); }
+void no_store(response& r) {
+  if (r.header("Cache-Control").empty()) r.headers.push_back({"Cache-Control", "no-store"});
+}
 
 response protected_resource(application& app, const exchange& x) {
   return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {

@@ -521,6 +521,28 @@ TEST_F(router_test, oversized_bodies_are_413) {
                  "Request body too large");
 }
 
+// Every refusal says `Cache-Control: no-store`, once.
+TEST_F(router_test, every_refusal_is_no_store_once) {
+  const std::string login_body = R"({"username":"alice","password":"alice-password"})";
+  const std::pair<response, int> cases[] = {
+      {call("GET", "/nope"), 404},
+      {call("GET", "/a/../public"), 400},
+      {call("POST", "/protected"), 405},
+      {call("POST", "/login", {}, login_body), 415},
+      {post_json("/login", "{"), 422},
+      {post_json("/login", std::string(max_body_bytes + 1, ' ')), 413},
+      {call("GET", "/ws"), 426},
+      {call("GET", "/protected"), 401},
+      {login("alice", "wrong-password"), 401},
+  };
+  for (const auto& [r, status] : cases) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << status;
+  }
+  EXPECT_EQ(all(call("GET", "/public"), "Cache-Control"), std::vector<std::string>{})
+      << "an answer that is not a refusal may be cached";
+}
+
 TEST_F(router_test, forwarded_for_is_trusted_only_when_configured) {
   request r{.headers = {{"X-Forwarded-For", "198.51.100.1, 203.0.113.7"},
                         {"x-forwarded-for", " 192.0.2.9 "}},
