@@ -2,6 +2,7 @@
 // handler shares.
 #include "handlers.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -40,23 +41,33 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// The method of the request the proxy is asking about: Traefik sends X-Forwarded-Method, and
-// nginx is told to send X-Original-Method. Without either, it is this request's own: nginx's
-// and Traefik's GET subrequest, to which CSRF protection does not apply, or Envoy's check,
-// which keeps the original method.
-// Upper-cased: a framework behind the proxy may read "post" as POST, and CSRF must then apply.
-std::string original_method(const http::request_view& view) {
-  std::string_view method = view.method;
-  for (std::string_view name : {"X-Forwarded-Method", "X-Original-Method"}) {
-    if (auto sent = http::find_header(view, name); sent && !sent->empty()) {
-      method = *sent;
-      break;
-    }
-  }
-  std::string upper(method);
+std::string upper_case(std::string_view text) {
+  std::string upper(text);
   for (char& c : upper)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return upper;
+}
+
+// The method CSRF protection is decided for. The proxy says which method the original request
+// had: Traefik in X-Forwarded-Method, nginx in X-Original-Method (when told to). But a proxy sets
+// only its own header and passes the other one on from the client, so no header can be
+// preferred: when this request's own method (Envoy's check keeps the original one) or any
+// method header names a CSRF method, that method is the one checked. Otherwise it is the
+// request's own, as nginx's and Traefik's GET subrequest. Upper-cased: a framework behind the
+// proxy may read "post" as POST, and CSRF must then apply.
+std::string csrf_method(const http::request_view& view, const http::authenticator_options& o) {
+  const auto is_csrf_method = [&](const std::string& method) {
+    return std::find(o.csrf_methods.begin(), o.csrf_methods.end(), method) != o.csrf_methods.end();
+  };
+  std::string own = upper_case(view.method);
+  if (is_csrf_method(own)) return own;
+  for (const http::header_field& f : view.headers) {
+    if (!ascii_iequals(f.name, "X-Forwarded-Method") && !ascii_iequals(f.name, "X-Original-Method"))
+      continue;
+    for (std::string_view item : split_list(f.value))
+      if (std::string method = upper_case(item); is_csrf_method(method)) return method;
+  }
+  return own;
 }
 
 bool has_token(std::string_view list, std::string_view token) {
@@ -170,11 +181,19 @@ response metrics_text(application& app, const exchange&) {
 }
 
 response verify(application& app, const exchange& x) {
+  // The requirement is the proxy's configuration, read before the token: one that cannot be
+  // read is refused as the misconfiguration it is, never read as no requirement at all.
+  const auto roles = http::find_query_parameters(x.view, "roles");
+  if (!roles) {
+    response r = detail_reply(500, "Malformed roles requirement");
+    r.decided = true;
+    r.refused = errc::invalid_configuration;
+    return r;
+  }
   http::route_rule rule{.need = http::requirement::access};
-  const auto roles = http::find_query_parameter(x.view, "roles");
-  if (roles)
-    for (std::string_view role : split_list(*roles)) rule.roles.emplace_back(role);
-  const std::string method = original_method(x.view);
+  for (const std::string& list : *roles)  // every parameter adds to the requirement
+    for (std::string_view role : split_list(list)) rule.roles.emplace_back(role);
+  const std::string method = csrf_method(x.view, app.auth().options());
   http::request_view original = x.view;
   original.method = method;
 

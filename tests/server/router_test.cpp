@@ -472,6 +472,85 @@ TEST_F(router_test, verify_applies_csrf_to_the_original_method) {
       200);
 }
 
+// A client behind a proxy that sets only one of the method headers can add the other one
+// itself: CSRF applies when any of them, or the check's own method, is a CSRF method.
+TEST_F(router_test, verify_applies_csrf_when_any_method_is_a_csrf_method) {
+  auto jar = cookies_set(login("alice", "alice-password", true));
+  const field cookie{"Cookie", "access_token_cookie=" + jar["access_token_cookie"]};
+  const field csrf{"X-CSRF-Token", jar["csrf_access_token"]};
+  const std::pair<std::string, header_list> cases[] = {
+      {"GET", {{"X-Forwarded-Method", "GET"}, {"X-Original-Method", "POST"}}},
+      {"GET", {{"X-Original-Method", "POST"}, {"X-Forwarded-Method", "GET"}}},
+      {"GET", {{"X-Original-Method", "GET"}, {"X-Forwarded-Method", "DELETE"}}},
+      {"GET", {{"X-Forwarded-Method", "DELETE"}, {"X-Original-Method", "GET"}}},
+      {"GET", {{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Method", "PUT"}}},
+      {"GET", {{"X-Original-Method", "GET, patch"}}},
+      {"POST", {{"X-Forwarded-Method", "GET"}, {"X-Original-Method", "GET"}}},
+      {"DELETE", {{"X-Original-Method", "GET"}}},
+  };
+  for (const auto& [method, methods] : cases) {
+    header_list headers = methods;
+    headers.push_back(cookie);
+    const response refused = call(method, "/auth/verify", headers);
+    expect_refused(refused, 401, "Missing CSRF Token");
+    EXPECT_EQ(refused.outcome(), "csrf_failed") << method << " " << methods[0].value;
+    EXPECT_EQ(refused.header("X-Auth-Subject"), "");
+    headers.push_back(csrf);
+    EXPECT_EQ(call(method, "/auth/verify", headers).status, 200)
+        << method << " " << methods[0].value;
+  }
+  EXPECT_EQ(call("GET", "/auth/verify",
+                 {cookie, {"X-Forwarded-Method", "GET"}, {"X-Original-Method", "HEAD"}})
+                .status,
+            200)
+      << "no CSRF method anywhere";
+}
+
+class csrf_methods_test : public router_test {
+  void configure(config& settings) override { settings.csrf_methods = {"PUT"}; }
+};
+
+TEST_F(csrf_methods_test, verify_applies_csrf_to_the_configured_methods_only) {
+  auto jar = cookies_set(login("alice", "alice-password", true));
+  const field cookie{"Cookie", "access_token_cookie=" + jar["access_token_cookie"]};
+  EXPECT_EQ(call("GET", "/auth/verify", {cookie, {"X-Original-Method", "POST"}}).status, 200);
+  expect_refused(call("GET", "/auth/verify",
+                      {cookie, {"X-Forwarded-Method", "GET"}, {"X-Original-Method", "PUT"}}),
+                 401, "Missing CSRF Token");
+}
+
+// The roles requirement is the proxy's configuration: one that cannot be read is refused,
+// with or without a token, rather than read as no requirement at all.
+TEST_F(router_test, verify_refuses_a_malformed_roles_requirement) {
+  const auto [alice, alice_refresh] = tokens("alice", "alice-password");
+  const auto [root, root_refresh] = tokens("root", "root-password");
+  for (const char* query : {"roles=admin%", "roles=admin%2", "roles=%zzadmin", "roles=admin,%",
+                            "roles=admin&roles=%", "roles=%&roles=admin", "roles=user%0"}) {
+    for (const header_list& headers : {bearer(alice), bearer(root), header_list{}}) {
+      const response r = call("GET", std::string("/auth/verify?") + query, headers);
+      expect_refused(r, 500, "Malformed roles requirement");
+      EXPECT_EQ(r.outcome(), "invalid_configuration") << query;
+      EXPECT_EQ(r.header("X-Auth-Subject"), "") << query;
+      EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << query;
+    }
+  }
+}
+
+TEST_F(router_test, verify_requires_the_roles_of_every_roles_parameter) {
+  const auto [alice, alice_refresh] = tokens("alice", "alice-password");
+  const auto [root, root_refresh] = tokens("root", "root-password");
+  for (const char* query : {"roles=&roles=admin", "roles=user&roles=admin", "roles=admin&roles=",
+                            "r%6fles=admin", "roles=user&x=1&roles=admin,user"}) {
+    const std::string target = std::string("/auth/verify?") + query;
+    expect_refused(call("GET", target, bearer(alice)), 403, "Missing required role");
+    const response allowed = call("GET", target, bearer(root));
+    EXPECT_EQ(allowed.status, 200) << query << allowed.body;
+    EXPECT_EQ(allowed.header("X-Auth-Subject"), "root");
+  }
+  EXPECT_EQ(call("GET", "/auth/verify?roles=&roles=user", bearer(alice)).status, 200);
+  EXPECT_EQ(call("GET", "/auth/verify?roles=us%65r", bearer(alice)).status, 200);
+}
+
 // --- WebSocket upgrade
 
 TEST_F(router_test, websocket_upgrade_is_authenticated_from_the_query) {
