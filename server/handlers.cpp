@@ -84,6 +84,44 @@ bool is_websocket_upgrade(const http::request_view& view) {
          has_token(*connection, "upgrade");
 }
 
+// RFC 6455 §4.1: the key is 16 random bytes in base64 (RFC 4648 §4), so 22 characters, the last
+// of which carries 2 bits and 4 zero bits, then "==".
+bool is_handshake_key(std::string_view key) {
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || !key.ends_with("==")) return false;
+  for (char c : key.substr(0, 22))
+    if (alphabet.find(c) == std::string_view::npos) return false;
+  return (alphabet.find(key[21]) & 0x0f) == 0;
+}
+
+response bad_handshake(std::string_view why) {
+  return detail_reply(400, "Bad WebSocket handshake: " + std::string(why));
+}
+
+// The rest of the opening handshake (RFC 6455 §4.2.1), checked here so that the WebSocket layer
+// never refuses it with an answer of its own: a refusal is the server's JSON, with its real
+// status in the log and the metrics. Nothing when the handshake is usable.
+std::optional<response> unusable_handshake(const exchange& x) {
+  if (x.view.method != "GET") return bad_handshake("the method must be GET");
+  if (x.req.version != 11) return bad_handshake("HTTP/1.1 required");
+  if (!http::find_header(x.view, "Host")) return bad_handshake("missing Host");
+  bool twice = false;
+  const auto key = http::find_header(x.view, "Sec-WebSocket-Key", &twice);
+  if (!key) return bad_handshake("missing Sec-WebSocket-Key");
+  if (twice) return bad_handshake("Sec-WebSocket-Key sent more than once");
+  if (!is_handshake_key(*key)) return bad_handshake("Sec-WebSocket-Key must be 16 bytes in base64");
+  const auto version = http::find_header(x.view, "Sec-WebSocket-Version", &twice);
+  if (!version) return bad_handshake("missing Sec-WebSocket-Version");
+  if (twice) return bad_handshake("Sec-WebSocket-Version sent more than once");
+  if (*version != "13") {  // RFC 6455 §4.4: 426 and the version this server speaks
+    response r = detail_reply(426, "Unsupported WebSocket version");
+    r.headers.push_back({"Sec-WebSocket-Version", "13"});
+    return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 response json_reply(int status, std::string body) {
@@ -227,9 +265,11 @@ response websocket(application& app, const exchange& x) {
     r.headers.push_back({"Upgrade", "websocket"});
     return r;
   }
-  return for_caller(app, app.auth().decide(x.view), [](const http::principal&) {
+  if (std::optional<response> refused = unusable_handshake(x)) return std::move(*refused);
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
     response r;
     r.status = 101;
+    r.token = p.token;
     return r;
   });
 }

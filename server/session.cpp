@@ -38,6 +38,7 @@ request to_request(bhttp::request<bhttp::string_body>& req, const std::string& p
     r.headers.push_back({std::string(to_std(f.name_string())), std::string(to_std(f.value()))});
   r.body = std::move(req.body());
   r.client = peer;
+  r.version = req.version();
   return r;
 }
 

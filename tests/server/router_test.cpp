@@ -553,18 +553,95 @@ TEST_F(router_test, verify_requires_the_roles_of_every_roles_parameter) {
 
 // --- WebSocket upgrade
 
+// A complete RFC 6455 §4.1 opening handshake, without the token.
+header_list handshake() {
+  return {{"Host", "127.0.0.1:8000"},
+          {"Upgrade", "websocket"},
+          {"Connection", "keep-alive, Upgrade"},
+          {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+          {"Sec-WebSocket-Version", "13"}};
+}
+
+// `headers` with the fields named `name` removed, then `extra` appended.
+header_list with(header_list headers, std::string_view name, header_list extra = {}) {
+  std::erase_if(headers, [&](const field& f) { return f.name == name; });
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return headers;
+}
+
 TEST_F(router_test, websocket_upgrade_is_authenticated_from_the_query) {
   const auto [access, refresh_token] = tokens("alice", "alice-password");
-  const header_list upgrade = {{"Upgrade", "websocket"}, {"Connection", "keep-alive, Upgrade"}};
-  const response accepted = call("GET", "/ws?token=" + access, upgrade);
+  const response accepted = call("GET", "/ws?token=" + access, handshake());
   EXPECT_EQ(accepted.status, 101);
   EXPECT_EQ(accepted.subject, "alice");
-  expect_refused(call("GET", "/ws", upgrade), 401, "Missing Authorization Header");
-  expect_refused(call("GET", "/ws?token=" + refresh_token, upgrade), 401,
+  ASSERT_TRUE(accepted.token.has_value());
+  EXPECT_EQ(accepted.token->subject(), "alice");
+  EXPECT_EQ(accepted.token->expires_at(), start_time + 900);
+  expect_refused(call("GET", "/ws", handshake()), 401, "Missing Authorization Header");
+  expect_refused(call("GET", "/ws?token=" + refresh_token, handshake()), 401,
                  "Only access tokens are allowed");
   const response plain = call("GET", "/ws?token=" + access);
   EXPECT_EQ(plain.status, 426);
   EXPECT_EQ(plain.header("Upgrade"), "websocket");
+}
+
+// RFC 6455 §4.2.1/§4.2.2: the server answers an unusable handshake itself, before the token is
+// looked at, as it answers every other refusal.
+TEST_F(router_test, websocket_handshakes_are_checked_before_the_upgrade) {
+  const auto [access, refresh_token] = tokens("alice", "alice-password");
+  const std::string target = "/ws?token=" + access;
+  const std::string bad_key =
+      "Bad WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64";
+  const std::pair<header_list, std::string> cases[] = {
+      {with(handshake(), "Sec-WebSocket-Key"),
+       "Bad WebSocket handshake: missing Sec-WebSocket-Key"},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", ""}}), bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "abc"}}), bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ"}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZR=="}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25j*Q=="}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key",
+            {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZXMh"}}),  // 18 bytes
+       bad_key},
+      {with(handshake(), "", {{"Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="}}),
+       "Bad WebSocket handshake: Sec-WebSocket-Key sent more than once"},
+      {with(handshake(), "Sec-WebSocket-Version"),
+       "Bad WebSocket handshake: missing Sec-WebSocket-Version"},
+      {with(handshake(), "", {{"Sec-WebSocket-Version", "13"}}),
+       "Bad WebSocket handshake: Sec-WebSocket-Version sent more than once"},
+      {with(handshake(), "Host"), "Bad WebSocket handshake: missing Host"},
+  };
+  for (const auto& [headers, detail] : cases) {
+    const response r = call("GET", target, headers);
+    expect_refused(r, 400, detail);
+    EXPECT_EQ(r.route, "/ws");
+    EXPECT_FALSE(r.decided) << detail;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << detail;
+  }
+
+  const response head = call("HEAD", target, handshake());
+  expect_refused(head, 400, "Bad WebSocket handshake: the method must be GET");
+
+  const response http10 =
+      router_->handle({.method = "GET", .target = target, .headers = handshake(), .version = 10});
+  expect_refused(http10, 400, "Bad WebSocket handshake: HTTP/1.1 required");
+
+  for (const char* version : {"8", "12", "14", "13, 8", ""}) {
+    const response r =
+        call("GET", target,
+             with(handshake(), "Sec-WebSocket-Version", {{"Sec-WebSocket-Version", version}}));
+    expect_refused(r, 426, "Unsupported WebSocket version");
+    EXPECT_EQ(r.header("Sec-WebSocket-Version"), "13") << version;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << version;
+  }
+  EXPECT_EQ(call("GET", target,
+                 with(handshake(), "Sec-WebSocket-Key",
+                      {{"Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="}}))
+                .status,
+            101);
 }
 
 // --- targets, 404, 405
