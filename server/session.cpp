@@ -174,8 +174,9 @@ void session::answer(bhttp::request<bhttp::string_body>&& req) {
 }
 
 void session::upgrade(bhttp::request<bhttp::string_body>&& req, response&& res) {
+  if (!res.token) return close();  // the WebSocket route never answers 101 without its token
   finish_record(101, 0);
-  auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(res.subject));
+  auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(*res.token));
   ws->run(std::move(req));
 }
 
