@@ -2,6 +2,7 @@
 // handler shares.
 #include "handlers.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -40,23 +41,33 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// The method of the request the proxy is asking about: Traefik sends X-Forwarded-Method, and
-// nginx is told to send X-Original-Method. Without either, it is this request's own: nginx's
-// and Traefik's GET subrequest, to which CSRF protection does not apply, or Envoy's check,
-// which keeps the original method.
-// Upper-cased: a framework behind the proxy may read "post" as POST, and CSRF must then apply.
-std::string original_method(const http::request_view& view) {
-  std::string_view method = view.method;
-  for (std::string_view name : {"X-Forwarded-Method", "X-Original-Method"}) {
-    if (auto sent = http::find_header(view, name); sent && !sent->empty()) {
-      method = *sent;
-      break;
-    }
-  }
-  std::string upper(method);
+std::string upper_case(std::string_view text) {
+  std::string upper(text);
   for (char& c : upper)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return upper;
+}
+
+// The method CSRF protection is decided for. The proxy says which method the original request
+// had: Traefik in X-Forwarded-Method, nginx in X-Original-Method (when told to). But a proxy sets
+// only its own header and passes the other one on from the client, so no header can be
+// preferred: when this request's own method (Envoy's check keeps the original one) or any
+// method header names a CSRF method, that method is the one checked. Otherwise it is the
+// request's own, as nginx's and Traefik's GET subrequest. Upper-cased: a framework behind the
+// proxy may read "post" as POST, and CSRF must then apply.
+std::string csrf_method(const http::request_view& view, const http::authenticator_options& o) {
+  const auto is_csrf_method = [&](const std::string& method) {
+    return std::find(o.csrf_methods.begin(), o.csrf_methods.end(), method) != o.csrf_methods.end();
+  };
+  std::string own = upper_case(view.method);
+  if (is_csrf_method(own)) return own;
+  for (const http::header_field& f : view.headers) {
+    if (!ascii_iequals(f.name, "X-Forwarded-Method") && !ascii_iequals(f.name, "X-Original-Method"))
+      continue;
+    for (std::string_view item : split_list(f.value))
+      if (std::string method = upper_case(item); is_csrf_method(method)) return method;
+  }
+  return own;
 }
 
 bool has_token(std::string_view list, std::string_view token) {
@@ -73,6 +84,44 @@ bool is_websocket_upgrade(const http::request_view& view) {
          has_token(*connection, "upgrade");
 }
 
+// RFC 6455 §4.1: the key is 16 random bytes in base64 (RFC 4648 §4), so 22 characters, the last
+// of which carries 2 bits and 4 zero bits, then "==".
+bool is_handshake_key(std::string_view key) {
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || !key.ends_with("==")) return false;
+  for (char c : key.substr(0, 22))
+    if (alphabet.find(c) == std::string_view::npos) return false;
+  return (alphabet.find(key[21]) & 0x0f) == 0;
+}
+
+response bad_handshake(std::string_view why) {
+  return detail_reply(400, "Bad WebSocket handshake: " + std::string(why));
+}
+
+// The rest of the opening handshake (RFC 6455 §4.2.1), checked here so that the WebSocket layer
+// never refuses it with an answer of its own: a refusal is the server's JSON, with its real
+// status in the log and the metrics. Nothing when the handshake is usable.
+std::optional<response> unusable_handshake(const exchange& x) {
+  if (x.view.method != "GET") return bad_handshake("the method must be GET");
+  if (x.req.version != 11) return bad_handshake("HTTP/1.1 required");
+  if (!http::find_header(x.view, "Host")) return bad_handshake("missing Host");
+  bool twice = false;
+  const auto key = http::find_header(x.view, "Sec-WebSocket-Key", &twice);
+  if (!key) return bad_handshake("missing Sec-WebSocket-Key");
+  if (twice) return bad_handshake("Sec-WebSocket-Key sent more than once");
+  if (!is_handshake_key(*key)) return bad_handshake("Sec-WebSocket-Key must be 16 bytes in base64");
+  const auto version = http::find_header(x.view, "Sec-WebSocket-Version", &twice);
+  if (!version) return bad_handshake("missing Sec-WebSocket-Version");
+  if (twice) return bad_handshake("Sec-WebSocket-Version sent more than once");
+  if (*version != "13") {  // RFC 6455 §4.4: 426 and the version this server speaks
+    response r = detail_reply(426, "Unsupported WebSocket version");
+    r.headers.push_back({"Sec-WebSocket-Version", "13"});
+    return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 response json_reply(int status, std::string body) {
@@ -80,6 +129,8 @@ response json_reply(int status, std::string body) {
   r.status = status;
   r.headers.push_back({"Content-Type", "application/json"});
   r.body = std::move(body);
+  // A refusal is about this request alone: a cache must not answer another one with it.
+  if (status >= 400) no_store(r);
   return r;
 }
 
@@ -114,7 +165,9 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-void no_store(response& r) { r.headers.push_back({"Cache-Control", "no-store"}); }
+void no_store(response& r) {
+  if (r.header("Cache-Control").empty()) r.headers.push_back({"Cache-Control", "no-store"});
+}
 
 response protected_resource(application& app, const exchange& x) {
   return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
@@ -166,11 +219,19 @@ response metrics_text(application& app, const exchange&) {
 }
 
 response verify(application& app, const exchange& x) {
+  // The requirement is the proxy's configuration, read before the token: one that cannot be
+  // read is refused as the misconfiguration it is, never read as no requirement at all.
+  const auto roles = http::find_query_parameters(x.view, "roles");
+  if (!roles) {
+    response r = detail_reply(500, "Malformed roles requirement");
+    r.decided = true;
+    r.refused = errc::invalid_configuration;
+    return r;
+  }
   http::route_rule rule{.need = http::requirement::access};
-  const auto roles = http::find_query_parameter(x.view, "roles");
-  if (roles)
-    for (std::string_view role : split_list(*roles)) rule.roles.emplace_back(role);
-  const std::string method = original_method(x.view);
+  for (const std::string& list : *roles)  // every parameter adds to the requirement
+    for (std::string_view role : split_list(list)) rule.roles.emplace_back(role);
+  const std::string method = csrf_method(x.view, app.auth().options());
   http::request_view original = x.view;
   original.method = method;
 
@@ -204,9 +265,11 @@ response websocket(application& app, const exchange& x) {
     r.headers.push_back({"Upgrade", "websocket"});
     return r;
   }
-  return for_caller(app, app.auth().decide(x.view), [](const http::principal&) {
+  if (std::optional<response> refused = unusable_handshake(x)) return std::move(*refused);
+  return for_caller(app, app.auth().decide(x.view), [](const http::principal& p) {
     response r;
     r.status = 101;
+    r.token = p.token;
     return r;
   });
 }

@@ -48,7 +48,7 @@ response verify(application& app, const exchange& x);
 response websocket(application& app, const exchange& x);
 
 // --- building blocks
-/// `status` with a JSON body.
+/// `status` with a JSON body; `Cache-Control: no-store` when it is a refusal (4xx, 5xx).
 response json_reply(int status, std::string body);
 /// `{"detail": "<detail>"}`.
 response detail_reply(int status, std::string_view detail);
@@ -72,7 +72,8 @@ response for_caller(application& app, const http::decision& d, Reply reply) {
 }
 /// ASCII case-insensitive equality (header names, media types, methods' list tokens).
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
-/// Marks `r` as carrying a token: `Cache-Control: no-store` (RFC 6749 §5.1).
+/// Marks `r` as carrying a token: `Cache-Control: no-store` (RFC 6749 §5.1), unless `r` already
+/// says how it may be cached.
 void no_store(response& r);
 
 }  // namespace jwtfort::server

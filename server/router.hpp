@@ -29,6 +29,8 @@ struct request {
   std::string body;
   /// The socket peer's address, without port.
   std::string client;
+  /// The HTTP version, 10 * major + minor (11 for HTTP/1.1).
+  unsigned version = 11;
 };
 
 struct response {
@@ -45,6 +47,8 @@ struct response {
   bool decided = false;
   /// Why it refused, when it did.
   std::optional<errc> refused;
+  /// The token of an accepted WebSocket upgrade (101): the connection keeps checking it.
+  std::optional<verified_token> token;
 
   /// "ok" or the errc wire name of the decision; empty when none was taken.
   std::string_view outcome() const noexcept;

@@ -38,6 +38,7 @@ request to_request(bhttp::request<bhttp::string_body>& req, const std::string& p
     r.headers.push_back({std::string(to_std(f.name_string())), std::string(to_std(f.value()))});
   r.body = std::move(req.body());
   r.client = peer;
+  r.version = req.version();
   return r;
 }
 
@@ -269,9 +270,10 @@ void session::answer(bhttp::request<bhttp::string_body>&& req) {
 }
 
 void session::upgrade(bhttp::request<bhttp::string_body>&& req, response&& res) {
+  if (!res.token) return close();  // the WebSocket route never answers 101 without its token
   finish_record(101, 0);
   auto ws = std::make_shared<websocket_session>(std::move(stream_), ctx_, std::move(slot_),
-                                                std::move(res.subject));
+                                                std::move(*res.token));
   ws->run(std::move(req));
 }
 

@@ -121,6 +121,11 @@ class JWTFORT_API token_service {
   /// A refresh token. Errors: the verifier's; wrong_token_type (an access token);
   /// missing_claim; revoked (the token or its family); store_unavailable.
   result<verified_token> require_refresh(std::string_view token) const;
+  /// For a connection that outlives the request it was opened with: checks again that an access
+  /// token `require_access` accepted earlier is still inside its validity window and not
+  /// revoked. Costs no I/O (the store's in-process check).
+  /// Errors: expired; revoked; store_unavailable.
+  result<void> recheck_access(const verified_token& token) const;
 
   /// Rotation: spends the refresh token and returns a new access token (not fresh) and a new
   /// refresh token of the same family, with the same subject, audience and extra claims.

@@ -129,4 +129,21 @@ std::optional<std::string> find_query_parameter(const request_view& request, std
   return value;
 }
 
+result<std::vector<std::string>> find_query_parameters(const request_view& request,
+                                                       std::string_view name) {
+  std::vector<std::string> values;
+  std::string_view rest = request.query();
+  while (!rest.empty()) {
+    std::string_view pair = next_piece(rest, '&');
+    const std::size_t eq = pair.find('=');
+    if (!decoded_equals(pair.substr(0, eq), name)) continue;
+    std::string& value = values.emplace_back();
+    if (eq == std::string_view::npos) continue;
+    if (!percent_decode(pair.substr(eq + 1), [&](char c) { return value.push_back(c), true; }))
+      return error(errc::malformed_token,
+                   "query parameter '" + std::string(name) + "': malformed percent-encoding");
+  }
+  return values;
+}
+
 }  // namespace jwtfort::http

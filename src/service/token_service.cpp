@@ -197,6 +197,11 @@ result<verified_token> token_service::require_refresh(std::string_view token) co
   return require(token, token_type::refresh);
 }
 
+result<void> token_service::recheck_access(const verified_token& token) const {
+  if (auto ok = check_time_window(token); !ok) return ok;
+  return check_revocation(token, token_type::access);
+}
+
 std::optional<std::int64_t> token_service::lifetime_of(token_type type) const {
   return type == token_type::access ? options_.access_lifetime : options_.refresh_lifetime;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """jwtfort-server as the forward-auth service of a real nginx (auth_request): nginx asks
 /auth/verify for every request to /api/ and passes the subject on to the upstream; refused
-requests never reach the upstream. /admin-api/ asks /auth/verify?roles=admin.
+requests never reach the upstream. /admin-api/ asks /auth/verify?roles=admin. /legacy-api/ is
+configured as the documentation once said, with X-Original-Method alone: a client adding its own
+X-Forwarded-Method must not turn a cookie-authenticated POST into a GET without CSRF protection.
 
 Arguments: the jwtfort-server binary, the jwtfort binary, the redis-server binary, nginx.
 """
@@ -41,17 +43,33 @@ class ForwardAuthTest(ss.ServerTestCase, unittest.TestCase):
       proxy_set_header X-Auth-Subject $auth_subject;
       proxy_pass %(upstream)s;
     }
+    location /legacy-api/ {
+      auth_request /_auth_legacy;
+      auth_request_set $auth_subject $upstream_http_x_auth_subject;
+      proxy_set_header X-Auth-Subject $auth_subject;
+      proxy_pass %(upstream)s;
+    }
     location = /_auth {
       internal;
       proxy_pass %(auth)s;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
+      proxy_set_header X-Forwarded-Method $request_method;
       proxy_set_header X-Original-Method $request_method;
       proxy_set_header X-Original-URI $request_uri;
     }
     location = /_auth_admin {
       internal;
       proxy_pass %(auth)s?roles=admin;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Forwarded-Method $request_method;
+      proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Original-URI $request_uri;
+    }
+    location = /_auth_legacy {
+      internal;
+      proxy_pass %(auth)s;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-Method $request_method;
@@ -140,6 +158,39 @@ class ForwardAuthTest(ss.ServerTestCase, unittest.TestCase):
         self.assert_refused_before_upstream("/admin-api/users", {}, 401)
         r = self.through_nginx("/admin-api/users", ss.bearer(boss))
         self.assertEqual(self.assertJson(r, 200)["subject"], "boss")
+
+    def outcome_count(self, outcome):
+        """jwtfort_auth_outcomes_total{outcome=...}: counted before the answer is written, so
+        exact as soon as nginx has answered."""
+        r = self.server.get("/metrics")
+        self.assertEqual(r.status, 200, r)
+        prefix = 'jwtfort_auth_outcomes_total{outcome="%s"} ' % outcome
+        for line in r.body.decode().splitlines():
+            if line.startswith(prefix):
+                return int(line[len(prefix):])
+        return 0
+
+    def test_csrf_applies_whatever_method_header_the_client_adds(self):
+        r = self.server.login("alice", "alice-password-1", cookies=True)
+        self.assertJson(r, 200, {"login": True, "expires_in": 900})
+        jar = {name: value for name, value, _ in map(ss.parse_set_cookie,
+                                                      r.header_all("Set-Cookie"))}
+        cookie = {"Cookie": "access_token_cookie=" + jar["access_token_cookie"]}
+        forged_headers = [{}, {"X-Forwarded-Method": "GET"}, {"X-Original-Method": "GET"},
+                          {"X-Forwarded-Method": "GET", "X-Original-Method": "GET"}]
+        for prefix in ("/api/", "/legacy-api/"):
+            for forged in forged_headers:
+                seen, refused = len(self.upstream.requests), self.outcome_count("csrf_failed")
+                r = self.through_nginx(prefix + "orders", dict(cookie, **forged), method="POST")
+                self.assertEqual(r.status, 401, "%s %r: %r" % (prefix, forged, r))
+                self.assertEqual(len(self.upstream.requests), seen, "%s %r" % (prefix, forged))
+                self.assertEqual(self.outcome_count("csrf_failed"), refused + 1, (prefix, forged))
+            with_csrf = dict(cookie, **{"X-CSRF-Token": jar["csrf_access_token"],
+                                        "X-Forwarded-Method": "GET"})
+            r = self.through_nginx(prefix + "orders", with_csrf, method="POST")
+            self.assertEqual(self.assertJson(r, 200)["subject"], "alice", prefix)
+            r = self.through_nginx(prefix + "orders", cookie)
+            self.assertEqual(self.assertJson(r, 200)["subject"], "alice", prefix)
 
 
 if __name__ == "__main__":

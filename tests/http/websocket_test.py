@@ -2,7 +2,9 @@
 """jwtfort-server's WebSocket route: /ws?token=<access token> upgrades (101, a correct
 Sec-WebSocket-Accept), says {"user": sub} first, then echoes; without a token, with a bad, a
 refresh or a revoked token the answer is HTTP 401 and no upgrade. The token travels in the query
-string, so the request log must not contain it.
+string, so the request log must not contain it. An open socket is closed (1008) when its token
+expires or is revoked. A handshake the server cannot accept gets the server's own JSON refusal,
+logged and counted with its real status.
 
 Arguments: the jwtfort-server binary, the jwtfort binary, the redis-server binary.
 """
@@ -47,6 +49,7 @@ class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
         self.assertEqual(r.header("Upgrade", "").lower(), "websocket")
         self.assertIn("upgrade", r.header("Connection", "").lower())
         self.assertEqual(r.header("Sec-WebSocket-Accept"), client.expected_accept())
+        self.assertEqual(r.header("Server"), "jwtfort-server", "no library version banner")
         self.assertEqual(json.loads(client.receive_text()), {"user": "demo"})
         for message in ("hello", "é" * 150, "x" * 70000):  # 7-bit, 16-bit and 64-bit lengths
             client.send_text(message)
@@ -114,6 +117,98 @@ class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
         self.assertEqual(seen, ["close frame 03e9", "end of stream"])  # 1001 going away
         self.assertEqual(status, 0)
         self.assertLess(took, 25)
+
+    def open_socket(self, token):
+        client = self.ws("?token=" + urllib.parse.quote(token, safe=""))
+        self.assertEqual(client.connect().status, 101)
+        self.assertEqual(json.loads(client.receive_text()), {"user": "demo"})
+        return client
+
+    def closed_by_server(self, client, timeout):
+        """Waits at most `timeout` seconds for the server's close frame, answers it as a browser
+        would, and returns (code, reason) and the seconds it took."""
+        started = time.monotonic()
+        client.sock.settimeout(timeout)
+        opcode, payload = client.receive()
+        took = time.monotonic() - started
+        self.assertEqual(opcode, 0x8, payload)
+        client._send_frame(0x8, payload[:2])
+        while client.sock.recv(65536):  # until the server ends the stream
+            pass
+        client.sock.close()
+        return (int.from_bytes(payload[:2], "big"), payload[2:].decode()), took
+
+    def test_a_socket_is_closed_when_its_token_expires(self):
+        claims = dict(ss.claims_of(self.access), jti=ss.new_jti(), exp=int(time.time()) + 2)
+        token = self.server.server_key().es256_token(ss.header_of(self.access), claims)
+        client = self.open_socket(token)
+        client.send_text("still valid")
+        self.assertEqual(client.receive_text(), "still valid")
+        reason, took = self.closed_by_server(client, 10)
+        self.assertEqual(reason, (1008, "token expired"))
+        self.assertLess(took, 4)
+        self.assertGreaterEqual(time.time(), claims["exp"])
+        ss.wait_until(lambda: '"detail":"token expired"' in self.server.stderr_text(), 5)
+        self.assertIn('{"event":"websocket_closed","detail":"token expired"}',
+                      self.server.log_lines())
+
+    def test_logout_closes_an_open_socket(self):
+        client = self.open_socket(self.access)
+        self.assertJson(self.server.post("/logout", headers=ss.bearer(self.access)), 200,
+                        {"logout": True})
+        reason, took = self.closed_by_server(client, 10)
+        self.assertEqual(reason, (1008, "token revoked"))
+        self.assertLess(took, 2.5)
+
+    def test_logout_everywhere_closes_the_sockets_of_the_user(self):
+        client = self.open_socket(self.access)
+        other = self.assertJson(self.server.login("demo", self.server.demo_password), 200)
+        self.assertJson(self.server.post("/logout-all",
+                                         headers=ss.bearer(other["access_token"])), 200,
+                        {"logout_all": True})
+        reason, took = self.closed_by_server(client, 10)
+        self.assertEqual(reason, (1008, "token revoked"))
+        self.assertLess(took, 2.5)
+
+    def test_unusable_handshakes_get_the_servers_json_refusal(self):
+        target = "/ws?token=" + urllib.parse.quote(self.access, safe="")
+        fields = {"Host": "127.0.0.1:%d" % self.server.port, "Upgrade": "websocket",
+                  "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                  "Sec-WebSocket-Version": "13"}
+        no_key = {k: v for k, v in fields.items() if k != "Sec-WebSocket-Key"}
+        cases = [
+            ("GET", "HTTP/1.1", no_key, 400, "Bad WebSocket handshake: missing Sec-WebSocket-Key"),
+            ("HEAD", "HTTP/1.1", fields, 400, "Bad WebSocket handshake: the method must be GET"),
+            ("GET", "HTTP/1.0", fields, 400, "Bad WebSocket handshake: HTTP/1.1 required"),
+            ("GET", "HTTP/1.1", dict(fields, **{"Sec-WebSocket-Version": "8"}), 426,
+             "Unsupported WebSocket version"),
+        ]
+        for method, version, headers, status, detail in cases:
+            head = "%s %s %s\r\n" % (method, target, version)
+            head += "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
+            r, _, error = ss.raw_exchange(self.server.port, head.encode(), shut_write=True)
+            self.assertIsNotNone(r, error)
+            self.assertEqual(r.status, status, r)
+            self.assertEqual(r.header("Content-Type"), "application/json", r)
+            self.assertEqual(r.header("Cache-Control"), "no-store", r)
+            self.assertIsNone(r.header("Server"), r)
+            self.assertIsNone(r.header("Sec-WebSocket-Accept"), r)
+            if method != "HEAD":
+                self.assertEqual(r.json(), {"detail": detail}, r)
+            if status == 426:
+                self.assertEqual(r.header("Sec-WebSocket-Version"), "13", r)
+
+        def ws_statuses():
+            return [(line["method"], line["status"]) for line in map(json.loads, (
+                x for x in self.server.log_lines() if '"path":"/ws"' in x))]
+        ss.wait_until(lambda: len(ws_statuses()) >= len(cases), 5)
+        self.assertEqual(ws_statuses(), [("GET", 400), ("HEAD", 400), ("GET", 400), ("GET", 426)])
+        metrics = self.server.get("/metrics").body.decode()
+        for line in ('{route="/ws",method="GET",status="400"} 2\n',
+                     '{route="/ws",method="HEAD",status="400"} 1\n',
+                     '{route="/ws",method="GET",status="426"} 1\n'):
+            self.assertIn("jwtfort_http_requests_total" + line, metrics)
+        self.assertNotIn('route="/ws",method="GET",status="101"', metrics)
 
 
 if __name__ == "__main__":

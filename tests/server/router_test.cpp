@@ -472,20 +472,176 @@ TEST_F(router_test, verify_applies_csrf_to_the_original_method) {
       200);
 }
 
+// A client behind a proxy that sets only one of the method headers can add the other one
+// itself: CSRF applies when any of them, or the check's own method, is a CSRF method.
+TEST_F(router_test, verify_applies_csrf_when_any_method_is_a_csrf_method) {
+  auto jar = cookies_set(login("alice", "alice-password", true));
+  const field cookie{"Cookie", "access_token_cookie=" + jar["access_token_cookie"]};
+  const field csrf{"X-CSRF-Token", jar["csrf_access_token"]};
+  const std::pair<std::string, header_list> cases[] = {
+      {"GET", {{"X-Forwarded-Method", "GET"}, {"X-Original-Method", "POST"}}},
+      {"GET", {{"X-Original-Method", "POST"}, {"X-Forwarded-Method", "GET"}}},
+      {"GET", {{"X-Original-Method", "GET"}, {"X-Forwarded-Method", "DELETE"}}},
+      {"GET", {{"X-Forwarded-Method", "DELETE"}, {"X-Original-Method", "GET"}}},
+      {"GET", {{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Method", "PUT"}}},
+      {"GET", {{"X-Original-Method", "GET, patch"}}},
+      {"POST", {{"X-Forwarded-Method", "GET"}, {"X-Original-Method", "GET"}}},
+      {"DELETE", {{"X-Original-Method", "GET"}}},
+  };
+  for (const auto& [method, methods] : cases) {
+    header_list headers = methods;
+    headers.push_back(cookie);
+    const response refused = call(method, "/auth/verify", headers);
+    expect_refused(refused, 401, "Missing CSRF Token");
+    EXPECT_EQ(refused.outcome(), "csrf_failed") << method << " " << methods[0].value;
+    EXPECT_EQ(refused.header("X-Auth-Subject"), "");
+    headers.push_back(csrf);
+    EXPECT_EQ(call(method, "/auth/verify", headers).status, 200)
+        << method << " " << methods[0].value;
+  }
+  EXPECT_EQ(call("GET", "/auth/verify",
+                 {cookie, {"X-Forwarded-Method", "GET"}, {"X-Original-Method", "HEAD"}})
+                .status,
+            200)
+      << "no CSRF method anywhere";
+}
+
+class csrf_methods_test : public router_test {
+  void configure(config& settings) override { settings.csrf_methods = {"PUT"}; }
+};
+
+TEST_F(csrf_methods_test, verify_applies_csrf_to_the_configured_methods_only) {
+  auto jar = cookies_set(login("alice", "alice-password", true));
+  const field cookie{"Cookie", "access_token_cookie=" + jar["access_token_cookie"]};
+  EXPECT_EQ(call("GET", "/auth/verify", {cookie, {"X-Original-Method", "POST"}}).status, 200);
+  expect_refused(call("GET", "/auth/verify",
+                      {cookie, {"X-Forwarded-Method", "GET"}, {"X-Original-Method", "PUT"}}),
+                 401, "Missing CSRF Token");
+}
+
+// The roles requirement is the proxy's configuration: one that cannot be read is refused,
+// with or without a token, rather than read as no requirement at all.
+TEST_F(router_test, verify_refuses_a_malformed_roles_requirement) {
+  const auto [alice, alice_refresh] = tokens("alice", "alice-password");
+  const auto [root, root_refresh] = tokens("root", "root-password");
+  for (const char* query : {"roles=admin%", "roles=admin%2", "roles=%zzadmin", "roles=admin,%",
+                            "roles=admin&roles=%", "roles=%&roles=admin", "roles=user%0"}) {
+    for (const header_list& headers : {bearer(alice), bearer(root), header_list{}}) {
+      const response r = call("GET", std::string("/auth/verify?") + query, headers);
+      expect_refused(r, 500, "Malformed roles requirement");
+      EXPECT_EQ(r.outcome(), "invalid_configuration") << query;
+      EXPECT_EQ(r.header("X-Auth-Subject"), "") << query;
+      EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << query;
+    }
+  }
+}
+
+TEST_F(router_test, verify_requires_the_roles_of_every_roles_parameter) {
+  const auto [alice, alice_refresh] = tokens("alice", "alice-password");
+  const auto [root, root_refresh] = tokens("root", "root-password");
+  for (const char* query : {"roles=&roles=admin", "roles=user&roles=admin", "roles=admin&roles=",
+                            "r%6fles=admin", "roles=user&x=1&roles=admin,user"}) {
+    const std::string target = std::string("/auth/verify?") + query;
+    expect_refused(call("GET", target, bearer(alice)), 403, "Missing required role");
+    const response allowed = call("GET", target, bearer(root));
+    EXPECT_EQ(allowed.status, 200) << query << allowed.body;
+    EXPECT_EQ(allowed.header("X-Auth-Subject"), "root");
+  }
+  EXPECT_EQ(call("GET", "/auth/verify?roles=&roles=user", bearer(alice)).status, 200);
+  EXPECT_EQ(call("GET", "/auth/verify?roles=us%65r", bearer(alice)).status, 200);
+}
+
 // --- WebSocket upgrade
+
+// A complete RFC 6455 §4.1 opening handshake, without the token.
+header_list handshake() {
+  return {{"Host", "127.0.0.1:8000"},
+          {"Upgrade", "websocket"},
+          {"Connection", "keep-alive, Upgrade"},
+          {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+          {"Sec-WebSocket-Version", "13"}};
+}
+
+// `headers` with the fields named `name` removed, then `extra` appended.
+header_list with(header_list headers, std::string_view name, header_list extra = {}) {
+  std::erase_if(headers, [&](const field& f) { return f.name == name; });
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return headers;
+}
 
 TEST_F(router_test, websocket_upgrade_is_authenticated_from_the_query) {
   const auto [access, refresh_token] = tokens("alice", "alice-password");
-  const header_list upgrade = {{"Upgrade", "websocket"}, {"Connection", "keep-alive, Upgrade"}};
-  const response accepted = call("GET", "/ws?token=" + access, upgrade);
+  const response accepted = call("GET", "/ws?token=" + access, handshake());
   EXPECT_EQ(accepted.status, 101);
   EXPECT_EQ(accepted.subject, "alice");
-  expect_refused(call("GET", "/ws", upgrade), 401, "Missing Authorization Header");
-  expect_refused(call("GET", "/ws?token=" + refresh_token, upgrade), 401,
+  ASSERT_TRUE(accepted.token.has_value());
+  EXPECT_EQ(accepted.token->subject(), "alice");
+  EXPECT_EQ(accepted.token->expires_at(), start_time + 900);
+  expect_refused(call("GET", "/ws", handshake()), 401, "Missing Authorization Header");
+  expect_refused(call("GET", "/ws?token=" + refresh_token, handshake()), 401,
                  "Only access tokens are allowed");
   const response plain = call("GET", "/ws?token=" + access);
   EXPECT_EQ(plain.status, 426);
   EXPECT_EQ(plain.header("Upgrade"), "websocket");
+}
+
+// RFC 6455 §4.2.1/§4.2.2: the server answers an unusable handshake itself, before the token is
+// looked at, as it answers every other refusal.
+TEST_F(router_test, websocket_handshakes_are_checked_before_the_upgrade) {
+  const auto [access, refresh_token] = tokens("alice", "alice-password");
+  const std::string target = "/ws?token=" + access;
+  const std::string bad_key =
+      "Bad WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64";
+  const std::pair<header_list, std::string> cases[] = {
+      {with(handshake(), "Sec-WebSocket-Key"),
+       "Bad WebSocket handshake: missing Sec-WebSocket-Key"},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", ""}}), bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "abc"}}), bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ"}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZR=="}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key", {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25j*Q=="}}),
+       bad_key},
+      {with(handshake(), "Sec-WebSocket-Key",
+            {{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZXMh"}}),  // 18 bytes
+       bad_key},
+      {with(handshake(), "", {{"Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="}}),
+       "Bad WebSocket handshake: Sec-WebSocket-Key sent more than once"},
+      {with(handshake(), "Sec-WebSocket-Version"),
+       "Bad WebSocket handshake: missing Sec-WebSocket-Version"},
+      {with(handshake(), "", {{"Sec-WebSocket-Version", "13"}}),
+       "Bad WebSocket handshake: Sec-WebSocket-Version sent more than once"},
+      {with(handshake(), "Host"), "Bad WebSocket handshake: missing Host"},
+  };
+  for (const auto& [headers, detail] : cases) {
+    const response r = call("GET", target, headers);
+    expect_refused(r, 400, detail);
+    EXPECT_EQ(r.route, "/ws");
+    EXPECT_FALSE(r.decided) << detail;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << detail;
+  }
+
+  const response head = call("HEAD", target, handshake());
+  expect_refused(head, 400, "Bad WebSocket handshake: the method must be GET");
+
+  const response http10 =
+      router_->handle({.method = "GET", .target = target, .headers = handshake(), .version = 10});
+  expect_refused(http10, 400, "Bad WebSocket handshake: HTTP/1.1 required");
+
+  for (const char* version : {"8", "12", "14", "13, 8", ""}) {
+    const response r =
+        call("GET", target,
+             with(handshake(), "Sec-WebSocket-Version", {{"Sec-WebSocket-Version", version}}));
+    expect_refused(r, 426, "Unsupported WebSocket version");
+    EXPECT_EQ(r.header("Sec-WebSocket-Version"), "13") << version;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << version;
+  }
+  EXPECT_EQ(call("GET", target,
+                 with(handshake(), "Sec-WebSocket-Key",
+                      {{"Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="}}))
+                .status,
+            101);
 }
 
 // --- targets, 404, 405
@@ -519,6 +675,28 @@ TEST_F(router_test, unknown_paths_are_404_and_wrong_methods_405) {
 TEST_F(router_test, oversized_bodies_are_413) {
   expect_refused(post_json("/login", std::string(max_body_bytes + 1, ' ')), 413,
                  "Request body too large");
+}
+
+// Every refusal says `Cache-Control: no-store`, once.
+TEST_F(router_test, every_refusal_is_no_store_once) {
+  const std::string login_body = R"({"username":"alice","password":"alice-password"})";
+  const std::pair<response, int> cases[] = {
+      {call("GET", "/nope"), 404},
+      {call("GET", "/a/../public"), 400},
+      {call("POST", "/protected"), 405},
+      {call("POST", "/login", {}, login_body), 415},
+      {post_json("/login", "{"), 422},
+      {post_json("/login", std::string(max_body_bytes + 1, ' ')), 413},
+      {call("GET", "/ws"), 426},
+      {call("GET", "/protected"), 401},
+      {login("alice", "wrong-password"), 401},
+  };
+  for (const auto& [r, status] : cases) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(all(r, "Cache-Control"), std::vector<std::string>{"no-store"}) << status;
+  }
+  EXPECT_EQ(all(call("GET", "/public"), "Cache-Control"), std::vector<std::string>{})
+      << "an answer that is not a refusal may be cached";
 }
 
 TEST_F(router_test, forwarded_for_is_trusted_only_when_configured) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "jwtfort/http/request_view.hpp"
+#include "test_support.hpp"
 
 namespace jwtfort {
 namespace {
@@ -93,6 +94,27 @@ TEST(http_request_view_test, query_parameters_are_percent_decoded) {
   EXPECT_TRUE(duplicate);
   EXPECT_EQ(param("/ws?token=a&x=1", "token", &duplicate), "a");
   EXPECT_FALSE(duplicate);
+}
+
+// Every value, strictly: a parameter that adds requirements must not lose one to a bad escape.
+TEST(http_request_view_test, all_values_of_a_query_parameter) {
+  auto params = [](std::string_view target) {
+    return http::find_query_parameters(with({}, target), "roles");
+  };
+  using list = std::vector<std::string>;
+  EXPECT_EQ(test::must(params("/v?roles=a,b&x=1&r%6Fles=c%2Cd&roles&roles=")),
+            (list{"a,b", "c,d", "", ""}));
+  EXPECT_EQ(test::must(params("/v?roles=a+b&roles=%00")), (list{"a+b", std::string(1, '\0')}));
+  EXPECT_EQ(test::must(params("/v?role=a&rolesx=b&ro%zzles=c")), list{});
+  EXPECT_EQ(test::must(params("/v")), list{});
+  for (std::string_view bad : {"/v?roles=admin%", "/v?roles=admin%2", "/v?roles=%zzadmin",
+                               "/v?roles=admin,%", "/v?roles=a&roles=%g1", "/v?r%6fles=%"}) {
+    const auto r = params(bad);
+    EXPECT_ERRC(r, errc::malformed_token) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().message, "query parameter 'roles': malformed percent-encoding");
+    }
+  }
 }
 
 }  // namespace

@@ -228,6 +228,32 @@ TEST_F(token_service_test, revoking_an_access_token) {
   EXPECT_EQ(s.revoked_tokens, 1u);
 }
 
+// A connection opened with a token checks it again later: the clock has moved, and the token or
+// its subject may have been revoked since.
+TEST_F(token_service_test, recheck_access_sees_expiry_and_revocations_made_later) {
+  auto o = options();
+  o.leeway_seconds = 5;
+  auto service = make(std::move(o));
+  const verified_token a = test::must(service.require_access(
+      test::must(service.create_access_token({.subject = "alice", .lifetime = 60}))));
+  const verified_token b = test::must(
+      service.require_access(test::must(service.create_access_token({.subject = "alice"}))));
+  const verified_token c = test::must(
+      service.require_access(test::must(service.create_access_token({.subject = "carol"}))));
+  EXPECT_OK(service.recheck_access(a));
+  now = t0 + 64;
+  EXPECT_OK(service.recheck_access(a));
+  now = t0 + 65;
+  EXPECT_ERRC(service.recheck_access(a), errc::expired);
+
+  now = t0;
+  ASSERT_OK(service.revoke(b));
+  EXPECT_ERRC(service.recheck_access(b), errc::revoked);
+  EXPECT_OK(service.recheck_access(c));
+  ASSERT_OK(service.revoke_subject("carol"));
+  EXPECT_ERRC(service.recheck_access(c), errc::revoked);
+}
+
 TEST_F(token_service_test, log_out_everywhere_revokes_tokens_issued_up_to_now) {
   auto service = make();
   auto access = service.create_access_token({.subject = "alice"});

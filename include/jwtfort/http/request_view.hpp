@@ -10,8 +10,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jwtfort/export.hpp"
+#include "jwtfort/result.hpp"
 
 namespace jwtfort::http {
 
@@ -52,5 +54,17 @@ JWTFORT_API std::optional<std::string_view> find_cookie(const request_view& requ
 JWTFORT_API std::optional<std::string> find_query_parameter(const request_view& request,
                                                             std::string_view name,
                                                             bool* duplicate = nullptr);
+
+/// Every value of query parameter `name`, in the order sent, each percent-decoded as above;
+/// empty when the parameter is absent. Names are compared decoded (`r%6Fles` is `roles`).
+/// Strict where `find_query_parameter` is lenient: a parameter meant to add requirements must
+/// not lose a value, so one that cannot be decoded fails the whole lookup.
+/// Errors: malformed_token: a value of `name` has a `%` not followed by two hex digits (the
+/// error of a token sent so; callers reading other parameters name their own).
+/// Example:
+///   auto roles = http::find_query_parameters(request, "roles");  // ?roles=a&roles=b
+///   if (!roles) return refuse(roles.error());                       // {"a", "b"} otherwise
+JWTFORT_API result<std::vector<std::string>> find_query_parameters(const request_view& request,
+                                                                   std::string_view name);
 
 }  // namespace jwtfort::http
