@@ -488,6 +488,16 @@ class StdinTokenTest(CliTestCase):
         # wrong with them.
         self.assert_error(run("inspect", "-", stdin="a" * 65535 + "\n"), 1, "malformed_token")
 
+    def test_claims_and_keys_on_stdin_are_bounded_like_files(self):
+        large = "error: invalid_configuration: stdin is larger than 1 MiB"
+        claims = '{"sub":"' + "a" * (1 << 20) + '"}'
+        err = self.assert_error(run("sign", "--key", self.keys["ES256"], "-", stdin=claims), 2,
+                                "invalid_configuration")
+        self.assertEqual(err, large + "\n")
+        err = self.assert_error(run("jwks", "-", stdin=" " * (1 << 20) + "{}"), 2,
+                                "invalid_configuration")
+        self.assertEqual(err, large + "\n")
+
     def test_the_key_and_the_token_cannot_both_come_from_stdin(self):
         token = self.sign("ES256", {"sub": "s"}, "--exp", "60")
         with open(self.keys["ES256"]) as f:
