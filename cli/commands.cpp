@@ -44,6 +44,16 @@ outcome<bool> expect_positionals(const parsed_args& a, std::size_t count, std::s
   return failure::usage("unexpected argument after " + std::string(what));
 }
 
+// stdin can feed one argument only: the second reader would find it empty.
+outcome<bool> stdin_read_once(const parsed_args& a, std::string_view what) {
+  if (a.positionals.empty() || a.positionals.front() != "-") return true;
+  for (std::string_view name : {"key", "jwks", "secret-file"})
+    if (a.value(name) == "-")
+      return failure::usage(std::string(what) + " and --" + std::string(name) +
+                            " cannot both be - (stdin)");
+  return true;
+}
+
 // Removes the insignificant whitespace of valid JSON text (RFC 8259 §2), keeping every value
 // byte for byte: verify and inspect print header and claims as the token carried them.
 std::string compact_json(std::string_view text) {
@@ -206,6 +216,7 @@ outcome<claims> claims_argument(const parsed_args& a) {
 
 outcome<std::string> sign(const parsed_args& a) {
   if (auto p = expect_positionals(a, 1, "CLAIMS_JSON"); !p) return p.error();
+  if (auto once = stdin_read_once(a, "CLAIMS_JSON"); !once) return once.error();
   if (a.has("key") == a.has("secret-file"))
     return failure::usage("sign needs one of --key FILE or --secret-file FILE");
   auto algs = parse_algorithms(a.values("alg"));
@@ -293,6 +304,7 @@ outcome<verifier_options> verify_options_from(const parsed_args& a) {
 
 outcome<std::string> verify(const parsed_args& a) {
   if (auto p = expect_positionals(a, 1, "TOKEN"); !p) return p.error();
+  if (auto once = stdin_read_once(a, "TOKEN"); !once) return once.error();
   auto options = verify_options_from(a);
   if (!options) return options.error();
   auto v = verifier::create(std::move(*options));
@@ -346,15 +358,17 @@ const command core_commands[] = {
     {"verify",
      "jwtfort verify (--key FILE | --jwks FILE | --secret-file FILE --alg ALG) [--alg ALG]... "
      "[--iss S] [--aud S]... [--typ S] [--leeway SECONDS] [--require CLAIM]... "
-     "[--now UNIX_SECONDS] TOKEN",
-     "Verifies TOKEN (`-` reads stdin). Prints {\"header\":{...},\"claims\":{...}} and exits 0\n"
+     "[--now UNIX_SECONDS] (TOKEN | -)",
+     "Verifies TOKEN. Prints {\"header\":{...},\"claims\":{...}} and exits 0\n"
      "when valid; exits 1 when rejected. The allow-list is --alg, or else the keys' own\n"
-     "algorithms. exp is always required; --require adds claims.\n",
+     "algorithms. exp is always required; --require adds claims.\n"
+     "`-` reads the token from stdin, out of the process list: prefer it to the token itself.\n",
      verify_options, verify},
     {"inspect",
-     "jwtfort inspect TOKEN",
-     "Decodes TOKEN (`-` reads stdin) without verifying it and prints\n"
-     "{\"verified\":false,\"header\":{...},\"claims\":{...}}. Exits 1 when it does not parse.\n",
+     "jwtfort inspect (TOKEN | -)",
+     "Decodes TOKEN without verifying it and prints\n"
+     "{\"verified\":false,\"header\":{...},\"claims\":{...}}. Exits 1 when it does not parse.\n"
+     "`-` reads the token from stdin, out of the process list: prefer it to the token itself.\n",
      {},
      inspect},
 };
@@ -393,6 +407,8 @@ std::string tool_help() {
   out +=
       "\nThe token, keys and store commands read keys, store and lifetimes from the environment\n"
       "(AUTHJWT_*, JWTFORT_*) or from --config FILE (.toml, .json or .env).\n"
+      "Give a TOKEN as `-` and the token on stdin: an argument is visible to every user of the\n"
+      "machine in the process list.\n"
       "Exit status: 0 valid or done, 1 token rejected, 2 usage or configuration error,\n"
       "3 token store unavailable. Run `jwtfort COMMAND --help` for one command.\n";
   return out;

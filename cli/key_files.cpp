@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,8 @@ namespace {
 
 // Key files are small; a cap keeps a wrong path (a disk image, /dev/zero) from eating memory.
 constexpr std::size_t max_file_bytes = 1 << 20;
+// A token on stdin: far above any real one, far below what would strain memory.
+constexpr std::size_t max_token_bytes = 64 << 10;
 
 constexpr algorithm inferable_pem_algorithms[] = {algorithm::es256, algorithm::es384,
                                                   algorithm::es512, algorithm::eddsa};
@@ -92,6 +95,17 @@ outcome<std::vector<key>> load_pem(std::string_view pem, std::span<const algorit
       errc::invalid_key, "PEM text is not an RSA, P-256, P-384, P-521, Ed25519 or Ed448 key"));
 }
 
+// Appends what `in` holds to `text`, up to `limit` bytes and one more: a longer input is
+// known to be too long without reading all of it. False when reading failed.
+bool read_bounded(std::istream& in, std::string& text, std::size_t limit) {
+  char buffer[4096];
+  while (text.size() <= limit && (in.read(buffer, sizeof buffer) || in.gcount() > 0))
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  return !in.bad();
+}
+
+bool is_space(char c) { return std::strchr(" \t\r\n\v\f", c) != nullptr && c != '\0'; }
+
 }  // namespace
 
 void wipe(std::string& text) {
@@ -126,32 +140,41 @@ outcome<bool> write_private_file(const std::string& path, std::string_view text)
 }
 
 outcome<std::string> read_input(const std::string& path, std::string_view what) {
+  const bool from_stdin = path == "-";
+  std::ifstream file;
+  if (!from_stdin) {
+    file.open(path, std::ios::binary);
+    if (!file) return unreadable(what, path, errno);
+  }
+  const std::string name = from_stdin ? "stdin" : std::string(what) + " " + path;
   std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return text;
+  bool read = read_bounded(from_stdin ? std::cin : file, text, max_file_bytes);
+  if (!read || text.size() > max_file_bytes) {
+    const int reason = errno;
+    wipe(text);
+    return failure::configuration(error(
+        errc::invalid_configuration, read ? name + " is larger than 1 MiB"
+                                          : "cannot read " + name + ": " + std::strerror(reason)));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unreadable(what, path, errno);
-  char buffer[4096];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > max_file_bytes) {
-      wipe(text);
-      return failure::configuration(error(
-          errc::invalid_configuration, std::string(what) + " " + path + " is larger than 1 MiB"));
-    }
-  }
-  if (in.bad()) return unreadable(what, path, errno);
   return text;
 }
 
 outcome<std::string> token_argument(const std::string& arg) {
   if (arg != "-") return arg;
-  auto text = read_input("-", "stdin");
-  if (!text) return text.error();
-  while (!text->empty() && std::strchr(" \t\r\n", text->back()) != nullptr) text->pop_back();
-  return std::move(*text);
+  std::string text;
+  if (!read_bounded(std::cin, text, max_token_bytes))
+    return failure::configuration(error(errc::invalid_configuration,
+                                        "cannot read stdin: " + std::string(std::strerror(errno))));
+  if (text.size() > max_token_bytes)
+    return failure::usage("stdin holds more than " + std::to_string(max_token_bytes) +
+                          " bytes; a TOKEN is smaller");
+  std::string_view token = text;
+  while (!token.empty() && is_space(token.front())) token.remove_prefix(1);
+  while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
+  if (token.empty()) return failure::usage("stdin holds no TOKEN");
+  if (std::any_of(token.begin(), token.end(), is_space))
+    return failure::usage("stdin holds more than one TOKEN; give one");
+  return std::string(token);
 }
 
 outcome<std::vector<key>> load_key_file(const std::string& path,

@@ -33,11 +33,14 @@ outcome<bool> write_private_file(const std::string& path, std::string_view text)
 /// Overwrites a buffer that held key material, before it is freed.
 void wipe(std::string& text);
 
-/// Reads a whole file, or stdin for "-". Errors: configuration (invalid_configuration).
+/// Reads a whole file, or stdin for "-", of at most 1 MiB.
+/// Errors: configuration (invalid_configuration: unreadable or larger).
 outcome<std::string> read_input(const std::string& path, std::string_view what);
 
-/// The text of a TOKEN argument: the argument itself, or stdin for "-", where a trailing newline
-/// is usual and dropped. Errors: as `read_input`.
+/// The text of a TOKEN argument: the argument itself, or for "-" the one token on stdin, which
+/// keeps it out of the process list. Whitespace around it (the usual trailing newline) is
+/// dropped. Errors: usage (stdin empty, larger than 64 KiB, or holding more than one word),
+/// configuration (invalid_configuration: stdin unreadable).
 outcome<std::string> token_argument(const std::string& arg);
 
 }  // namespace jwtfort::cli

@@ -271,17 +271,21 @@ const command commands[] = {
      "Prints a new token, or for --type pair (the default) the JSON\n"
      "{\"access_token\":...,\"refresh_token\":...,\"token_type\":\"bearer\"}.\n",
      create_options, token_create},
-    {"token refresh", "jwtfort token refresh [--config FILE] REFRESH_TOKEN",
+    {"token refresh", "jwtfort token refresh [--config FILE] (REFRESH_TOKEN | -)",
      "Spends the refresh token and prints a new pair of the same family. A refresh token used\n"
-     "twice revokes its family and exits 1 with token_reused.\n",
+     "twice revokes its family and exits 1 with token_reused.\n"
+     "`-` reads the token from stdin, out of the process list: prefer it to the token itself.\n",
      config_only, token_refresh},
-    {"token revoke", "jwtfort token revoke [--config FILE] (TOKEN | --subject SUBJECT)",
+    {"token revoke", "jwtfort token revoke [--config FILE] (TOKEN | - | --subject SUBJECT)",
      "Revokes one token until it expires (a refresh token takes its family with it), or every\n"
-     "token of SUBJECT issued up to now.\n",
+     "token of SUBJECT issued up to now.\n"
+     "`-` reads the token from stdin, out of the process list: prefer it to the token itself.\n",
      revoke_options, token_revoke},
-    {"token verify", "jwtfort token verify [--type access|refresh] [--fresh] [--config FILE] TOKEN",
+    {"token verify",
+     "jwtfort token verify [--type access|refresh] [--fresh] [--config FILE] (TOKEN | -)",
      "Verifies TOKEN like a server would, revocations included, and prints its header and\n"
-     "claims. Exits 1 when rejected.\n",
+     "claims. Exits 1 when rejected.\n"
+     "`-` reads the token from stdin, out of the process list: prefer it to the token itself.\n",
      verify_options, token_verify},
     {"keys rotate", "jwtfort keys rotate [--keep N] [--alg ALG] [--config FILE]",
      "Puts a new signing key at the front of the ring file (JWTFORT_KEY_RING_FILE) and keeps\n"

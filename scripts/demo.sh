@@ -23,19 +23,20 @@ run "$jwtfort" jwks es256.jwk | tee jwks.json   # the public half, for verifiers
 now=$(date +%s)
 run "$jwtfort" sign --key es256.jwk --exp 900 \
   '{"sub":"alice","iss":"https://auth.example.com","aud":"api.example.com"}' | tee token
-run "$jwtfort" verify --jwks jwks.json --iss https://auth.example.com --aud api.example.com "$(cat token)"
+# Tokens go in on stdin (`-`): an argument would show in every user's process list.
+run "$jwtfort" verify --jwks jwks.json --iss https://auth.example.com --aud api.example.com - < token
 echo "exit status: $?"
 
 printf '\n# the same token 901 seconds later is rejected:'
 status=0
 run "$jwtfort" verify --jwks jwks.json --iss https://auth.example.com --aud api.example.com \
-  --now $((now + 901)) "$(cat token)" || status=$?
+  --now $((now + 901)) - < token || status=$?
 echo "exit status: $status"
 
 printf '\n# a token whose payload was changed is rejected:'
 tampered=$(cut -d. -f1 token).$(printf '{"sub":"admin"}' | base64 | tr '+/' '-_' | tr -d '=\n').$(cut -d. -f3 token)
 status=0
-run "$jwtfort" verify --jwks jwks.json "$tampered" || status=$?
+printf '%s\n' "$tampered" | run "$jwtfort" verify --jwks jwks.json - || status=$?
 echo "exit status: $status"
 
 printf '\n# the token life cycle, on a key ring and an embedded SQLite store:\n'
@@ -44,20 +45,20 @@ export AUTHJWT_ALGORITHM=ES256 AUTHJWT_DENYLIST_ENABLED=true \
 field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
 run "$jwtfort" keys rotate --alg ES256
 run "$jwtfort" token create --sub alice --fresh | tee pair.json
-run "$jwtfort" token verify --fresh "$(field pair.json access_token)" >/dev/null && echo "valid"
-run "$jwtfort" token refresh "$(field pair.json refresh_token)" | tee pair2.json
+field pair.json access_token | run "$jwtfort" token verify --fresh - >/dev/null && echo "valid"
+field pair.json refresh_token | run "$jwtfort" token refresh - | tee pair2.json
 
 printf '\n# the spent refresh token again: reuse, and its whole family is revoked:'
 status=0
-run "$jwtfort" token refresh "$(field pair.json refresh_token)" || status=$?
+field pair.json refresh_token | run "$jwtfort" token refresh - || status=$?
 echo "exit status: $status"
 status=0
-run "$jwtfort" token refresh "$(field pair2.json refresh_token)" || status=$?
+field pair2.json refresh_token | run "$jwtfort" token refresh - || status=$?
 echo "exit status: $status"
 
 printf '\n# log out everywhere, then the access token is refused too:'
 run "$jwtfort" token revoke --subject alice
 status=0
-run "$jwtfort" token verify "$(field pair2.json access_token)" || status=$?
+field pair2.json access_token | run "$jwtfort" token verify - || status=$?
 echo "exit status: $status"
 run "$jwtfort" store stats

@@ -3,9 +3,8 @@
 // preparing a statement (microseconds) does not count, and the code stays simple.
 #include "users.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -109,14 +108,20 @@ error failure(sqlite3* db, const std::string& path, std::string_view what) {
 }
 
 // SQLite creates a database file with the process umask's mode, typically 0644; a file of
-// password hashes is created 0600 first instead, and SQLite copies the database's mode to its
-// -wal and -shm files. An existing file keeps the mode its owner gave it.
+// password hashes is created 0600 first instead, whatever the umask, and SQLite copies the
+// database's mode to its -wal and -shm files. An existing file keeps the mode its owner gave it.
+// No descriptor is opened: closing one would drop the POSIX locks that another connection of
+// this process holds on the same file, which SQLite relies on.
 result<void> create_private(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  auto failed = [&path](int reason) {
     return error(errc::store_unavailable,
-                 "users database " + path + ": " + std::system_category().message(errno));
-  ::close(fd);
+                 "users database " + path + ": " + std::system_category().message(reason));
+  };
+  if (::mknod(path.c_str(), S_IFREG | 0600, 0) != 0) {
+    if (errno == EEXIST) return {};
+    return failed(errno);
+  }
+  if (::chmod(path.c_str(), 0600) != 0) return failed(errno);
   return {};
 }
 

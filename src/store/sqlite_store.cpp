@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -236,7 +239,56 @@ result<void> prepare_schema(const connection& c, const std::string& path) {
   return {};
 }
 
+error os_failure(const std::string& path, std::string_view what, int errno_value) {
+  return {errc::store_unavailable,
+          "SQLite store: " + std::string(what) + " " + path + ": " + std::strerror(errno_value)};
+}
+
+std::string octal_mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// Removes the permissions of other users from an existing file; the owner's and the group's
+// stay as they were set, so accounts of one group can share a store. A file we may not narrow
+// (another account owns it) is refused rather than used while others can read it.
+result<void> narrow(const std::string& path, const struct stat& st) {
+  if (!S_ISREG(st.st_mode))
+    return error(errc::store_unavailable, "SQLite store: " + path + " is not a regular file");
+  if ((st.st_mode & S_IRWXO) == 0) return {};
+  if (::chmod(path.c_str(), st.st_mode & 07770) == 0) return {};
+  const int reason = errno;
+  return error(errc::store_unavailable, "SQLite store: " + path + " is open to other users (mode " +
+                                            octal_mode(st.st_mode) + ") and cannot be narrowed (" +
+                                            std::strerror(reason) + "); run chmod o-rwx " + path);
+}
+
+// SQLite would create the database with the umask's mode, typically 0644, and gives its -wal
+// and -shm files the database's mode. The file names subjects and token ids, so it is created
+// here first, with mode 0600 whatever the umask; an existing one, and companions left by a
+// process that did not close, lose the permissions of other users (see `narrow`).
+// No descriptor is opened: closing one would drop the POSIX locks that another connection of
+// this process holds on the same file, which SQLite relies on.
+result<void> make_private(const std::string& path) {
+  if (::mknod(path.c_str(), S_IFREG | 0600, 0) == 0) {
+    if (::chmod(path.c_str(), 0600) != 0) return os_failure(path, "setting the mode of", errno);
+    return {};
+  }
+  if (errno != EEXIST) return os_failure(path, "creating", errno);
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+      if (errno == ENOENT && file != path) continue;  // no companion: nothing to narrow
+      return os_failure(file, "reading the mode of", errno);
+    }
+    if (auto ok = narrow(file, st); !ok) return ok;
+  }
+  return {};
+}
+
 result<connection> open_connection(const std::string& path) {
+  if (auto ok = make_private(path); !ok) return ok.error();
   connection c;
   sqlite3* raw = nullptr;
   // NOMUTEX: the store's own mutex serializes every use of the connection.

@@ -90,18 +90,18 @@ class LifeCycleTestCase(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def run_cli(self, *args, env=None):
-        done = subprocess.run([JWTFORT, *args], capture_output=True, text=True, timeout=60,
-                              env=env or self.env)
+    def run_cli(self, *args, env=None, stdin=None):
+        done = subprocess.run([JWTFORT, *args], input=stdin, capture_output=True, text=True,
+                              timeout=60, env=env or self.env)
         return done.returncode, done.stdout, done.stderr
 
-    def ok(self, *args, env=None):
-        status, out, err = self.run_cli(*args, env=env)
+    def ok(self, *args, env=None, stdin=None):
+        status, out, err = self.run_cli(*args, env=env, stdin=stdin)
         self.assertEqual((status, err), (0, ""), args)
         return out
 
-    def fails(self, expected_status, wire_name, *args, env=None):
-        status, out, err = self.run_cli(*args, env=env)
+    def fails(self, expected_status, wire_name, *args, env=None, stdin=None):
+        status, out, err = self.run_cli(*args, env=env, stdin=stdin)
         self.assertEqual(status, expected_status, err)
         self.assertEqual(out, "")
         self.assertTrue(err.startswith("error: %s: " % wire_name), err)
@@ -200,6 +200,50 @@ class SqliteLifeCycleTest(LifeCycleTestCase):
         self.ok("token", "revoke", "--config", config, tokens["access_token"], env=env)
         # The environment's service (same secret, same store) sees the revocation.
         self.fails(1, "revoked", "token", "verify", tokens["access_token"])
+
+
+class StdinTokenTest(LifeCycleTestCase):
+    """`token refresh|revoke|verify -` read the token from stdin and act exactly as when it is
+    the argument; stdin without one token is a usage error that names what is wrong."""
+
+    def test_verify_refresh_and_revoke_from_stdin(self):
+        tokens = self.pair("alice")
+        access, refresh = tokens["access_token"], tokens["refresh_token"]
+        for token in [access, refresh]:
+            self.assertEqual(self.ok("token", "verify", "-", stdin=token + "\n"),
+                             self.ok("token", "verify", token))
+
+        second = json.loads(self.ok("token", "refresh", "-", stdin=refresh + "\n"))
+        self.assertEqual(claims_of(second["refresh_token"])["fam"], claims_of(refresh)["jti"])
+        self.fails(1, "token_reused", "token", "refresh", "-", stdin=refresh)
+
+        other = self.pair("bob")["access_token"]
+        out = json.loads(self.ok("token", "revoke", "-", stdin=other + "\n"))
+        jti = claims_of(other)["jti"]
+        self.assertEqual(out, {"revoked": "token", "type": "access", "jti": jti})
+        self.fails(1, "revoked", "token", "verify", "-", stdin=other)
+        self.fails(1, "revoked", "token", "verify", other)
+        stats = json.loads(self.ok("store", "stats"))
+        self.assertEqual(stats, {"revoked_tokens": 1, "revoked_subjects": 0,
+                                 "revoked_families": 1, "used_refresh_tokens": 1})
+
+    def test_stdin_without_one_token(self):
+        token = self.pair("alice")["access_token"]
+        cases = [
+            ("", "stdin holds no TOKEN"),
+            ("\n", "stdin holds no TOKEN"),
+            (token + "\n" + token, "stdin holds more than one TOKEN; give one"),
+            ("a" * 65537, "stdin holds more than 65536 bytes; a TOKEN is smaller"),
+        ]
+        for command in ["verify", "refresh", "revoke"]:
+            for text, message in cases:
+                with self.subTest(command=command, size=len(text)):
+                    err = self.fails(2, "usage", "token", command, "-", stdin=text)
+                    self.assertEqual(err.split("\n")[0], "error: usage: " + message)
+                    self.assertNotIn(token, err)
+        # Nothing was revoked or spent by the refused commands.
+        self.ok("token", "verify", token)
+        self.assertEqual(json.loads(self.ok("store", "stats"))["revoked_tokens"], 0)
 
 
 class KeyRotationTest(LifeCycleTestCase):

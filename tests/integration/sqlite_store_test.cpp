@@ -3,10 +3,12 @@
 // processes, purge, and failing closed when the database cannot vouch for the index.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,6 +167,77 @@ TEST(sqlite_store, revocations_reported_before_kill_9_are_durable) {
   auto stats = store->stats();
   ASSERT_OK(stats);
   EXPECT_GE(stats->revoked_tokens, printed.size() + 1);
+}
+
+// --- file permissions ---
+
+// Sets the process umask for a scope; the old one comes back even when an assertion returns.
+class scoped_umask {
+ public:
+  explicit scoped_umask(mode_t mask) : old_(::umask(mask)) {}
+  scoped_umask(const scoped_umask&) = delete;
+  scoped_umask& operator=(const scoped_umask&) = delete;
+  ~scoped_umask() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+// The permission bits of a file in octal ("0600"), or "missing"; a failure shows them readably.
+std::string mode_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return text;
+}
+
+// A revocation written through an open store: the database and its -wal and -shm files exist.
+void write_through(const std::string& path) {
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->revoke_token("j1", keep_forever));
+  EXPECT_EQ(mode_of(path + "-wal"), "0600") << "-wal";
+  EXPECT_EQ(mode_of(path + "-shm"), "0600") << "-shm";
+}
+
+TEST(sqlite_store, files_are_private_whatever_the_umask) {
+  for (mode_t mask : {mode_t{0}, mode_t{022}, mode_t{0277}}) {
+    SCOPED_TRACE("umask " + std::to_string(mask));
+    temp_dir dir;  // no data directory of 0700 around it: the file's own mode must hold
+    const std::string path = dir.file("tokens.db");
+    scoped_umask umask(mask);
+    write_through(path);
+    EXPECT_EQ(mode_of(path), "0600");
+  }
+}
+
+TEST(sqlite_store, an_existing_file_loses_the_permissions_of_other_users) {
+  temp_dir dir;
+  const std::string path = dir.file("tokens.db");
+  { ASSERT_TRUE(open(path)); }
+  // Left open to everyone by an older release, with a -wal of a process that did not close.
+  ASSERT_EQ(::chmod(path.c_str(), 0666), 0);
+  // (Not empty: SQLite itself gives an empty companion the database's mode.)
+  { std::ofstream(path + "-wal") << std::string(32, '\0'); }
+  ASSERT_EQ(::chmod((path + "-wal").c_str(), 0644), 0);
+  scoped_umask umask(0);
+  auto store = open(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(mode_of(path), "0660");  // the group keeps what its owner gave it
+  EXPECT_EQ(mode_of(path + "-wal"), "0640");
+  ASSERT_OK(store->revoke_token("j1", keep_forever));
+  EXPECT_EQ(mode_of(path + "-shm"), "0660");  // SQLite gives it the database's mode
+}
+
+TEST(sqlite_store, refuses_a_path_that_is_not_a_regular_file) {
+  temp_dir dir;
+  fs::create_directory(dir.file("a-directory"));
+  auto r = open_sqlite_store(dir.file("a-directory"), quiet());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.code(), errc::store_unavailable);
+  EXPECT_EQ(r.error().message,
+            "SQLite store: " + dir.file("a-directory") + " is not a regular file");
 }
 
 // --- other processes ---

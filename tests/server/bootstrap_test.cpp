@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "app.hpp"
 #include "jwtfort/key_ring.hpp"
 #include "server_test_support.hpp"
 #include "users.hpp"
@@ -84,6 +85,26 @@ TEST(bootstrap, fresh_directory_gets_a_ring_and_a_demo_user) {
   EXPECT_EQ(mode_of(data + "/users.db"), 0600u);
   // No temporary file left behind.
   EXPECT_TRUE(only_expected_files(data)) << data;
+}
+
+// The server's files hold keys, password hashes, and the subjects and ids of revoked tokens: each
+// is 0600 whatever the umask, the token store also where no private data directory surrounds it.
+TEST(bootstrap, server_files_are_private_whatever_the_umask) {
+  temp_dir tmp;
+  const std::string data = tmp / "data", store = tmp / "tokens.db";
+  config cfg = with_data_dir(data);
+  cfg.store_url = "sqlite://" + store;
+  mode_t old = ::umask(0);  // even a umask that lets everything through
+  auto started = start(cfg);
+  ::umask(old);
+  ASSERT_EQ(outcome(started), "ok");
+  ASSERT_EQ(outcome(started->app->store().revoke_token("j1", 4'000'000'000)), "ok");
+  EXPECT_EQ(mode_of(data + "/keys.jwks"), 0600u);
+  EXPECT_EQ(mode_of(data + "/users.db"), 0600u);
+  EXPECT_EQ(mode_of(store), 0600u);
+  ASSERT_TRUE(fs::exists(store + "-wal"));
+  EXPECT_EQ(mode_of(store + "-wal"), 0600u);
+  EXPECT_EQ(mode_of(store + "-shm"), 0600u);
 }
 
 TEST(bootstrap, second_run_keeps_the_ring_and_prints_no_password) {

@@ -295,16 +295,20 @@ TEST(user_store, instances_on_one_file_see_each_others_users) {
 }
 
 TEST(user_store, files_are_private_whatever_the_umask) {
-  temp_dir dir;
-  mode_t old = ::umask(0);  // even a umask that lets everything through
-  auto users = user_store::open(dir / "users.db");
-  ::umask(old);
-  ASSERT_EQ(outcome(users), "ok");
-  ASSERT_EQ(outcome(users->add("alice", "alice-password", {})), "ok");
-  EXPECT_EQ(mode_of(dir / "users.db"), 0600u);
-  ASSERT_TRUE(fs::exists(dir / "users.db-wal"));
-  EXPECT_EQ(mode_of(dir / "users.db-wal"), 0600u);
-  EXPECT_EQ(mode_of(dir / "users.db-shm"), 0600u);
+  // A umask that lets everything through, and one that would leave the owner read-only.
+  for (mode_t mask : {mode_t{0}, mode_t{0277}}) {
+    SCOPED_TRACE("umask " + std::to_string(mask));
+    temp_dir dir;
+    mode_t old = ::umask(mask);
+    auto users = user_store::open(dir / "users.db");
+    ::umask(old);
+    ASSERT_EQ(outcome(users), "ok");
+    ASSERT_EQ(outcome(users->add("alice", "alice-password", {})), "ok");
+    EXPECT_EQ(mode_of(dir / "users.db"), 0600u);
+    ASSERT_TRUE(fs::exists(dir / "users.db-wal"));
+    EXPECT_EQ(mode_of(dir / "users.db-wal"), 0600u);
+    EXPECT_EQ(mode_of(dir / "users.db-shm"), 0600u);
+  }
 }
 
 TEST(user_store, reopening_keeps_users) {
