@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI, HTTPException, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
+from loopback import free_port
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 from starlette.testclient import WebSocketDenialResponse
@@ -46,13 +51,19 @@ PAYLOAD = {"id": "1", "email": "john.doe@example.com", "roles": ["Admin"]}
 
 
 def make_app(
-    backend: JWTAuthBackend, exclude_urls: list[str] | None = None, cors: bool = False
+    backend: JWTAuthBackend,
+    exclude_urls: list[str] | None = None,
+    cors: bool = False,
+    **options: Any,
 ) -> FastAPI:
     app = FastAPI()
     if cors:  # added first, so it runs inside the authentication middleware
         app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"])
     app.add_middleware(
-        JWTAuthenticationMiddleware, backend=backend, exclude_urls=exclude_urls or ["/login"]
+        JWTAuthenticationMiddleware,
+        backend=backend,
+        exclude_urls=exclude_urls or ["/login"],
+        **options,
     )
 
     @app.post("/login")
@@ -69,7 +80,18 @@ def make_app(
         assert request.user is user
         return {"type": type(user).__name__, **user.model_dump()}
 
-    for path in ("/login/reset", "/login-history", "/api/login", "/public", "/public/page"):
+    @app.api_route("/transfer", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"])
+    def transfer(request: Request) -> dict[str, str]:
+        return {"from": request.state.user.id}
+
+    for path in (
+        "/login/reset",
+        "/login-history",
+        "/api/login",
+        "/public",
+        "/public/page",
+        "/secret",
+    ):
         app.add_api_route(path, lambda: {"ok": True})
     app.add_api_route("/docs/private", lambda: {"ok": True})
     app.add_api_route("/", lambda: {"ok": True})
@@ -256,6 +278,68 @@ def test_documentation_is_exempt_exactly(client: TestClient) -> None:
         assert client.get(path).status_code == 200, path
     assert "Swagger UI" in client.get("/docs").text
     refused(client.get("/docs/private"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_exclude_urls_match_the_route_path_under_a_root_path(backend: JWTAuthBackend) -> None:
+    # Behind a proxy that strips /public, uvicorn --root-path /public puts /public/secret in
+    # scope["path"]: the router routes /secret, so /secret is what the rules see.
+    public = TestClient(make_app(backend, ["/public/*"]), root_path="/public")
+    refused(public.get("/public/secret"), 401, MISSING, NO_CHALLENGE)
+    assert public.get("/public/public/page").json() == {"ok": True}
+    api = TestClient(make_app(backend, ["/login"]), root_path="/api")
+    assert api.post("/api/login").status_code == 200
+    refused(api.get("/api/login-history"), 401, MISSING, NO_CHALLENGE)
+    refused(api.get("/api/me"), 401, MISSING, NO_CHALLENGE)
+    assert api.get("/api/openapi.json").status_code == 200
+    refused(api.get("/api/login/../me"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_a_path_outside_the_root_path_is_matched_as_it_is(backend: JWTAuthBackend) -> None:
+    # A server that leaves root_path out of scope["path"] (the older ASGI reading).
+    inner = Recorder()
+    middleware = JWTAuthenticationMiddleware(inner, backend=backend, exclude_urls=["/login"])
+    sent = call(middleware, {**http_scope("/apilogin"), "root_path": "/api"}, [])
+    assert inner.scopes == [] and sent[0]["status"] == 401
+    call(middleware, {**http_scope("/login"), "root_path": "/api"}, [])
+    call(middleware, {**http_scope("/api/login"), "root_path": "/api"}, [])
+    assert [s["path"] for s in inner.scopes] == ["/login", "/api/login"]
+
+
+class Uvicorn:
+    """A real uvicorn serving ``app`` on a free 127.0.0.1 port, in a thread of this process."""
+
+    def __init__(self, app: FastAPI, root_path: str) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        port = int(self.url.rsplit(":", 1)[1])
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, root_path=root_path, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> Uvicorn:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling a starting server
+        assert self._server.started, "uvicorn did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def test_exclude_urls_under_uvicorn_root_path(backend: JWTAuthBackend) -> None:
+    with Uvicorn(make_app(backend, ["/public/*"]), "/public") as server:
+        response = httpx.get(server.url + "/secret", timeout=10)
+        assert response.status_code == 401
+        # The body names the path the client sees through the proxy.
+        assert (response.json()["path"], response.json()["detail"]) == ("/public/secret", MISSING)
+    with Uvicorn(make_app(backend, ["/login"]), "/api") as server:
+        assert httpx.post(server.url + "/login", timeout=10).status_code == 200
+        response = httpx.get(server.url + "/me", timeout=10)
+        assert (response.status_code, response.json()["detail"]) == (401, MISSING)
 
 
 def test_exclude_urls_must_be_paths(backend: JWTAuthBackend) -> None:

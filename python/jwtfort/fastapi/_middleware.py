@@ -34,6 +34,22 @@ from ._challenge import challenge_for
 
 __all__ = ["JWTAuthenticationMiddleware"]
 
+# The path the router routes on: scope["path"] holds root_path too (ASGI 2.x, uvicorn
+# --root-path), so exclude_urls are matched on what follows it, as routes are.
+try:
+    from starlette._utils import get_route_path
+except ImportError:  # a private helper: the same rule, should it move
+
+    def get_route_path(scope: Scope) -> str:
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if not root or not path.startswith(root):
+            return path
+        if path == root:
+            return ""
+        return path[len(root) :] if path[len(root)] == "/" else path
+
+
 MISSING_HEADER: Final = "Authorization header is missing."
 INVALID_HEADER: Final = "Invalid authorization header, expected value in format 'Bearer <token>'."
 INVALID_CREDENTIALS: Final = "Could not validate credentials."
@@ -59,7 +75,10 @@ class JWTAuthenticationMiddleware:
     ``"/login"`` exempts ``/login`` and ``/login/reset``, not ``/login-history`` nor
     ``/api/login``; ``"/public/*"`` exempts only what is below ``/public/``; ``"/"`` exempts only
     the root. (fastapi-auth-jwt matched substrings, so ``/login`` also exempted
-    ``/api/login-history``.) A path with a ``.`` or ``..`` segment is never exempt. The
+    ``/api/login-history``.) Paths are those the routes are written with: behind
+    ``uvicorn --root-path /api``, ``"/login"`` exempts the request for ``/api/login``, and an
+    entry naming the root path itself exempts nothing. A path with a ``.`` or ``..`` segment is
+    never exempt. The
     documentation pages (``default_excluded_urls``) are always exempt, and CORS preflight
     requests (``OPTIONS`` with ``Access-Control-Request-Method``) pass through.
 
@@ -158,7 +177,7 @@ class JWTAuthenticationMiddleware:
     def _is_exempt(self, scope: Scope) -> bool:
         if scope.get("method") == "OPTIONS" and _is_preflight(scope):
             return True
-        path: str = scope["path"]
+        path = get_route_path(scope)
         if path in self.default_excluded_urls:
             return True
         if any(segment in (".", "..") for segment in path.split("/")):
