@@ -80,7 +80,11 @@ def make_app(
         assert request.user is user
         return {"type": type(user).__name__, **user.model_dump()}
 
-    @app.api_route("/transfer", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"])
+    @app.api_route(
+        "/transfer",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"],
+        include_in_schema=False,  # one route, many methods: a single operation id
+    )
     def transfer(request: Request) -> dict[str, str]:
         return {"from": request.state.user.id}
 
@@ -170,13 +174,124 @@ def test_header_sent_twice(client: TestClient, token: str) -> None:
     refused(client.get("/me", headers=headers), 400, BAD_HEADER, INVALID_REQUEST)
 
 
-def test_token_in_an_authorization_cookie(client: TestClient, token: str) -> None:
-    client.cookies.set("Authorization", f"Bearer {token}")
-    assert client.get("/me").json() == {"type": "LoggedUser", **PAYLOAD}
+# --- the Authorization cookie: off unless asked for, and then with a CSRF double submit ---------
+
+CSRF = "Missing CSRF Token"
+CSRF_MISMATCH = "CSRF double submit tokens do not match"
+EVIL = "https://evil.example"
+
+
+def cookie_header(**values: str) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in values.items())}
+
+
+def authorization_cookie(token: str, **more: str) -> dict[str, str]:
+    return cookie_header(Authorization=f'"Bearer {token}"', **more)
+
+
+def test_the_authorization_cookie_is_ignored_by_default(client: TestClient, token: str) -> None:
+    # A cross-site form post carries the victim's cookies; without the opt-in they are not read.
+    headers = {**authorization_cookie(token), "Origin": EVIL}
+    for method in ("GET", "POST", "DELETE"):
+        response = client.request(method, "/transfer", headers=headers)
+        refused(response, 401, MISSING, NO_CHALLENGE)
+    assert client.post("/transfer", headers=bearer(token)).json() == {"from": "1"}
+
+
+def test_a_cross_origin_websocket_with_the_cookie_is_refused(
+    client: TestClient, token: str
+) -> None:
+    headers = {**authorization_cookie(token), "Origin": EVIL}
+    with pytest.raises(WebSocketDenialResponse) as raised:
+        with client.websocket_connect("/ws", headers=headers):
+            pass
+    assert (raised.value.status_code, raised.value.json()["detail"]) == (401, MISSING)
+    assert raised.value.headers["www-authenticate"] == NO_CHALLENGE
+
+
+@pytest.fixture
+def cookie_client(backend: JWTAuthBackend) -> TestClient:
+    return TestClient(make_app(backend, cookie_tokens=True))
+
+
+def test_an_opted_in_cookie_authenticates_safe_methods(
+    cookie_client: TestClient, token: str
+) -> None:
+    assert cookie_client.head("/transfer", headers=authorization_cookie(token)).status_code == 200
+    assert cookie_client.get("/me", headers=authorization_cookie(token)).json() == {
+        "type": "LoggedUser",
+        **PAYLOAD,
+    }
     # The header is read first: a bad header is not rescued by a good cookie.
-    refused(client.get("/me", headers=bearer("x.y.z")), 401, INVALID, INVALID_TOKEN)
-    client.cookies.set("Authorization", token)
-    refused(client.get("/me"), 400, BAD_HEADER, INVALID_REQUEST)
+    headers = {**authorization_cookie(token), **bearer("x.y.z")}
+    refused(cookie_client.get("/me", headers=headers), 401, INVALID, INVALID_TOKEN)
+    without_scheme = cookie_header(Authorization=token)
+    refused(cookie_client.get("/me", headers=without_scheme), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "PROPFIND"])
+def test_an_opted_in_cookie_needs_the_csrf_double_submit_on_unsafe_methods(
+    cookie_client: TestClient, token: str, method: str
+) -> None:
+    def send(cookies: dict[str, str], headers: dict[str, str]) -> Any:
+        all_headers = {**authorization_cookie(token, **cookies), "Origin": EVIL, **headers}
+        return cookie_client.request(method, "/transfer", headers=all_headers)
+
+    refused(send({}, {}), 401, CSRF, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {}), 401, CSRF, INVALID_TOKEN)
+    refused(send({}, {"X-CSRF-Token": "c1"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {"X-CSRF-Token": "c2"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {"X-CSRF-Token": "C1"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    accepted = send({"csrf_token": "c1"}, {"X-CSRF-Token": "c1"})
+    assert (accepted.status_code, accepted.json()) == (200, {"from": "1"})
+    # A bearer header is not sent by the browser on its own: it needs no CSRF value.
+    assert cookie_client.request(method, "/transfer", headers=bearer(token)).status_code == 200
+
+
+def test_a_duplicated_csrf_cookie_is_refused(cookie_client: TestClient, token: str) -> None:
+    # A sibling domain can plant a second csrf_token cookie (cookie tossing): neither is trusted.
+    for first, second in (("c1", "evil"), ("evil", "c1")):
+        headers = {
+            "Cookie": f'Authorization="Bearer {token}"; csrf_token={first}; csrf_token={second}',
+            "X-CSRF-Token": "c1",
+        }
+        refused(cookie_client.post("/transfer", headers=headers), 401, CSRF_MISMATCH, INVALID_TOKEN)
+
+
+def test_a_duplicated_authorization_cookie_is_refused(
+    cookie_client: TestClient, backend: JWTAuthBackend, token: str
+) -> None:
+    other = asyncio.run(backend.create_token({**PAYLOAD, "id": "2"}))
+    for first, second in ((other, token), (token, other)):
+        headers = {"Cookie": f'Authorization="Bearer {first}"; Authorization="Bearer {second}"'}
+        refused(cookie_client.get("/me", headers=headers), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+def test_an_opted_in_cookie_never_authenticates_a_websocket_handshake(
+    cookie_client: TestClient, token: str
+) -> None:
+    # No CSRF header comes with a handshake, and browsers do not apply CORS to it.
+    headers = {**authorization_cookie(token, csrf_token="c1"), "X-CSRF-Token": "c1"}
+    with pytest.raises(WebSocketDenialResponse) as raised:
+        with cookie_client.websocket_connect("/ws", headers=headers):
+            pass
+    assert (raised.value.status_code, raised.value.json()["detail"]) == (401, MISSING)
+    with cookie_client.websocket_connect("/ws", headers=bearer(token)) as websocket:
+        assert websocket.receive_json() == PAYLOAD
+
+
+def test_csrf_cookie_and_header_names(backend: JWTAuthBackend, token: str) -> None:
+    client = TestClient(
+        make_app(backend, cookie_tokens=True, csrf_cookie="__Host-csrf", csrf_header="X-XSRF")
+    )
+    headers = {**authorization_cookie(token, **{"__Host-csrf": "c1"}), "X-XSRF": "c1"}
+    assert client.post("/transfer", headers=headers).json() == {"from": "1"}
+    refused(
+        client.post("/transfer", headers={**headers, "X-XSRF": "c2"}),
+        401,
+        CSRF_MISMATCH,
+        INVALID_TOKEN,
+    )
 
 
 def b64(data: bytes) -> str:
@@ -473,9 +588,11 @@ def connection(headers: list[tuple[bytes, bytes]]) -> HTTPConnection:
 def test_extract_token_from_request() -> None:
     extract = JWTAuthenticationMiddleware.extract_token_from_request
     assert extract(connection([(b"authorization", b"Bearer abc.def.ghi")])) == "abc.def.ghi"
-    assert extract(connection([(b"cookie", b"Authorization=Bearer c.o.k")])) == "c.o.k"
     with pytest.raises(HTTPException) as raised:
         extract(connection([]))
+    assert (raised.value.status_code, raised.value.detail) == (401, MISSING)
+    with pytest.raises(HTTPException) as raised:  # cookies are the middleware's opt-in
+        extract(connection([(b"cookie", b"Authorization=Bearer c.o.k")]))
     assert (raised.value.status_code, raised.value.detail) == (401, MISSING)
     assert raised.value.headers == {"WWW-Authenticate": NO_CHALLENGE}
     with pytest.raises(HTTPException) as raised:
