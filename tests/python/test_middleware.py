@@ -420,6 +420,25 @@ def test_a_path_outside_the_root_path_is_matched_as_it_is(backend: JWTAuthBacken
     assert [s["path"] for s in inner.scopes] == ["/login", "/api/login"]
 
 
+def test_the_fallback_route_path_rule_is_starlettes() -> None:
+    from starlette._utils import get_route_path
+
+    from jwtfort.fastapi import _middleware
+
+    assert _middleware.get_route_path is get_route_path
+    cases = [
+        ("/api/login", "/api"),
+        ("/api", "/api"),
+        ("/apilogin", "/api"),
+        ("/login", "/api"),
+        ("/login", ""),
+        ("/api/", "/api"),
+    ]
+    for path, root in cases:
+        scope = {"type": "http", "path": path, "root_path": root}
+        assert _middleware._route_path(scope) == get_route_path(scope), (path, root)
+
+
 class Uvicorn:
     """A real uvicorn serving ``app`` on a free 127.0.0.1 port, in a thread of this process."""
 

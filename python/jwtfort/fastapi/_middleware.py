@@ -35,20 +35,23 @@ from ._cookies import check_double_submit, csrf_error, find_cookie
 
 __all__ = ["JWTAuthenticationMiddleware"]
 
-# The path the router routes on: scope["path"] holds root_path too (ASGI 2.x, uvicorn
-# --root-path), so exclude_urls are matched on what follows it, as routes are.
-try:
-    from starlette._utils import get_route_path
-except ImportError:  # a private helper: the same rule, should it move
 
-    def get_route_path(scope: Scope) -> str:
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if not root or not path.startswith(root):
-            return path
-        if path == root:
-            return ""
-        return path[len(root) :] if path[len(root)] == "/" else path
+def _route_path(scope: Scope) -> str:
+    """The path the router routes on: scope["path"] holds root_path too (ASGI 2.x, uvicorn
+    --root-path), so exclude_urls are matched on what follows it, as routes are."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
+
+
+try:  # Starlette's own rule, when it still has it under this name
+    from starlette._utils import get_route_path
+except ImportError:
+    get_route_path = _route_path
 
 
 MISSING_HEADER: Final = "Authorization header is missing."
