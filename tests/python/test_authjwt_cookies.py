@@ -13,7 +13,13 @@ from fastapi.testclient import TestClient
 
 import jwtfort
 from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
-from jwtfort.fastapi import AuthJWT, CSRFError, JWTDecodeError, MissingTokenError
+from jwtfort.fastapi import (
+    AuthJWT,
+    AuthJWTException,
+    CSRFError,
+    JWTDecodeError,
+    MissingTokenError,
+)
 
 INVALID = 'Bearer error="invalid_token"'
 
@@ -338,6 +344,77 @@ def test_invalid_cookie_token(base: type[AuthJWT], client: TestClient) -> None:
         assert_refused(response, 422, "Invalid header padding")
     else:
         assert_refused(response, 401, "Invalid token")
+
+
+# --- a cookie sent twice ----------------------------------------------------------------------
+
+SENT_TWICE = "the token cookie is sent more than once"
+
+
+def assert_sent_twice(base: type[AuthJWT], response: Any) -> None:
+    """jwtfort-server's refusal (malformed_token, "Invalid token"), or fastapi-jwt-auth's 422."""
+    if base is CompatAuthJWT:
+        assert_refused(response, 422, SENT_TWICE)
+        assert "www-authenticate" not in response.headers
+    else:
+        assert_refused(response, 401, "Invalid token")
+        assert response.headers["www-authenticate"] == INVALID
+
+
+def tossed(name: str, first: str, second: str) -> dict[str, str]:
+    return {"Cookie": f"{name}={first}; {name}={second}"}
+
+
+@pytest.mark.parametrize("attacker_first", [True, False], ids=["attacker-first", "victim-first"])
+def test_a_duplicated_access_cookie_is_refused_in_either_order(
+    base: type[AuthJWT], auth: type[AuthJWT], client: TestClient, attacker_first: bool
+) -> None:
+    # A sibling domain can set its own access_token_cookie (cookie tossing): neither copy wins.
+    victim, _, _ = login(auth)
+    attacker = auth().create_access_token(subject="mallory")
+    first, second = (attacker, victim) if attacker_first else (victim, attacker)
+    jar = tossed("access_token_cookie", first, second)
+    assert_sent_twice(base, client.get("/protected", headers=jar))
+    assert_sent_twice(base, client.get("/optional", headers=jar))
+    # Split over two Cookie headers, as HTTP/2 sends them.
+    split = [
+        ("Cookie", f"access_token_cookie={first}"),
+        ("Cookie", f"access_token_cookie={second}"),
+    ]
+    assert_sent_twice(base, client.get("/protected", headers=split))
+
+
+@pytest.mark.parametrize("attacker_first", [True, False], ids=["attacker-first", "victim-first"])
+def test_a_duplicated_refresh_cookie_is_refused_in_either_order(
+    base: type[AuthJWT], auth: type[AuthJWT], client: TestClient, attacker_first: bool
+) -> None:
+    victim = auth().create_refresh_token(subject="alice")
+    attacker = auth().create_refresh_token(subject="mallory")
+    first, second = (attacker, victim) if attacker_first else (victim, attacker)
+    headers = {
+        **tossed("refresh_token_cookie", first, second),
+        "X-CSRF-Token": jwtfort.unverified_claims(victim)["csrf"],
+    }
+    assert_sent_twice(base, client.post("/refresh", headers=headers))
+
+
+def test_a_duplicated_cookie_error(auth: type[AuthJWT]) -> None:
+    from starlette.requests import Request
+
+    access, _, _ = login(auth)
+    raw = f"access_token_cookie={access}; access_token_cookie={access}".encode()
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [(b"cookie", raw)]})
+    with pytest.raises(AuthJWTException) as raised:
+        auth(req=request).jwt_required()
+    assert raised.value.code == "malformed_token"
+    assert isinstance(raised.value.__cause__, jwtfort.MalformedToken)
+    assert raised.value.__cause__.message == SENT_TWICE
+
+
+def test_other_cookies_may_repeat(auth: type[AuthJWT], client: TestClient) -> None:
+    access, _, _ = login(auth)
+    jar = {"Cookie": f'theme=dark; theme=light; access_token_cookie="{access}"; flag'}
+    assert client.get("/protected", headers=jar).json() == {"user": "alice"}
 
 
 # --- headers and cookies together -------------------------------------------------------------

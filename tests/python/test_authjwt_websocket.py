@@ -179,6 +179,20 @@ def test_missing_cookie(auth: type[AuthJWT]) -> None:
     assert ask(auth, "/ws-cookie?method=jwt_optional") == {"user": None}
 
 
+def test_a_duplicated_cookie_is_refused(base: type[AuthJWT], auth: type[AuthJWT]) -> None:
+    victim = tokens(auth)["access"]
+    attacker = auth().create_access_token(subject="mallory")
+    csrf = jwtfort.unverified_claims(victim)["csrf"]
+    if base is CompatAuthJWT:
+        expected = {"status": 422, "message": "the token cookie is sent more than once"}
+    else:
+        expected = {"status": 401, "message": "Invalid token"}
+    for first, second in ((attacker, victim), (victim, attacker)):
+        cookie = f"access_token_cookie={first}; access_token_cookie={second}"
+        path = f"/ws-cookie?method=jwt_required&csrf_token={csrf}"
+        assert ask(auth, path, cookie=cookie) == expected
+
+
 def test_cookies_without_csrf_protection(base: type[AuthJWT]) -> None:
     auth = configured(base, authjwt_token_location=["cookies"], authjwt_cookie_csrf_protect=False)
     cookie = f"access_token_cookie={tokens(auth)['access']}"

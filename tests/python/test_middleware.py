@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI, HTTPException, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
+from loopback import free_port
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 from starlette.testclient import WebSocketDenialResponse
@@ -46,13 +51,19 @@ PAYLOAD = {"id": "1", "email": "john.doe@example.com", "roles": ["Admin"]}
 
 
 def make_app(
-    backend: JWTAuthBackend, exclude_urls: list[str] | None = None, cors: bool = False
+    backend: JWTAuthBackend,
+    exclude_urls: list[str] | None = None,
+    cors: bool = False,
+    **options: Any,
 ) -> FastAPI:
     app = FastAPI()
     if cors:  # added first, so it runs inside the authentication middleware
         app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"])
     app.add_middleware(
-        JWTAuthenticationMiddleware, backend=backend, exclude_urls=exclude_urls or ["/login"]
+        JWTAuthenticationMiddleware,
+        backend=backend,
+        exclude_urls=exclude_urls or ["/login"],
+        **options,
     )
 
     @app.post("/login")
@@ -69,7 +80,22 @@ def make_app(
         assert request.user is user
         return {"type": type(user).__name__, **user.model_dump()}
 
-    for path in ("/login/reset", "/login-history", "/api/login", "/public", "/public/page"):
+    @app.api_route(
+        "/transfer",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"],
+        include_in_schema=False,  # one route, many methods: a single operation id
+    )
+    def transfer(request: Request) -> dict[str, str]:
+        return {"from": request.state.user.id}
+
+    for path in (
+        "/login/reset",
+        "/login-history",
+        "/api/login",
+        "/public",
+        "/public/page",
+        "/secret",
+    ):
         app.add_api_route(path, lambda: {"ok": True})
     app.add_api_route("/docs/private", lambda: {"ok": True})
     app.add_api_route("/", lambda: {"ok": True})
@@ -148,13 +174,124 @@ def test_header_sent_twice(client: TestClient, token: str) -> None:
     refused(client.get("/me", headers=headers), 400, BAD_HEADER, INVALID_REQUEST)
 
 
-def test_token_in_an_authorization_cookie(client: TestClient, token: str) -> None:
-    client.cookies.set("Authorization", f"Bearer {token}")
-    assert client.get("/me").json() == {"type": "LoggedUser", **PAYLOAD}
+# --- the Authorization cookie: off unless asked for, and then with a CSRF double submit ---------
+
+CSRF = "Missing CSRF Token"
+CSRF_MISMATCH = "CSRF double submit tokens do not match"
+EVIL = "https://evil.example"
+
+
+def cookie_header(**values: str) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in values.items())}
+
+
+def authorization_cookie(token: str, **more: str) -> dict[str, str]:
+    return cookie_header(Authorization=f'"Bearer {token}"', **more)
+
+
+def test_the_authorization_cookie_is_ignored_by_default(client: TestClient, token: str) -> None:
+    # A cross-site form post carries the victim's cookies; without the opt-in they are not read.
+    headers = {**authorization_cookie(token), "Origin": EVIL}
+    for method in ("GET", "POST", "DELETE"):
+        response = client.request(method, "/transfer", headers=headers)
+        refused(response, 401, MISSING, NO_CHALLENGE)
+    assert client.post("/transfer", headers=bearer(token)).json() == {"from": "1"}
+
+
+def test_a_cross_origin_websocket_with_the_cookie_is_refused(
+    client: TestClient, token: str
+) -> None:
+    headers = {**authorization_cookie(token), "Origin": EVIL}
+    with pytest.raises(WebSocketDenialResponse) as raised:
+        with client.websocket_connect("/ws", headers=headers):
+            pass
+    assert (raised.value.status_code, raised.value.json()["detail"]) == (401, MISSING)
+    assert raised.value.headers["www-authenticate"] == NO_CHALLENGE
+
+
+@pytest.fixture
+def cookie_client(backend: JWTAuthBackend) -> TestClient:
+    return TestClient(make_app(backend, cookie_tokens=True))
+
+
+def test_an_opted_in_cookie_authenticates_safe_methods(
+    cookie_client: TestClient, token: str
+) -> None:
+    assert cookie_client.head("/transfer", headers=authorization_cookie(token)).status_code == 200
+    assert cookie_client.get("/me", headers=authorization_cookie(token)).json() == {
+        "type": "LoggedUser",
+        **PAYLOAD,
+    }
     # The header is read first: a bad header is not rescued by a good cookie.
-    refused(client.get("/me", headers=bearer("x.y.z")), 401, INVALID, INVALID_TOKEN)
-    client.cookies.set("Authorization", token)
-    refused(client.get("/me"), 400, BAD_HEADER, INVALID_REQUEST)
+    headers = {**authorization_cookie(token), **bearer("x.y.z")}
+    refused(cookie_client.get("/me", headers=headers), 401, INVALID, INVALID_TOKEN)
+    without_scheme = cookie_header(Authorization=token)
+    refused(cookie_client.get("/me", headers=without_scheme), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "PROPFIND"])
+def test_an_opted_in_cookie_needs_the_csrf_double_submit_on_unsafe_methods(
+    cookie_client: TestClient, token: str, method: str
+) -> None:
+    def send(cookies: dict[str, str], headers: dict[str, str]) -> Any:
+        all_headers = {**authorization_cookie(token, **cookies), "Origin": EVIL, **headers}
+        return cookie_client.request(method, "/transfer", headers=all_headers)
+
+    refused(send({}, {}), 401, CSRF, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {}), 401, CSRF, INVALID_TOKEN)
+    refused(send({}, {"X-CSRF-Token": "c1"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {"X-CSRF-Token": "c2"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    refused(send({"csrf_token": "c1"}, {"X-CSRF-Token": "C1"}), 401, CSRF_MISMATCH, INVALID_TOKEN)
+    accepted = send({"csrf_token": "c1"}, {"X-CSRF-Token": "c1"})
+    assert (accepted.status_code, accepted.json()) == (200, {"from": "1"})
+    # A bearer header is not sent by the browser on its own: it needs no CSRF value.
+    assert cookie_client.request(method, "/transfer", headers=bearer(token)).status_code == 200
+
+
+def test_a_duplicated_csrf_cookie_is_refused(cookie_client: TestClient, token: str) -> None:
+    # A sibling domain can plant a second csrf_token cookie (cookie tossing): neither is trusted.
+    for first, second in (("c1", "evil"), ("evil", "c1")):
+        headers = {
+            "Cookie": f'Authorization="Bearer {token}"; csrf_token={first}; csrf_token={second}',
+            "X-CSRF-Token": "c1",
+        }
+        refused(cookie_client.post("/transfer", headers=headers), 401, CSRF_MISMATCH, INVALID_TOKEN)
+
+
+def test_a_duplicated_authorization_cookie_is_refused(
+    cookie_client: TestClient, backend: JWTAuthBackend, token: str
+) -> None:
+    other = asyncio.run(backend.create_token({**PAYLOAD, "id": "2"}))
+    for first, second in ((other, token), (token, other)):
+        headers = {"Cookie": f'Authorization="Bearer {first}"; Authorization="Bearer {second}"'}
+        refused(cookie_client.get("/me", headers=headers), 400, BAD_HEADER, INVALID_REQUEST)
+
+
+def test_an_opted_in_cookie_never_authenticates_a_websocket_handshake(
+    cookie_client: TestClient, token: str
+) -> None:
+    # No CSRF header comes with a handshake, and browsers do not apply CORS to it.
+    headers = {**authorization_cookie(token, csrf_token="c1"), "X-CSRF-Token": "c1"}
+    with pytest.raises(WebSocketDenialResponse) as raised:
+        with cookie_client.websocket_connect("/ws", headers=headers):
+            pass
+    assert (raised.value.status_code, raised.value.json()["detail"]) == (401, MISSING)
+    with cookie_client.websocket_connect("/ws", headers=bearer(token)) as websocket:
+        assert websocket.receive_json() == PAYLOAD
+
+
+def test_csrf_cookie_and_header_names(backend: JWTAuthBackend, token: str) -> None:
+    client = TestClient(
+        make_app(backend, cookie_tokens=True, csrf_cookie="__Host-csrf", csrf_header="X-XSRF")
+    )
+    headers = {**authorization_cookie(token, **{"__Host-csrf": "c1"}), "X-XSRF": "c1"}
+    assert client.post("/transfer", headers=headers).json() == {"from": "1"}
+    refused(
+        client.post("/transfer", headers={**headers, "X-XSRF": "c2"}),
+        401,
+        CSRF_MISMATCH,
+        INVALID_TOKEN,
+    )
 
 
 def b64(data: bytes) -> str:
@@ -256,6 +393,87 @@ def test_documentation_is_exempt_exactly(client: TestClient) -> None:
         assert client.get(path).status_code == 200, path
     assert "Swagger UI" in client.get("/docs").text
     refused(client.get("/docs/private"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_exclude_urls_match_the_route_path_under_a_root_path(backend: JWTAuthBackend) -> None:
+    # Behind a proxy that strips /public, uvicorn --root-path /public puts /public/secret in
+    # scope["path"]: the router routes /secret, so /secret is what the rules see.
+    public = TestClient(make_app(backend, ["/public/*"]), root_path="/public")
+    refused(public.get("/public/secret"), 401, MISSING, NO_CHALLENGE)
+    assert public.get("/public/public/page").json() == {"ok": True}
+    api = TestClient(make_app(backend, ["/login"]), root_path="/api")
+    assert api.post("/api/login").status_code == 200
+    refused(api.get("/api/login-history"), 401, MISSING, NO_CHALLENGE)
+    refused(api.get("/api/me"), 401, MISSING, NO_CHALLENGE)
+    assert api.get("/api/openapi.json").status_code == 200
+    refused(api.get("/api/login/../me"), 401, MISSING, NO_CHALLENGE)
+
+
+def test_a_path_outside_the_root_path_is_matched_as_it_is(backend: JWTAuthBackend) -> None:
+    # A server that leaves root_path out of scope["path"] (the older ASGI reading).
+    inner = Recorder()
+    middleware = JWTAuthenticationMiddleware(inner, backend=backend, exclude_urls=["/login"])
+    sent = call(middleware, {**http_scope("/apilogin"), "root_path": "/api"}, [])
+    assert inner.scopes == [] and sent[0]["status"] == 401
+    call(middleware, {**http_scope("/login"), "root_path": "/api"}, [])
+    call(middleware, {**http_scope("/api/login"), "root_path": "/api"}, [])
+    assert [s["path"] for s in inner.scopes] == ["/login", "/api/login"]
+
+
+def test_the_fallback_route_path_rule_is_starlettes() -> None:
+    from starlette._utils import get_route_path
+
+    from jwtfort.fastapi import _middleware
+
+    assert _middleware.get_route_path is get_route_path
+    cases = [
+        ("/api/login", "/api"),
+        ("/api", "/api"),
+        ("/apilogin", "/api"),
+        ("/login", "/api"),
+        ("/login", ""),
+        ("/api/", "/api"),
+    ]
+    for path, root in cases:
+        scope = {"type": "http", "path": path, "root_path": root}
+        assert _middleware._route_path(scope) == get_route_path(scope), (path, root)
+
+
+class Uvicorn:
+    """A real uvicorn serving ``app`` on a free 127.0.0.1 port, in a thread of this process."""
+
+    def __init__(self, app: FastAPI, root_path: str) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        port = int(self.url.rsplit(":", 1)[1])
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, root_path=root_path, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> Uvicorn:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling a starting server
+        assert self._server.started, "uvicorn did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def test_exclude_urls_under_uvicorn_root_path(backend: JWTAuthBackend) -> None:
+    with Uvicorn(make_app(backend, ["/public/*"]), "/public") as server:
+        response = httpx.get(server.url + "/secret", timeout=10)
+        assert response.status_code == 401
+        # The body names the path the client sees through the proxy.
+        assert (response.json()["path"], response.json()["detail"]) == ("/public/secret", MISSING)
+    with Uvicorn(make_app(backend, ["/login"]), "/api") as server:
+        assert httpx.post(server.url + "/login", timeout=10).status_code == 200
+        response = httpx.get(server.url + "/me", timeout=10)
+        assert (response.status_code, response.json()["detail"]) == (401, MISSING)
 
 
 def test_exclude_urls_must_be_paths(backend: JWTAuthBackend) -> None:
@@ -389,9 +607,11 @@ def connection(headers: list[tuple[bytes, bytes]]) -> HTTPConnection:
 def test_extract_token_from_request() -> None:
     extract = JWTAuthenticationMiddleware.extract_token_from_request
     assert extract(connection([(b"authorization", b"Bearer abc.def.ghi")])) == "abc.def.ghi"
-    assert extract(connection([(b"cookie", b"Authorization=Bearer c.o.k")])) == "c.o.k"
     with pytest.raises(HTTPException) as raised:
         extract(connection([]))
+    assert (raised.value.status_code, raised.value.detail) == (401, MISSING)
+    with pytest.raises(HTTPException) as raised:  # cookies are the middleware's opt-in
+        extract(connection([(b"cookie", b"Authorization=Bearer c.o.k")]))
     assert (raised.value.status_code, raised.value.detail) == (401, MISSING)
     assert raised.value.headers == {"WWW-Authenticate": NO_CHALLENGE}
     with pytest.raises(HTTPException) as raised:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import hmac
 import inspect
 import operator
 import threading
@@ -36,6 +35,13 @@ from ..tokens import Lifetime, TokenPair, TokenService
 from ..verifier import VerifiedToken, unverified_claims, unverified_header
 from ._authorization import credentials
 from ._challenge import challenge_for
+from ._cookies import (
+    CSRF_MISSING,
+    TOKEN_COOKIE_SENT_TWICE,
+    check_double_submit,
+    csrf_error,
+    find_cookie,
+)
 from ._exceptions import (
     AccessTokenRequired,
     AuthJWTException,
@@ -415,26 +421,30 @@ class AuthJWT:
         guarded = config.cookie_csrf_protect and (
             is_websocket or connection.scope.get("method") in config.csrf_methods
         )
-        cookie = connection.cookies.get(key)
+        cookie, twice = find_cookie(connection, key)
+        if twice:
+            raise self._refuse(errors.MalformedToken(TOKEN_COOKIE_SENT_TWICE), want)
         if not cookie:
             if want == "optional":
                 return
             raise self._refuse(errors.MissingToken(f"Missing cookie {key}"), want)
         if guarded and not csrf_token and want != "optional":
-            raise self._refuse(_csrf_error("Missing CSRF Token"), want)
+            raise self._refuse(csrf_error(CSRF_MISSING), want)
         verified = self._verify(cookie, want)
         if guarded:
             self._check_csrf(verified, csrf_token, want)
         self._accept(cookie, verified)
 
     def _check_csrf(self, verified: VerifiedToken, csrf_token: object, want: Want) -> None:
-        if not csrf_token:
-            raise self._refuse(_csrf_error("Missing CSRF Token"), want)
         expected = verified.claims.get("csrf")
-        if not isinstance(expected, str):
-            raise self._refuse(_csrf_error("Missing claim: csrf"), want)
-        if not hmac.compare_digest(_utf8(str(csrf_token)), _utf8(expected)):
-            raise self._refuse(_csrf_error("CSRF double submit tokens do not match"), want)
+        try:
+            check_double_submit(
+                str(csrf_token) if csrf_token else None,
+                expected if isinstance(expected, str) else None,
+                unset="Missing claim: csrf",
+            )
+        except errors.InvalidToken as error:
+            raise self._refuse(error, want) from error
 
     def _accept(self, token: str, verified: VerifiedToken) -> None:
         self._token = token
@@ -1075,15 +1085,6 @@ def _unverified_type(token: str) -> object:
         return unverified_claims(token).get("type")
     except errors.MalformedToken:
         return None
-
-
-def _csrf_error(message: str) -> JWTError:
-    return errors.InvalidToken(message, code="csrf_failed")
-
-
-def _utf8(text: str) -> bytes:
-    # compare_digest refuses non-ASCII text; header values may hold any Latin-1 byte.
-    return text.encode("utf-8", "surrogatepass")
 
 
 def _is_async(callback: object) -> bool:

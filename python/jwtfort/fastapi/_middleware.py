@@ -31,8 +31,28 @@ from ..errors import (
 from ._authorization import credentials
 from ._backend import JWTAuthBackend
 from ._challenge import challenge_for
+from ._cookies import check_double_submit, csrf_error, find_cookie
 
 __all__ = ["JWTAuthenticationMiddleware"]
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the router routes on: scope["path"] holds root_path too (ASGI 2.x, uvicorn
+    --root-path), so exclude_urls are matched on what follows it, as routes are."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
+
+
+try:  # Starlette's own rule, when it still has it under this name
+    from starlette._utils import get_route_path
+except ImportError:
+    get_route_path = _route_path
+
 
 MISSING_HEADER: Final = "Authorization header is missing."
 INVALID_HEADER: Final = "Invalid authorization header, expected value in format 'Bearer <token>'."
@@ -40,6 +60,9 @@ INVALID_CREDENTIALS: Final = "Could not validate credentials."
 MISSING_CLAIM: Final = "Missing required claim."
 USER_NOT_FOUND: Final = "User not found."
 SERVER_ERROR: Final = "Internal Server Error"
+
+# RFC 9110 §9.2.1: what a cross-site page may make a browser send needs no CSRF check.
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # WebSocket close code for a refused handshake when the server cannot send an HTTP response
 # (RFC 6455 §7.4.1: policy violation).
@@ -51,22 +74,34 @@ class JWTAuthenticationMiddleware:
 
     ``backend`` checks the tokens; without one, the backend made last
     (:meth:`JWTAuthBackend.get_instance`) is used, and ``ConfigurationError`` is raised when
-    there is none. The token is read from the ``Authorization`` header, or else from a cookie
-    named ``Authorization`` (as fastapi-auth-jwt does), as ``Bearer <token>`` with the scheme
-    in any case.
+    there is none. The token is read from the ``Authorization`` header, as ``Bearer <token>``
+    with the scheme in any case.
+
+    ``cookie_tokens=True`` also reads it from a cookie named ``Authorization`` when the request
+    has no header (fastapi-auth-jwt always did). A browser sends cookies with requests that
+    other sites make, so a cookie token needs a CSRF double submit on every method but ``GET``,
+    ``HEAD``, ``OPTIONS`` and ``TRACE``: the ``csrf_header`` header must equal the
+    ``csrf_cookie`` cookie, which the application sets beside the token (a random value,
+    readable by the page's scripts). A cookie never authenticates a WebSocket handshake, which
+    carries no such header and which browsers send cross-origin. Either cookie sent twice is
+    refused.
 
     An ``exclude_urls`` entry matches that path and the paths below it, at a ``/`` boundary:
     ``"/login"`` exempts ``/login`` and ``/login/reset``, not ``/login-history`` nor
     ``/api/login``; ``"/public/*"`` exempts only what is below ``/public/``; ``"/"`` exempts only
     the root. (fastapi-auth-jwt matched substrings, so ``/login`` also exempted
-    ``/api/login-history``.) A path with a ``.`` or ``..`` segment is never exempt. The
+    ``/api/login-history``.) Paths are those the routes are written with: behind
+    ``uvicorn --root-path /api``, ``"/login"`` exempts the request for ``/api/login``, and an
+    entry naming the root path itself exempts nothing. A path with a ``.`` or ``..`` segment is
+    never exempt. The
     documentation pages (``default_excluded_urls``) are always exempt, and CORS preflight
     requests (``OPTIONS`` with ``Access-Control-Request-Method``) pass through.
 
     Refusals: 401 "Authorization header is missing.", 400 "Invalid authorization header,
     expected value in format 'Bearer <token>'.", 401 "Could not validate credentials." (any
     invalid or expired token), 400 "Missing required claim.", 401 "User not found." (an
-    invalidated token), 503 when the store is down; as JSON ``{"path", "method", "detail",
+    invalidated token), 401 "Missing CSRF Token" and "CSRF double submit tokens do not match"
+    (a cookie token), 503 when the store is down; as JSON ``{"path", "method", "detail",
     "timestamp"}``. A refused WebSocket handshake gets the same HTTP response when the server
     supports it, else a close with code 1008.
 
@@ -98,7 +133,13 @@ class JWTAuthenticationMiddleware:
         app: ASGIApp,
         backend: JWTAuthBackend | None = None,
         exclude_urls: Iterable[str] = (),
+        *,
+        cookie_tokens: bool = False,
+        csrf_cookie: str = "csrf_token",
+        csrf_header: str = "X-CSRF-Token",
     ) -> None:
+        if not (csrf_cookie and csrf_header):
+            raise ValueError("csrf_cookie and csrf_header must not be empty")
         self.app = app
         backend = backend or JWTAuthBackend.get_instance()
         if backend is None:
@@ -109,6 +150,9 @@ class JWTAuthenticationMiddleware:
         self.backend = backend
         self.exclude_urls = list(exclude_urls)
         self._rules = [_ExcludeRule(url) for url in self.exclude_urls]
+        self.cookie_tokens = cookie_tokens
+        self.csrf_cookie = csrf_cookie
+        self.csrf_header = csrf_header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._is_exempt(scope):
@@ -125,28 +169,55 @@ class JWTAuthenticationMiddleware:
 
     @classmethod
     def extract_token_from_request(cls, request: HTTPConnection) -> str:
-        """The token of ``request``, from the ``Authorization`` header or cookie.
+        """The token of ``request``'s ``Authorization`` header. (fastapi-auth-jwt also read a
+        cookie here; cookies are the middleware's ``cookie_tokens`` option, which checks CSRF.)
 
-        Errors: ``HTTPException`` 401 when there is neither, 400 when the value is not
+        Errors: ``HTTPException`` 401 when there is none, 400 when the value is not
         ``Bearer <token>`` or the header is sent twice.
 
         Example::
 
             token = JWTAuthenticationMiddleware.extract_token_from_request(request)
         """
-        headers = request.headers.getlist("authorization")
-        if len(headers) > 1:
-            raise _invalid_header()
-        value = (headers[0] if headers else "") or request.cookies.get("Authorization", "")
+        value = _authorization_header(request)
         if not value:
             raise _refusal(401, MISSING_HEADER, MissingToken())
-        token = credentials(value, "Bearer")
-        if token is None:
+        return _bearer_token(value)
+
+    def _token_of(self, connection: HTTPConnection) -> str:
+        if (
+            self.cookie_tokens
+            and connection.scope["type"] == "http"
+            and not _authorization_header(connection)
+        ):
+            token = self._cookie_token(connection)
+            if token is not None:
+                return token
+        return self.extract_token_from_request(connection)
+
+    def _cookie_token(self, connection: HTTPConnection) -> str | None:
+        value, twice = find_cookie(connection, "Authorization")
+        if twice:
             raise _invalid_header()
+        if not value:
+            return None
+        token = _bearer_token(value)
+        if connection.scope["method"] not in _SAFE_METHODS:
+            self._check_csrf(connection)
         return token
 
+    def _check_csrf(self, connection: HTTPConnection) -> None:
+        expected, twice = find_cookie(connection, self.csrf_cookie)
+        try:
+            if twice:
+                raise csrf_error("the CSRF cookie is sent more than once")
+            submitted = connection.headers.get(self.csrf_header)
+            check_double_submit(submitted, expected, unset=f"Missing cookie {self.csrf_cookie}")
+        except JWTError as error:
+            raise _refusal_for(error) from None
+
     async def _authenticate(self, connection: HTTPConnection) -> BaseModel:
-        token = self.extract_token_from_request(connection)
+        token = self._token_of(connection)
         try:
             user = await self.backend.get_current_user(token)
         except JWTError as error:
@@ -158,7 +229,7 @@ class JWTAuthenticationMiddleware:
     def _is_exempt(self, scope: Scope) -> bool:
         if scope.get("method") == "OPTIONS" and _is_preflight(scope):
             return True
-        path: str = scope["path"]
+        path = get_route_path(scope)
         if path in self.default_excluded_urls:
             return True
         if any(segment in (".", "..") for segment in path.split("/")):
@@ -186,6 +257,20 @@ class _ExcludeRule:
         return below or path == self._base
 
 
+def _authorization_header(connection: HTTPConnection) -> str:
+    headers = connection.headers.getlist("authorization")
+    if len(headers) > 1:  # two candidate tokens: intermediaries may keep either
+        raise _invalid_header()
+    return headers[0] if headers else ""
+
+
+def _bearer_token(value: str) -> str:
+    token = credentials(value, "Bearer")
+    if token is None:
+        raise _invalid_header()
+    return token
+
+
 def _is_preflight(scope: Scope) -> bool:
     return any(name == b"access-control-request-method" for name, _ in scope["headers"])
 
@@ -200,6 +285,8 @@ def _invalid_header() -> HTTPException:
 
 
 def _refusal_for(error: JWTError) -> HTTPException:
+    if error.code == "csrf_failed":
+        return challenge_for(error).to_http_exception()
     if isinstance(error, MissingClaim):
         return _refusal(400, MISSING_CLAIM, error)
     if isinstance(error, InvalidToken):

@@ -9,7 +9,10 @@ The names, signatures, messages and statuses are fastapi-auth-jwt's. What differ
   loses no session, and ``invalidate_token`` still logs a token out everywhere.
 - ``JWTAuthBackend.get_instance()`` returns the backend made last; fastapi-auth-jwt's singleton
   ignored any configuration after the first.
-- ``exclude_urls`` match a path and what is below it, not any path containing the string.
+- ``exclude_urls`` match a path and what is below it, not any path containing the string, and
+  are matched without the application's root path, as routes are.
+- The ``Authorization`` cookie is read only with ``cookie_tokens=True``, and then needs a CSRF
+  double submit on unsafe methods; it never authenticates a WebSocket handshake.
 - Refusals add a ``WWW-Authenticate`` header; a store outage is a 503.
 
 Example::

@@ -24,7 +24,9 @@ What changes, on purpose:
   ``False``, ``exp``; ``user_claims`` may not replace those claims; tokens carry a ``kid``;
 - an HMAC secret shorter than the hash still works, with a
   :class:`~jwtfort.fastapi.SecurityWarning`; an unknown ``authjwt_*`` key is refused;
-- the denylist callback may be ``async def``; it is asked after the token type is checked.
+- the denylist callback may be ``async def``; it is asked after the token type is checked;
+- a token cookie sent twice is refused (422 "the token cookie is sent more than once"), where
+  fastapi-jwt-auth kept the last copy.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from jwtfort.errors import JWTError
 from jwtfort.fastapi import _authjwt
 from jwtfort.fastapi._authjwt import Want, exception_class
 from jwtfort.fastapi._challenge import challenge_for
+from jwtfort.fastapi._cookies import TOKEN_COOKIE_SENT_TWICE
 from jwtfort.fastapi._exceptions import (
     AuthJWTException,
     CSRFError,
@@ -218,7 +221,7 @@ def _pyjwt_answer(error: JWTError, want: Want, token: str | None) -> Answer:
     code, message = error.code, error.message
     if code == "missing_token":
         return 401, MissingTokenError, message
-    if code == "invalid_authorization_header":
+    if code == "invalid_authorization_header" or message == TOKEN_COOKIE_SENT_TWICE:
         return 422, InvalidHeaderError, message
     if code == "csrf_failed":
         if message == "Missing claim: csrf":
