@@ -95,6 +95,8 @@ struct JWTFORT_API config {
   std::int64_t login_window = 60;                ///< seconds
   bool trust_forwarded_for = false;  ///< client address from X-Forwarded-For (behind a proxy)
   std::string log = "json";          ///< request log: "json" (one line per request) or "off"
+  std::int64_t verified_cache_entries = 16384;           ///< verified tokens remembered; 0 = off
+  std::int64_t verified_cache_bytes = 16 * 1024 * 1024;  ///< and their estimated bytes at most
 
   /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
   /// Errors: invalid_configuration.

@@ -270,6 +270,8 @@ constexpr setting settings[] = {
   {"JWTFORT_LOGIN_WINDOW", one<&cfg::login_window, integer<1, 86400>>},
   {"JWTFORT_TRUST_FORWARDED_FOR", one<&cfg::trust_forwarded_for, boolean>},
   {"JWTFORT_LOG", one<&cfg::log, one_of<log_formats>>},
+  {"JWTFORT_VERIFIED_CACHE_ENTRIES", one<&cfg::verified_cache_entries, integer<0, 16777216>>},
+  {"JWTFORT_VERIFIED_CACHE_BYTES", one<&cfg::verified_cache_bytes, integer<0, 68719476736>>},
 };
 // clang-format on
 

@@ -44,7 +44,7 @@ auto fields(const config& c) {
       c.private_key_file, c.public_key_file, c.key_ring_file, c.jwks_url, c.issuer, c.audience,
       c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir, c.listen, c.threads,
       c.login_attempts_per_user, c.login_attempts_per_address, c.login_window,
-      c.trust_forwarded_for, c.log);
+      c.trust_forwarded_for, c.log, c.verified_cache_entries, c.verified_cache_bytes);
 }
 
 // The exact outcome of a refused configuration: the code, and a message naming the setting.
