@@ -244,6 +244,20 @@ TEST(config_docs, list_every_setting) {
     EXPECT_NE(docs.find("| `" + name + "` |"), std::string::npos) << name << " is not in the table";
 }
 
+TEST(config_lookup, verified_cache_bounds_of_the_server) {
+  EXPECT_EQ(config{}.verified_cache_entries, 16384);
+  EXPECT_EQ(config{}.verified_cache_bytes, 16 * 1024 * 1024);
+  auto c = from(
+      {{"JWTFORT_VERIFIED_CACHE_ENTRIES", "2000"}, {"JWTFORT_VERIFIED_CACHE_BYTES", "1048576"}});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->verified_cache_entries, 2000);
+  EXPECT_EQ(c->verified_cache_bytes, 1048576);
+  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_ENTRIES", "-1"}}), errc::invalid_configuration,
+                 "JWTFORT_VERIFIED_CACHE_ENTRIES");
+  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_BYTES", "16MiB"}}), errc::invalid_configuration,
+                 "JWTFORT_VERIFIED_CACHE_BYTES");
+}
+
 TEST(config_lookup, empty_values_unset_optional_settings) {
   auto c = from({{"AUTHJWT_ENCODE_ISSUER", ""},
                  {"AUTHJWT_COOKIE_DOMAIN", " "},
