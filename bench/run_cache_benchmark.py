@@ -36,10 +36,19 @@ import uuid
 from dataclasses import dataclass
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_benchmarks import ROOT, Bar, machine, progress, write_doc  # noqa: E402
-from run_http_benchmarks import (  # noqa: E402
-    HOST, Server, Servers, build_kind, clean_environment, cpu_seconds, free_port, parse_wrk,
-    tool_versions, wait_ready)
+from run_benchmarks import ROOT, Bar, machine, progress, write_doc
+from run_http_benchmarks import (
+    HOST,
+    Server,
+    Servers,
+    build_kind,
+    clean_environment,
+    cpu_seconds,
+    free_port,
+    parse_wrk,
+    tool_versions,
+    wait_ready,
+)
 
 BEGIN, END = "<!-- cache-results:begin -->", "<!-- cache-results:end -->"
 CAPACITY = 2000  # JWTFORT_VERIFIED_CACHE_ENTRIES for both servers

@@ -591,9 +591,8 @@ void bind_token_service(nb::module_& m) {
           "audiences"_a, "leeway"_a, "csrf_claim"_a, "revocation_checks"_a, "reuse_grace"_a,
           "max_token_bytes"_a, "verified_cache_entries"_a, "clock"_a.none(),
           "verified_cache_bytes"_a = jwtfort::token_service_options{}.verified_cache_bytes)
-      .def(
-          "cache_stats",
-          [](const clocked_service& service) { return stats_dict(service.impl.cache_stats()); })
+      .def("cache_stats",
+           [](const clocked_service& service) { return stats_dict(service.impl.cache_stats()); })
       .def("create_access_token", token_creator<&token_service::create_access_token>(), "subject"_a,
            nb::kw_only(), "fresh"_a, "lifetime"_a.none(), "never_expires"_a, "audience"_a,
            "extra_claims_json"_a, "typ"_a, "extra_header_json"_a)

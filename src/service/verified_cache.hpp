@@ -213,12 +213,12 @@ class verified_cache {
   shard& shard_of(std::string_view token) const noexcept {
     const std::size_t h = hash{}(token);
     // The high bits: the index's buckets are chosen by the low ones.
-    return shards_[(h >> 32 ^ h >> 16) % shard_count_];
+    return shards_[((h >> 32) ^ (h >> 16)) % shard_count_];
   }
 
-  // The token text twice (the key and the verified token's copy of the decoded parts, which is
-  // about three quarters of it), plus the fixed parts: the node with its list links, the index
-  // entry with its bucket.
+  // The key text, the verified token's one buffer (the decoded header and claims, about three
+  // quarters of the text, and copies of kid, sub, iss and jti), and the fixed parts: the node
+  // with its list links, the index entry with its bucket.
   static std::size_t estimated_bytes(std::string_view token, const verified_token& v) {
     constexpr std::size_t fixed = sizeof(node) + 2 * sizeof(void*) +
                                   sizeof(std::pair<const std::string_view, node_iterator>) +
