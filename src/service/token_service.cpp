@@ -155,8 +155,9 @@ result<verified_token> token_service::verify_as(std::string_view token, token_ty
 }
 
 // The verifier's time checks (RFC 7519 §4.1.4, §4.1.5), again for a remembered token: time has
-// moved since it verified. The claims are read as whole seconds, so a fractional `exp` ends up
-// to a second earlier than the verifier alone would end it.
+// moved since it verified. The claims are read as whole seconds; a fractional `exp` still ends
+// where the verifier ends it, since the cache lets the entry go at `cache_until` and the token
+// is verified afresh in its last second.
 result<void> token_service::check_time_window(const verified_token& token, std::int64_t now) const {
   const std::int64_t leeway = options_.leeway_seconds;
   if (token.expires_at() && now >= *token.expires_at() + leeway)
