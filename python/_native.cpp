@@ -459,6 +459,17 @@ nb::dict stats_dict(const jwtfort::store_stats& s) {
   return d;
 }
 
+nb::dict stats_dict(const jwtfort::verified_cache_stats& s) {
+  nb::dict d;
+  d["hits"] = s.hits;
+  d["misses"] = s.misses;
+  d["evictions"] = s.evictions;
+  d["expired"] = s.expired;
+  d["entries"] = s.entries;
+  d["bytes"] = s.bytes;
+  return d;
+}
+
 void bind_store(nb::module_& m) {
   nb::class_<store>(m, "Store")
       .def(
@@ -532,7 +543,8 @@ clocked_service make_service(
     std::optional<std::string> encode_issuer, std::optional<std::string> decode_issuer,
     std::vector<std::string> audiences, std::int64_t leeway, bool csrf_claim,
     const std::vector<std::string>& revocation_checks, std::int64_t reuse_grace,
-    std::size_t max_token_bytes, std::size_t verified_cache_entries, nb::handle clock) {
+    std::size_t max_token_bytes, std::size_t verified_cache_entries,
+    std::size_t verified_cache_bytes, nb::handle clock) {
   jwtfort::token_service_options o;
   o.algorithms = algorithms_named(algorithms);
   o.access_lifetime = access_lifetime;
@@ -548,6 +560,7 @@ clocked_service make_service(
   o.reuse_grace_seconds = reuse_grace;
   o.max_token_bytes = max_token_bytes;
   o.verified_cache_entries = verified_cache_entries;
+  o.verified_cache_bytes = verified_cache_bytes;
   std::shared_ptr<clock_source> source;
   o.clock = clock_from(clock, source);
   return {value_of(jwtfort::token_service::create(keys, std::move(o))), source};
@@ -565,16 +578,21 @@ void bind_token_service(nb::module_& m) {
              std::optional<std::string> decode_issuer, std::vector<std::string> audiences,
              std::int64_t leeway, bool csrf_claim,
              const std::vector<std::string>& revocation_checks, std::int64_t reuse_grace,
-             std::size_t max_token_bytes, std::size_t verified_cache_entries, nb::handle clock) {
+             std::size_t max_token_bytes, std::size_t verified_cache_entries, nb::handle clock,
+             std::size_t verified_cache_bytes) {
             new (self) clocked_service(make_service(
                 keys, s, algorithms, access_lifetime, refresh_lifetime, std::move(encode_issuer),
                 std::move(decode_issuer), std::move(audiences), leeway, csrf_claim,
-                revocation_checks, reuse_grace, max_token_bytes, verified_cache_entries, clock));
+                revocation_checks, reuse_grace, max_token_bytes, verified_cache_entries,
+                verified_cache_bytes, clock));
           },
           "keys"_a, nb::kw_only(), "store"_a.none(), "algorithms"_a, "access_lifetime"_a.none(),
           "refresh_lifetime"_a.none(), "encode_issuer"_a.none(), "decode_issuer"_a.none(),
           "audiences"_a, "leeway"_a, "csrf_claim"_a, "revocation_checks"_a, "reuse_grace"_a,
-          "max_token_bytes"_a, "verified_cache_entries"_a, "clock"_a.none())
+          "max_token_bytes"_a, "verified_cache_entries"_a, "clock"_a.none(),
+          "verified_cache_bytes"_a = jwtfort::token_service_options{}.verified_cache_bytes)
+      .def("cache_stats",
+           [](const clocked_service& service) { return stats_dict(service.impl.cache_stats()); })
       .def("create_access_token", token_creator<&token_service::create_access_token>(), "subject"_a,
            nb::kw_only(), "fresh"_a, "lifetime"_a.none(), "never_expires"_a, "audience"_a,
            "extra_claims_json"_a, "typ"_a, "extra_header_json"_a)

@@ -58,7 +58,7 @@ step "thread sanitizer tests"
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration
 ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-  -R '^(memory_store|revocation_index|token_service_test|key_state_cache|http_)'
+  -R '^(memory_store|revocation_index|token_service_test|key_state_cache|verified_cache|http_)'
 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L server
 unset TSAN_OPTIONS
 

@@ -15,7 +15,8 @@ token_service_options service_options(const config& settings, std::shared_ptr<to
   o.revocation_checks = {token_type::access, token_type::refresh};
   o.csrf_claim = true;
   // Clients send the same access token on every request until it expires: verify it once.
-  o.verified_cache_entries = 16384;
+  o.verified_cache_entries = static_cast<std::size_t>(settings.verified_cache_entries);
+  o.verified_cache_bytes = static_cast<std::size_t>(settings.verified_cache_bytes);
   o.store = std::move(store);
   o.clock = std::move(clock);
   return o;
@@ -47,7 +48,7 @@ application::application(config settings, std::shared_ptr<const token_service> t
       users_(std::move(users)),
       throttle_(settings_.login_attempts_per_user, settings_.login_attempts_per_address,
                 settings_.login_window, std::move(clock)),
-      metrics_(route_patterns()),
+      metrics_(route_patterns(), [tokens = tokens_] { return tokens->cache_stats(); }),
       public_jwks_(tokens_->keys().to_public_jwks()) {
   if (public_jwks_.empty()) public_jwks_ = R"({"keys":[]})";  // an HMAC ring publishes nothing
 }

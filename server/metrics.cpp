@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <system_error>
+#include <utility>
 
 namespace jwtfort::server {
 namespace {
@@ -69,10 +70,12 @@ std::uint64_t load(const std::atomic<std::uint64_t>& counter) noexcept {
 
 }  // namespace
 
-metrics::metrics(std::span<const std::string_view> routes)
+metrics::metrics(std::span<const std::string_view> routes,
+                 std::function<verified_cache_stats()> cache_stats)
     : routes_(routes.begin(), routes.end()),
       requests_(
-          new std::atomic<std::uint64_t>[(routes.size() + 1) * methods.size() * status_slots] {}) {}
+          new std::atomic<std::uint64_t>[(routes.size() + 1) * methods.size() * status_slots] {}),
+      cache_stats_(std::move(cache_stats)) {}
 
 std::atomic<std::uint64_t>& metrics::request_counter(std::size_t route, std::size_t method,
                                                      std::size_t status) const noexcept {
@@ -180,6 +183,32 @@ void metrics::append_histogram(std::string& out) const {
   out += '\n';
 }
 
+// Read from the token service when asked rather than counted here: the cache keeps its own
+// counters under its shard locks.
+void metrics::append_verified_cache(std::string& out) const {
+  if (!cache_stats_) return;
+  const verified_cache_stats stats = cache_stats_();
+  auto series = [&](std::string_view name, std::string_view type, std::string_view help,
+                    std::uint64_t value) {
+    append_family(out, name, type, help);
+    out.append(name).append(" ");
+    append_number(out, value);
+    out += '\n';
+  };
+  series("jwtfort_verified_cache_hits_total", "counter",
+         "Token checks answered from the verified-token cache.", stats.hits);
+  series("jwtfort_verified_cache_misses_total", "counter",
+         "Token checks that verified the token's signature.", stats.misses);
+  series("jwtfort_verified_cache_evictions_total", "counter",
+         "Verified-token cache entries dropped to make room.", stats.evictions);
+  series("jwtfort_verified_cache_expired_total", "counter",
+         "Verified-token cache entries dropped because their token expired.", stats.expired);
+  series("jwtfort_verified_cache_entries", "gauge", "Tokens in the verified-token cache.",
+         stats.entries);
+  series("jwtfort_verified_cache_bytes", "gauge",
+         "Estimated bytes held by the verified-token cache.", stats.bytes);
+}
+
 std::string metrics::exposition() const {
   std::string out;
   out.reserve(4096);
@@ -188,6 +217,7 @@ std::string metrics::exposition() const {
   append_logins(out);
   append_connections(out);
   append_histogram(out);
+  append_verified_cache(out);
   return out;
 }
 

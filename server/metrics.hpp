@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "jwtfort/error.hpp"
+#include "jwtfort/tokens.hpp"
 
 namespace jwtfort::server {
 
@@ -35,8 +37,10 @@ class metrics {
       25'000'000, 50'000'000, 100'000'000, 250'000'000, 500'000'000, 1'000'000'000, 2'500'000'000};
 
   /// `routes` are the route patterns, in the router's order; index `routes.size()` is
-  /// "unmatched".
-  explicit metrics(std::span<const std::string_view> routes);
+  /// "unmatched". `cache_stats`, when set, is read on every exposition for the
+  /// `jwtfort_verified_cache_*` series.
+  explicit metrics(std::span<const std::string_view> routes,
+                   std::function<verified_cache_stats()> cache_stats = {});
 
   /// The index of "unmatched", for requests no route took.
   std::size_t unmatched() const noexcept { return routes_.size(); }
@@ -65,6 +69,7 @@ class metrics {
   void append_logins(std::string& out) const;
   void append_connections(std::string& out) const;
   void append_histogram(std::string& out) const;
+  void append_verified_cache(std::string& out) const;
 
   std::vector<std::string> routes_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;
@@ -74,6 +79,7 @@ class metrics {
   std::array<std::atomic<std::uint64_t>, 2> connections_refused_{};
   std::array<std::atomic<std::uint64_t>, bucket_bounds_ns.size() + 1> buckets_{};
   std::atomic<std::uint64_t> duration_sum_ns_{0};
+  std::function<verified_cache_stats()> cache_stats_;
 };
 
 /// The content type of `metrics::exposition()`.

@@ -99,6 +99,8 @@ struct JWTFORT_API config {
   std::int64_t max_connections_per_address = 0;  ///< per client address; 0 = derived (docs)
   std::int64_t header_timeout = 10;  ///< seconds from a request's first byte to its last header
   std::int64_t idle_timeout = 30;    ///< seconds a kept-alive connection may wait for a request
+  std::int64_t verified_cache_entries = 16384;           ///< verified tokens remembered; 0 = off
+  std::int64_t verified_cache_bytes = 16 * 1024 * 1024;  ///< and their estimated bytes at most
 
   /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
   /// Errors: invalid_configuration.

@@ -69,9 +69,24 @@ struct token_service_options {
   /// Remembers up to this many verified tokens by their exact text, so that a token sent again
   /// skips the signature check and the JSON parsing (an ES256 verify costs tens of µs). The time
   /// window (`exp`, `nbf`, `iat`, in whole seconds), the token type and revocation are still
-  /// checked on every call. Memory: about twice the token size per entry. 0 = off.
+  /// checked on every call. A token asked for twice is kept ahead of tokens seen once (segmented
+  /// LRU), and an entry leaves when its token expires. 0 = off.
   std::size_t verified_cache_entries = 0;
+  /// And at most this many bytes, estimated as the token text plus the remembered token (about
+  /// twice the token size, plus some 300 bytes of bookkeeping per entry).
+  std::size_t verified_cache_bytes = 16 * 1024 * 1024;
   jwtfort::clock clock = system_now;
+};
+
+/// What the verified-token cache has done since the service was created (copies of a service
+/// share one cache), to watch its hit rate. All zero when the cache is off.
+struct verified_cache_stats {
+  std::uint64_t hits = 0;       ///< calls answered from the cache
+  std::uint64_t misses = 0;     ///< calls that had to verify the token
+  std::uint64_t evictions = 0;  ///< entries dropped to make room
+  std::uint64_t expired = 0;    ///< entries dropped because their token expired
+  std::uint64_t entries = 0;    ///< entries held now
+  std::uint64_t bytes = 0;      ///< estimated bytes held now
 };
 
 /// What goes into a new token besides the service's own claims.
@@ -140,6 +155,9 @@ class JWTFORT_API token_service {
   /// Errors: invalid_configuration, invalid_claim (empty subject), store_unavailable.
   result<void> revoke_subject(std::string_view subject) const;
 
+  /// The verified-token cache's counters (`verified_cache_entries`).
+  verified_cache_stats cache_stats() const;
+
   const key_ring& keys() const noexcept { return keys_; }
   const token_service_options& options() const noexcept { return options_; }
 
@@ -150,7 +168,8 @@ class JWTFORT_API token_service {
                              std::string_view family) const;
   result<verified_token> require(std::string_view token, token_type type) const;
   result<verified_token> verify_as(std::string_view token, token_type type) const;
-  result<void> check_time_window(const verified_token& token) const;
+  result<void> check_time_window(const verified_token& token, std::int64_t now) const;
+  std::optional<std::int64_t> cache_until(const verified_token& token) const;
   result<void> check_revocation(const verified_token& token, token_type type) const;
   result<void> require_revocation_store() const;
   std::optional<std::int64_t> lifetime_of(token_type type) const;

@@ -45,7 +45,7 @@ from .errors import (
 from .keys import ALGORITHMS, Algorithm, Key, KeyRing, KeySet
 from .signer import Signer
 from .store import Store, open_store
-from .tokens import Lifetime, TokenPair, TokenService, TokenType
+from .tokens import Lifetime, TokenPair, TokenService, TokenType, VerifiedCacheStats
 from .verifier import VerifiedToken, Verifier, unverified_claims, unverified_header
 
 try:
@@ -86,6 +86,7 @@ __all__ = [
     "TokenType",
     "Unavailable",
     "UnknownKey",
+    "VerifiedCacheStats",
     "VerifiedToken",
     "Verifier",
     "WeakKey",

@@ -153,7 +153,9 @@ class TokenService:
         max_token_bytes: int,
         verified_cache_entries: int,
         clock: int | Callable[[], float] | None,
+        verified_cache_bytes: int = ...,
     ) -> None: ...
+    def cache_stats(self) -> dict[str, int]: ...
     def create_access_token(
         self,
         subject: str,

@@ -17,7 +17,7 @@ from .keys import Algorithm, Key, KeyRing
 from .store import Store
 from .verifier import VerifiedToken
 
-__all__ = ["Lifetime", "TokenPair", "TokenService", "TokenType"]
+__all__ = ["Lifetime", "TokenPair", "TokenService", "TokenType", "VerifiedCacheStats"]
 
 #: A token lifetime: whole seconds, a ``timedelta``, or ``False`` for tokens without ``exp``,
 #: which never expire (fastapi-jwt-auth's spelling; only ever by this explicit choice).
@@ -30,6 +30,20 @@ class TokenPair(NamedTuple):
     refresh_token: str
 
 
+class VerifiedCacheStats(NamedTuple):
+    """What the verified-token cache has done since the service was created: ``hits`` (calls
+    answered from the cache), ``misses`` (calls that verified the token), ``evictions``
+    (entries dropped to make room), ``expired`` (entries dropped because their token expired),
+    and what it holds now: ``entries`` and their estimated ``bytes``."""
+
+    hits: int
+    misses: int
+    evictions: int
+    expired: int
+    entries: int
+    bytes: int
+
+
 class TokenService:
     """The token life cycle of an API. Safe to share between threads.
 
@@ -38,7 +52,9 @@ class TokenService:
     defaults to the active key's. ``decode_issuer`` is checked on access tokens only, as
     fastapi-jwt-auth does. ``reuse_grace`` forgives a refresh token presented again within that
     many seconds (two tabs refreshing at once). ``verified_cache_entries`` remembers that many
-    verified tokens, so that a token sent again skips the signature check.
+    verified tokens (and at most ``verified_cache_bytes`` of them, estimated), so that a token
+    sent again skips the signature check; the time window, the type and revocation are still
+    checked on every call, and :meth:`cache_stats` tells its hit rate.
 
     Errors: ``ConfigurationError`` (lifetimes <= 0, leeway outside 0..300 s, algorithms the keys
     cannot verify).
@@ -69,6 +85,7 @@ class TokenService:
         reuse_grace: Seconds = 0,
         max_token_bytes: int = 8192,
         verified_cache_entries: int = 0,
+        verified_cache_bytes: int = 16 * 1024 * 1024,
         clock: Clock = None,
     ) -> None:
         ring = keys if isinstance(keys, KeyRing) else KeyRing.from_key(keys)
@@ -87,6 +104,7 @@ class TokenService:
             reuse_grace=seconds(reuse_grace, "reuse_grace"),
             max_token_bytes=max_token_bytes,
             verified_cache_entries=verified_cache_entries,
+            verified_cache_bytes=verified_cache_bytes,
             clock=clock,
         )
 
@@ -154,6 +172,10 @@ class TokenService:
     def revoke_subject(self, subject: str) -> None:
         """Revokes every token of ``subject`` issued up to now ("log out everywhere")."""
         self._native.revoke_subject(subject)
+
+    def cache_stats(self) -> VerifiedCacheStats:
+        """The verified-token cache's counters; all zero when it is off."""
+        return VerifiedCacheStats(**self._native.cache_stats())
 
 
 def _request(

@@ -274,6 +274,8 @@ constexpr setting settings[] = {
   {"JWTFORT_MAX_CONNECTIONS_PER_ADDRESS", one<&cfg::max_connections_per_address, integer<0, 1000000>>},
   {"JWTFORT_HEADER_TIMEOUT", one<&cfg::header_timeout, integer<1, 300>>},
   {"JWTFORT_IDLE_TIMEOUT", one<&cfg::idle_timeout, integer<1, 3600>>},
+  {"JWTFORT_VERIFIED_CACHE_ENTRIES", one<&cfg::verified_cache_entries, integer<0, 16777216>>},
+  {"JWTFORT_VERIFIED_CACHE_BYTES", one<&cfg::verified_cache_bytes, integer<0, 68719476736>>},
 };
 // clang-format on
 

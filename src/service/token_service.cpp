@@ -1,4 +1,5 @@
 #include <array>
+#include <limits>
 
 #include "jwtfort/tokens.hpp"
 #include "service/verified_cache.hpp"
@@ -61,8 +62,13 @@ token_service::token_service(key_ring keys, token_service_options options, jwtfo
       options_(std::move(options)),
       verifier_(std::move(v)),
       signer_(std::move(s)) {
-  if (options_.verified_cache_entries > 0)
-    cache_ = std::make_shared<detail::verified_cache>(options_.verified_cache_entries);
+  if (options_.verified_cache_entries > 0 && options_.verified_cache_bytes > 0)
+    cache_ = std::make_shared<detail::verified_cache>(options_.verified_cache_entries,
+                                                      options_.verified_cache_bytes);
+}
+
+verified_cache_stats token_service::cache_stats() const {
+  return cache_ ? cache_->stats() : verified_cache_stats{};
 }
 
 result<std::string> token_service::create(token_type type, const token_request& request,
@@ -114,14 +120,15 @@ result<std::string> token_service::create_refresh_token(const token_request& req
 }
 
 result<verified_token> token_service::require(std::string_view token, token_type type) const {
+  const std::int64_t now = options_.clock();
   std::optional<verified_token> t;
-  if (cache_) t = cache_->find(token, type);
+  if (cache_) t = cache_->find(token, type, now);
   if (t) {
-    if (auto ok = check_time_window(*t); !ok) return ok.error();
+    if (auto ok = check_time_window(*t, now); !ok) return ok.error();
   } else {
     auto fresh = verify_as(token, type);
     if (!fresh) return fresh.error();
-    if (cache_) cache_->insert(token, type, *fresh);
+    if (cache_) cache_->insert(token, type, *fresh, cache_until(*fresh), now);
     t = std::move(*fresh);
   }
   if (auto ok = check_revocation(*t, type); !ok) return ok.error();
@@ -148,10 +155,10 @@ result<verified_token> token_service::verify_as(std::string_view token, token_ty
 }
 
 // The verifier's time checks (RFC 7519 §4.1.4, §4.1.5), again for a remembered token: time has
-// moved since it verified. The claims are read as whole seconds, so a fractional `exp` ends up
-// to a second earlier than the verifier alone would end it.
-result<void> token_service::check_time_window(const verified_token& token) const {
-  const std::int64_t now = options_.clock();
+// moved since it verified. The claims are read as whole seconds; a fractional `exp` still ends
+// where the verifier ends it, since the cache lets the entry go at `cache_until` and the token
+// is verified afresh in its last second.
+result<void> token_service::check_time_window(const verified_token& token, std::int64_t now) const {
   const std::int64_t leeway = options_.leeway_seconds;
   if (token.expires_at() && now >= *token.expires_at() + leeway)
     return error(errc::expired, "token has expired");
@@ -160,6 +167,16 @@ result<void> token_service::check_time_window(const verified_token& token) const
   if (token.issued_at() && *token.issued_at() > now + leeway)
     return error(errc::issued_in_future, "token was issued in the future");
   return {};
+}
+
+// The first second `check_time_window` refuses the token for its `exp`: from then on a cached
+// entry is dead weight. None for a token without `exp`.
+std::optional<std::int64_t> token_service::cache_until(const verified_token& token) const {
+  const auto exp = token.expires_at();
+  if (!exp) return std::nullopt;
+  const std::int64_t leeway = options_.leeway_seconds;
+  if (*exp > std::numeric_limits<std::int64_t>::max() - leeway) return std::nullopt;
+  return *exp + leeway;
 }
 
 result<void> token_service::check_revocation(const verified_token& token, token_type type) const {
@@ -198,7 +215,7 @@ result<verified_token> token_service::require_refresh(std::string_view token) co
 }
 
 result<void> token_service::recheck_access(const verified_token& token) const {
-  if (auto ok = check_time_window(token); !ok) return ok;
+  if (auto ok = check_time_window(token, options_.clock()); !ok) return ok;
   return check_revocation(token, token_type::access);
 }
 

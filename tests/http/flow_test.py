@@ -366,6 +366,7 @@ class RequestErrorsTest(FlowTestCase):
         for _ in range(3):
             s.get("/protected")
         s.get("/protected", ss.bearer(self.access))
+        s.get("/protected", ss.bearer(self.access))  # the same token again: a cache hit
         s.login("demo", "wrong")
         after, types, text = samples()
         self.assertNotIn(self.access, text)
@@ -383,6 +384,12 @@ class RequestErrorsTest(FlowTestCase):
         self.assertTrue(requests, "no request counter moved: %s" % sorted(moved))
         self.assertGreaterEqual(sum(requests.values()), 5, requests)
         self.assertTrue(any("401" in k for k in requests), "no request series labelled 401 moved")
+        self.assertGreaterEqual(moved.get("jwtfort_verified_cache_hits_total", 0), 1, moved)
+        for name in ("hits_total", "misses_total", "evictions_total", "expired_total"):
+            self.assertEqual(types.get("jwtfort_verified_cache_" + name), "counter", name)
+        self.assertEqual(types.get("jwtfort_verified_cache_entries"), "gauge")
+        self.assertGreaterEqual(after["jwtfort_verified_cache_entries"], 1)
+        self.assertGreater(after["jwtfort_verified_cache_bytes"], len(self.access))
 
     def test_login_body_errors(self):
         for body in (b"not json", b"{}", b'{"username":"demo"}', b'[1]'):

@@ -197,5 +197,39 @@ TEST(metrics, concurrent_recording_loses_nothing) {
             "jwtfort_http_request_duration_seconds_sum 0.04");
 }
 
+TEST(metrics, the_verified_cache_series_come_after_the_histogram) {
+  const metrics m(routes, [] {
+    return verified_cache_stats{
+        .hits = 7, .misses = 3, .evictions = 2, .expired = 1, .entries = 4, .bytes = 5120};
+  });
+  const std::string text = m.exposition();
+  const std::size_t at = text.find(empty_histogram);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(text.substr(at + empty_histogram.size()),
+            "# HELP jwtfort_verified_cache_hits_total Token checks answered from the "
+            "verified-token cache.\n"
+            "# TYPE jwtfort_verified_cache_hits_total counter\n"
+            "jwtfort_verified_cache_hits_total 7\n"
+            "# HELP jwtfort_verified_cache_misses_total Token checks that verified the token's "
+            "signature.\n"
+            "# TYPE jwtfort_verified_cache_misses_total counter\n"
+            "jwtfort_verified_cache_misses_total 3\n"
+            "# HELP jwtfort_verified_cache_evictions_total Verified-token cache entries dropped to "
+            "make room.\n"
+            "# TYPE jwtfort_verified_cache_evictions_total counter\n"
+            "jwtfort_verified_cache_evictions_total 2\n"
+            "# HELP jwtfort_verified_cache_expired_total Verified-token cache entries dropped "
+            "because their token expired.\n"
+            "# TYPE jwtfort_verified_cache_expired_total counter\n"
+            "jwtfort_verified_cache_expired_total 1\n"
+            "# HELP jwtfort_verified_cache_entries Tokens in the verified-token cache.\n"
+            "# TYPE jwtfort_verified_cache_entries gauge\n"
+            "jwtfort_verified_cache_entries 4\n"
+            "# HELP jwtfort_verified_cache_bytes Estimated bytes held by the verified-token "
+            "cache.\n"
+            "# TYPE jwtfort_verified_cache_bytes gauge\n"
+            "jwtfort_verified_cache_bytes 5120\n");
+}
+
 }  // namespace
 }  // namespace jwtfort::server

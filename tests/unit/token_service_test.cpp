@@ -483,18 +483,71 @@ TEST_F(cached_service_test, more_tokens_than_entries_all_keep_their_answers) {
     }
 }
 
-// The one visible trace of the cache: it reads `exp` in whole seconds, so a fractional `exp`
-// ends on its second rather than within it (stricter by less than a second).
-TEST_F(cached_service_test, a_fractional_exp_ends_on_its_second_once_remembered) {
+// A remembered token leaves at its `exp` read in whole seconds; in the last fraction of its
+// second it is verified again, so the answer stays the verifier's.
+TEST_F(cached_service_test, a_fractional_exp_gets_the_verifiers_answer_in_its_last_second) {
   auto service = make_cached();
   auto s = test::must(signer::create(ring().active()));
   auto c =
       test::must(claims::from_json(R"({"sub":"alice","jti":"j1","iat":)" + std::to_string(t0) +
                                    R"(,"type":"access","exp":)" + std::to_string(t0 + 60) + ".5}"));
   auto token = test::must(s.sign(c));
+  now = t0 + 59;
+  EXPECT_OK(service.require_access(token));
+  EXPECT_OK(service.require_access(token));  // remembered
   now = t0 + 60;
-  EXPECT_OK(service.require_access(token));                   // verified: 60 < 60.5
-  EXPECT_ERRC(service.require_access(token), errc::expired);  // remembered: exp read as 60
+  EXPECT_OK(service.require_access(token));  // verified again: 60 < 60.5
+  EXPECT_OK(service.require_access(token));
+  now = t0 + 61;
+  EXPECT_ERRC(service.require_access(token), errc::expired);
+  const auto stats = service.cache_stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 4u);
+  EXPECT_EQ(stats.expired, 1u);
+  EXPECT_EQ(stats.entries, 0u);
+}
+
+TEST_F(cached_service_test, counts_hits_and_misses_shared_by_copies_of_the_service) {
+  auto service = make_cached();
+  auto token = test::must(service.create_access_token({.subject = "alice"}));
+  const token_service copy = service;
+  EXPECT_OK(service.require_access(token));
+  EXPECT_OK(copy.require_access(token));
+  EXPECT_OK(copy.require_access(token));
+  EXPECT_ERRC(service.require_refresh(token), errc::wrong_token_type);
+  const auto stats = copy.cache_stats();
+  EXPECT_EQ(stats.hits, 2u);
+  EXPECT_EQ(stats.misses, 2u);
+  EXPECT_EQ(stats.evictions, 0u);
+  EXPECT_EQ(stats.expired, 0u);
+  EXPECT_EQ(stats.entries, 1u);
+  EXPECT_GT(stats.bytes, token.size());
+}
+
+TEST_F(cached_service_test, an_expired_token_leaves_the_cache_and_a_leeway_keeps_it) {
+  auto o = options();
+  o.verified_cache_entries = 8;
+  o.leeway_seconds = 5;
+  auto service = make(std::move(o));
+  auto token = test::must(service.create_access_token({.subject = "alice", .lifetime = 60}));
+  EXPECT_OK(service.require_access(token));
+  now = t0 + 64;  // past exp, within the leeway: still a hit
+  EXPECT_OK(service.require_access(token));
+  EXPECT_EQ(service.cache_stats().hits, 1u);
+  now = t0 + 65;
+  EXPECT_ERRC(service.require_access(token), errc::expired);
+  const auto stats = service.cache_stats();
+  EXPECT_EQ(stats.expired, 1u);
+  EXPECT_EQ(stats.entries, 0u);
+  EXPECT_EQ(stats.bytes, 0u);
+}
+
+TEST_F(cached_service_test, a_service_without_a_cache_counts_nothing) {
+  auto service = make();
+  auto token = test::must(service.create_access_token({.subject = "alice"}));
+  EXPECT_OK(service.require_access(token));
+  const auto stats = service.cache_stats();
+  EXPECT_EQ(stats.hits + stats.misses + stats.entries + stats.bytes, 0u);
 }
 
 }  // namespace

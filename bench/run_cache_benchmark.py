@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""Measures jwtfort-server's verified-token cache over HTTP and writes its section of
+docs/benchmarks.md: `/auth/verify` with a working set of 200 tokens on a fresh server, next to
+the same load on a server whose cache has just seen ten times its capacity in distinct tokens.
+
+Usage: python3 bench/run_cache_benchmark.py [--quick] [--build DIR] [--server PATH] [--no-doc]
+
+Two servers, both on 127.0.0.1 and both up for the whole run, with the same HS256 secret and a
+cache of 2,000 entries (JWTFORT_VERIFIED_CACHE_ENTRIES, small so that filling it ten times over
+takes seconds). The tokens are minted here with the secret. wrk sends the working set round
+robin, one token per request; before each of its measured runs, the filled server first gets
+20,000 requests with tokens it has never seen, over keep-alive connections. The repetitions of
+the two servers are interleaved and the report shows medians; the cache's own counters, read
+from /metrics around each run, give its hit rate. Any response other than 200 fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import pathlib
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from run_benchmarks import ROOT, Bar, machine, progress, write_doc
+from run_http_benchmarks import (
+    HOST,
+    Server,
+    Servers,
+    build_kind,
+    clean_environment,
+    cpu_seconds,
+    free_port,
+    parse_wrk,
+    tool_versions,
+    wait_ready,
+)
+
+BEGIN, END = "<!-- cache-results:begin -->", "<!-- cache-results:end -->"
+CAPACITY = 2000  # JWTFORT_VERIFIED_CACHE_ENTRIES for both servers
+WORKING_SET = 200
+FILL = 10 * CAPACITY  # distinct tokens before each measured run of the filled server
+FILL_CONNECTIONS = 4
+WRK_THREADS, WRK_CONNECTIONS = 2, 64
+MIN_RATIO = 0.9  # filled ÷ fresh, requests/s
+PATH = "/auth/verify"
+FRESH, FILLED = "fresh server", f"after {FILL:,} distinct tokens"
+
+
+@dataclass(frozen=True)
+class Plan:
+    seconds: int
+    warmup: int
+    repetitions: int
+
+
+FULL = Plan(seconds=8, warmup=2, repetitions=5)
+QUICK = Plan(seconds=2, warmup=1, repetitions=1)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(secret: str, subject: str, now: int) -> str:
+    """An HS256 access token with the claims jwtfort-server writes, valid for a day."""
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    claims = {"sub": subject, "iat": now, "nbf": now, "jti": str(uuid.uuid4()),
+              "exp": now + 86400, "type": "access", "fresh": False}
+    payload = b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64(signature)}"
+
+
+def lua_script(tokens: list[str], path: pathlib.Path) -> pathlib.Path:
+    """A wrk script that sends the tokens round robin, one per request."""
+    listed = ",\n".join(f'  "{t}"' for t in tokens)
+    path.write_text(
+        f"local tokens = {{\n{listed}\n}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #tokens + 1\n"
+        f'  return wrk.format("GET", "{PATH}", {{["Authorization"] = "Bearer " .. tokens[i]}})\n'
+        "end\n")
+    return path
+
+
+# --- the servers ----------------------------------------------------------------------------
+
+
+def start_server(servers: Servers, binary: pathlib.Path, env: dict[str, str],
+                 work: pathlib.Path, name: str) -> Server:
+    data = work / name.replace(" ", "-").replace(",", "")
+    data.mkdir()
+    port = free_port()
+    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
+    server = servers.start(name, cmd, env, port, data / "server.log", None, cwd=data)
+    wait_ready(server, "/healthz")
+    return server
+
+
+def get(server: Server, path: str, token: str | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, server.port, timeout=5)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def check_route(server: Server, token: str) -> None:
+    """Before any measurement: /auth/verify admits the token and refuses a forged one."""
+    status, _ = get(server, PATH, token)
+    if status != 200:
+        raise RuntimeError(f"{server.name}: {PATH} with a valid token answered {status}")
+    header, payload, signature = token.split(".")
+    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
+    status, _ = get(server, PATH, forged)
+    if status != 401:
+        raise RuntimeError(f"{server.name}: {PATH} with a forged signature answered {status}")
+
+
+def cache_stats(server: Server) -> dict[str, int]:
+    status, body = get(server, "/metrics")
+    if status != 200:
+        raise RuntimeError(f"{server.name}: /metrics answered {status}")
+    found = dict(re.findall(r"^jwtfort_verified_cache_(\w+) (\d+)$", body.decode(), re.M))
+    return {k.removesuffix("_total"): int(v) for k, v in found.items()}
+
+
+def fill(server: Server, tokens: list[str]) -> float:
+    """Sends each token once over keep-alive connections; returns the seconds it took."""
+    failures: list[str] = []
+
+    def send(part: list[str]) -> None:
+        conn = http.client.HTTPConnection(HOST, server.port, timeout=10)
+        try:
+            for token in part:
+                conn.request("GET", PATH, headers={"Authorization": f"Bearer {token}"})
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    failures.append(f"{r.status}")
+                    return
+        finally:
+            conn.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send, args=(tokens[i::FILL_CONNECTIONS],))
+               for i in range(FILL_CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"{server.name}: filling answered {failures[0]}")
+    return time.monotonic() - started
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rps: float
+    p99_ms: float
+    requests: int
+    cpu_us_per_request: float
+    hit_rate: float  # of the cache, during the run
+    errors: int
+
+
+def wrk_command(url: str, script: pathlib.Path, seconds: int) -> list[str]:
+    return ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
+            "-s", str(script), url]
+
+
+def wrk(server: Server, script: pathlib.Path, seconds: int) -> Run:
+    before, cpu_before = cache_stats(server), cpu_seconds(server.proc.pid)
+    out = subprocess.run(wrk_command(server.url(PATH), script, seconds), capture_output=True,
+                         text=True, timeout=seconds + 60)
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed on {server.name}: {out.stderr or out.stdout}")
+    parsed = parse_wrk(out.stdout, server.name)
+    cpu = cpu_seconds(server.proc.pid) - cpu_before
+    after = cache_stats(server)
+    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
+    if server.proc.poll() is not None:
+        raise RuntimeError(f"{server.name} exited during the run")
+    return Run(rps=parsed.rps, p99_ms=parsed.p99_ms, requests=parsed.requests,
+               cpu_us_per_request=cpu / parsed.requests * 1e6,
+               hit_rate=hits / (hits + misses) if hits + misses else 0.0, errors=parsed.errors)
+
+
+@dataclass
+class Outcome:
+    runs: dict[str, list[Run]]
+    fill_rates: list[float]  # requests/s while filling
+    after_fill: dict[str, int]  # the filled server's counters after its last fill
+    info: dict[str, str]
+    load: tuple[float, float]
+
+
+def run_all(plan: Plan, binary: pathlib.Path, build_dir: pathlib.Path,
+            servers: Servers) -> Outcome:
+    load_start = os.getloadavg()[0]
+    secret = secrets.token_urlsafe(48)
+    env = dict(clean_environment(), AUTHJWT_SECRET_KEY=secret, AUTHJWT_ALGORITHM="HS256",
+               JWTFORT_LOG="off", JWTFORT_VERIFIED_CACHE_ENTRIES=str(CAPACITY))
+    now = int(time.time())
+    working_set = [mint(secret, f"client-{i}", now) for i in range(WORKING_SET)]
+    runs: dict[str, list[Run]] = {FRESH: [], FILLED: []}
+    fill_rates: list[float] = []
+    after_fill: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="jwtfort-cache-bench-") as tmp:
+        work = pathlib.Path(tmp)
+        script = lua_script(working_set, work / "working_set.lua")
+        started = {name: start_server(servers, binary, env, work, name)
+                   for name in (FRESH, FILLED)}
+        for server in started.values():
+            check_route(server, working_set[0])
+            wrk(server, script, plan.warmup)
+        for rep in range(plan.repetitions):
+            order = [FRESH, FILLED] if rep % 2 == 0 else [FILLED, FRESH]
+            for name in order:
+                server = started[name]
+                if name == FILLED:
+                    tokens = [mint(secret, f"once-{rep}-{i}", now) for i in range(FILL)]
+                    seconds = fill(server, tokens)
+                    fill_rates.append(FILL / seconds)
+                    after_fill = cache_stats(server)
+                    progress(f"  filled with {FILL:,} distinct tokens in {seconds:.1f} s; cache: "
+                             f"{after_fill}")
+                r = wrk(server, script, plan.seconds)
+                runs[name].append(r)
+                progress(f"  {rep + 1}/{plan.repetitions} {name}: {r.rps:,.0f} req/s, "
+                         f"p99 {r.p99_ms:.2f} ms, hit rate {r.hit_rate * 100:.1f}%")
+        servers.stop_all()
+    info = machine(build_dir) | tool_versions(binary, pathlib.Path(sys.executable))
+    return Outcome(runs, fill_rates, after_fill, info, (load_start, os.getloadavg()[0]))
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def median(runs: list[Run], attr: str) -> float:
+    return statistics.median(getattr(r, attr) for r in runs)
+
+
+def report(o: Outcome, plan: Plan, command: str) -> str:
+    example = " ".join(wrk_command(f"http://{HOST}:PORT{PATH}", pathlib.Path("working_set.lua"),
+                                   plan.seconds))
+    ratio = median(o.runs[FILLED], "rps") / median(o.runs[FRESH], "rps")
+    cpu_ratio = (median(o.runs[FILLED], "cpu_us_per_request") /
+                 median(o.runs[FRESH], "cpu_us_per_request"))
+    errors = sum(r.errors for runs in o.runs.values() for r in runs)
+    bar = Bar(f"requests/s after {FILL:,} distinct tokens ÷ on a fresh server ≥ {MIN_RATIO}",
+              ratio, MIN_RATIO, False, "×")
+    lines = [
+        BEGIN,
+        "<!-- Generated by bench/run_cache_benchmark.py; "
+        "edits between these markers are overwritten. -->", "",
+        f"**Machine:** {o.info['cpu']}, {o.info['cores']} cores; {o.info['os']}; "
+        f"{o.info['compiler']}; {o.info['openssl']}; {o.info['server']}; {o.info['date']}.", "",
+        f"**Load:** 1-minute load average {o.load[0]:.2f} at the start and {o.load[1]:.2f} at the "
+        f"end on {o.info['cores']} cores.", "",
+        f"**Command:** `{command}`", "",
+        f"**Load generator:** `{example}` ({o.info['wrk']}), the script sending the "
+        f"{WORKING_SET} working-set tokens round robin; {plan.warmup} s of warm-up per server, "
+        f"then {plan.repetitions} interleaved repetitions of {plan.seconds} s; medians. Cache: "
+        f"`JWTFORT_VERIFIED_CACHE_ENTRIES={CAPACITY}` on both servers (the default is 16384), "
+        f"default byte bound (16 MiB).", "",
+        "| server | requests/s | p99 ms | server CPU µs/request | cache hit rate during the run |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in (FRESH, FILLED):
+        runs = o.runs[name]
+        lines.append(f"| {name} | {median(runs, 'rps'):,.0f} | {median(runs, 'p99_ms'):.2f} | "
+                     f"{median(runs, 'cpu_us_per_request'):.1f} | "
+                     f"{median(runs, 'hit_rate') * 100:.2f}% |")
+    s = o.after_fill
+    lines += [
+        "",
+        f"Filling: {FILL:,} requests with distinct tokens before each run of the second server, "
+        f"{FILL_CONNECTIONS} keep-alive connections, median "
+        f"{statistics.median(o.fill_rates):,.0f} requests/s. Its cache after the last fill: "
+        f"{s.get('entries', 0):,} entries, {s.get('bytes', 0):,} bytes, "
+        f"{s.get('evictions', 0):,} evictions in all, {s.get('hits', 0):,} hits and "
+        f"{s.get('misses', 0):,} misses in all.", "",
+        f"Server CPU time per request after the fill ÷ on the fresh server: {cpu_ratio:.2f}× "
+        "(wrk and other work on the machine move requests/s much more than this).", "",
+        f"Every response was 200 (any other fails the run); wrk socket errors: {errors}.", "",
+        "| bar | measured | result | margin |", "|---|---:|---|---:|", bar.row(), "",
+        "Margin: how far inside (+) or outside (−) the limit, relative to the limit.", END,
+    ]
+    return "\n".join(lines)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    words = ["python3", "bench/run_cache_benchmark.py"]
+    if args.build.resolve() != (ROOT / "build").resolve():
+        words += ["--build", str(args.build)]
+    if args.server:
+        words += ["--server", str(args.server)]
+    return " ".join(words + (["--quick"] if args.quick else []))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
+                        help="build directory holding server/jwtfort-server (default: build)")
+    parser.add_argument("--server", type=pathlib.Path, help="jwtfort-server binary")
+    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
+    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    args = parser.parse_args()
+    build_dir = args.build.resolve()
+    binary = (args.server or build_dir / "server" / "jwtfort-server").resolve()
+    if not os.access(binary, os.X_OK):
+        parser.error(f"no jwtfort-server at {binary}: build it or pass --server")
+    if (build := build_kind(binary)) not in ("Release", "unknown build"):
+        progress(f"warning: {binary} is a {build} build; the figures will not be representative")
+    plan = QUICK if args.quick else FULL
+    servers = Servers()
+    try:
+        outcome = run_all(plan, binary, build_dir, servers)
+    finally:
+        servers.stop_all()
+    section = report(outcome, plan, command_line(args))
+    if not args.no_doc:
+        write_doc(section, BEGIN, END)
+        progress("wrote docs/benchmarks.md")
+    print(section)
+    return 0 if outcome.runs and section.count("| PASS |") == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
