@@ -2,7 +2,8 @@
 """Measures jwtfort-server over HTTP next to two FastAPI peers and writes its section of
 docs/benchmarks.md.
 
-Usage: python3 bench/run_http_benchmarks.py [--quick] [--build DIR] [--server PATH] [--no-doc]
+Usage: python3 bench/run_http_benchmarks.py [--quick] [--build DIR] [--server PATH]
+                                            [--baseline PATH] [--no-doc]
 
 Servers, all on 127.0.0.1 and all up for the whole run: jwtfort-server with its default thread
 count, jwtfort-server with one thread, and the apps in bench/http/peers (fastapi-jwt-auth and
@@ -10,7 +11,9 @@ AuthX, each on uvicorn with one worker, each in its own virtualenv under <build>
 All sign and verify HS256 with the same secret. wrk loads `GET /protected` with a valid access
 token and `GET /public` (no authentication) on every server; the repetitions of all targets are
 interleaved, so a slow stretch of the shared machine hits every target alike, and the report
-shows medians. Any non-2xx response fails the run. Last, wrk sends at least a million requests
+shows medians. With --baseline, an earlier jwtfort-server binary runs beside this one (default
+threads), and a bar says what this build costs on /protected against it. Any non-2xx response
+fails the run. Last, wrk sends at least a million requests
 to jwtfort's /protected while the server's VmRSS is sampled every second.
 """
 
@@ -47,6 +50,8 @@ WRK_THREADS, WRK_CONNECTIONS = 2, 64
 MAX_AUTH_COST = 10.0  # per cent of /public's throughput that authentication may cost
 MIN_PEER_RATIO = 20.0  # jwtfort /protected at least this many times a peer's
 MAX_GROWTH_FRACTION, MAX_GROWTH_MIB = 0.05, 4.0  # "flat": growth within the larger of the two
+MIN_BASELINE_RATIO = 0.98  # this build's /protected at least this share of the baseline's
+BASELINE = "jwtfort-server (baseline)"
 # uvloop and httptools are uvicorn's fastest event loop and HTTP parser: the peers get their
 # best setup, and both run on the same uvicorn.
 UVICORN = ("uvicorn[standard]==0.54.0", "uvloop==0.23.0", "httptools==0.9.0")
@@ -255,9 +260,11 @@ def start_peer(servers: Servers, peer: Peer, python: pathlib.Path, env: dict[str
 
 
 def start_jwtfort(servers: Servers, binary: pathlib.Path, env: dict[str, str], password: str,
-                  work: pathlib.Path, threads: int | None, cpus: set[int] | None) -> Server:
-    name = "jwtfort-server" + (f" --threads {threads}" if threads else "")
-    data = work / ("jwtfort-default" if threads is None else f"jwtfort-{threads}")
+                  work: pathlib.Path, threads: int | None, cpus: set[int] | None,
+                  name: str | None = None) -> Server:
+    name = name or "jwtfort-server" + (f" --threads {threads}" if threads else "")
+    data = work / ("jwtfort-baseline" if name == BASELINE else
+                   "jwtfort-default" if threads is None else f"jwtfort-{threads}")
     data.mkdir()
     added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
                            input=password + "\n", text=True, env=env, cwd=data,
@@ -488,6 +495,9 @@ def bars(o: Outcome, default: str, single: str, plan: Plan) -> list[Bar]:
             out.append(Bar(f"jwtfort ({o.layout[ours]}) ÷ {peer.name} (1 worker), /protected "
                            f"requests/s ≥ {MIN_PEER_RATIO:.0f}×", rps(ours) / rps(peer.name),
                            MIN_PEER_RATIO, False, "×"))
+    if BASELINE in o.layout:
+        out.append(Bar(f"{default} ÷ {BASELINE}, /protected requests/s ≥ {MIN_BASELINE_RATIO}",
+                       rps(default) / rps(BASELINE), MIN_BASELINE_RATIO, False, "×"))
     m = o.memory
     limit = max(MAX_GROWTH_FRACTION * mib(m.start), MAX_GROWTH_MIB)
     out.append(Bar(f"jwtfort RSS growth over {m.requests:,} requests ≤ the larger of "
@@ -634,6 +644,10 @@ def run_all(args: argparse.Namespace, binary: pathlib.Path, build_dir: pathlib.P
         work = pathlib.Path(tmp)
         started = {default: start_jwtfort(servers, binary, jwtfort_env, password, work, None, None),
                    single: start_jwtfort(servers, binary, jwtfort_env, password, work, 1, one_cpu)}
+        if args.baseline:
+            started[BASELINE] = start_jwtfort(servers, args.baseline.resolve(), jwtfort_env,
+                                              password, work, None, None, BASELINE)
+            layout[BASELINE] = layout[default]
         for peer in PEERS:
             started[peer.name] = start_peer(servers, peer, venvs[peer.name][0], peer_env, work,
                                             one_cpu)
@@ -665,6 +679,8 @@ def command_line(args: argparse.Namespace) -> str:
         words += ["--build", shown(args.build)]
     if args.server:
         words += ["--server", shown(args.server)]
+    if args.baseline:
+        words += ["--baseline", shown(args.baseline)]
     return " ".join(words + (["--quick"] if args.quick else []))
 
 
@@ -684,6 +700,8 @@ def main() -> int:
                         help="build directory: the server and bench-venvs/ (default: build)")
     parser.add_argument("--server", type=pathlib.Path,
                         help="jwtfort-server binary (default: <build>/server/jwtfort-server)")
+    parser.add_argument("--baseline", type=pathlib.Path,
+                        help="an earlier jwtfort-server binary to measure beside this one")
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
     parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
     args = parser.parse_args()
