@@ -115,16 +115,22 @@ response password_login(application& app, const exchange& x, issue what) {
       .fresh = true,
       .extra_claims_json = json::object().texts(app.auth().options().roles_claim, who.roles).str(),
   };
-  auto access = app.tokens().create_access_token(request);
-  if (!access) return refusal(app, access.error());
+  // A pair shares a refresh family, so that the family's revocation (reuse of a spent refresh
+  // token, logout) also ends the access token; a fresh access token alone belongs to none.
+  std::string access;
   std::optional<std::string> refresh_token;
   if (what == issue::pair) {
-    auto created = app.tokens().create_refresh_token(request);
+    auto pair = app.tokens().create_token_pair(request);
+    if (!pair) return refusal(app, pair.error());
+    access = std::move(pair->access_token);
+    refresh_token = std::move(pair->refresh_token);
+  } else {
+    auto created = app.tokens().create_access_token(request);
     if (!created) return refusal(app, created.error());
-    refresh_token = std::move(*created);
+    access = std::move(*created);
   }
-  response r = c.cookies.value_or(false) ? token_cookies(app, *access, refresh_token, "login")
-                                         : token_body(app, *access, refresh_token);
+  response r = c.cookies.value_or(false) ? token_cookies(app, access, refresh_token, "login")
+                                         : token_body(app, access, refresh_token);
   if (r.status == 200) accepted(r, who.name);
   return r;
 }
