@@ -249,6 +249,12 @@ TEST_F(router_test, refresh_rotates_and_a_reused_refresh_token_revokes_the_famil
   EXPECT_EQ(reused.outcome(), "token_reused");
   EXPECT_EQ(reused.header("WWW-Authenticate"), R"(Bearer error="invalid_token")");
   expect_refused(call("POST", "/refresh", bearer(next_refresh)), 401, "Token has been revoked");
+  // The family's access tokens, the login's and the rotation's, go with it.
+  for (const std::string& token : {access, next_access}) {
+    const response refused = call("GET", "/protected", bearer(token));
+    expect_refused(refused, 401, "Token has been revoked");
+    EXPECT_EQ(refused.outcome(), "revoked");
+  }
 }
 
 TEST_F(router_test, refresh_wants_a_refresh_token) {
