@@ -112,8 +112,8 @@ class JWTFORT_API token_service {
   /// As `create_access_token`; the token starts a new refresh family. `fresh` is ignored.
   result<std::string> create_refresh_token(const token_request& request) const;
   /// A login: an access token (`fresh` as asked) and a refresh token that start a new family
-  /// together, so that the family's revocation reaches the access token as well. Errors: those
-  /// of `create_access_token`.
+  /// together, named after the refresh token's `jti`, so that the family's revocation reaches
+  /// the access token as well. Errors: those of `create_access_token`.
   result<token_pair> create_token_pair(const token_request& request) const;
 
   /// An access token. Errors: the verifier's; wrong_token_type (a refresh token); missing_claim;
@@ -149,8 +149,10 @@ class JWTFORT_API token_service {
  private:
   token_service(key_ring keys, token_service_options options, jwtfort::verifier v,
                 jwtfort::signer s);
-  result<std::string> create(token_type type, const token_request& request,
-                             std::string_view family) const;
+  // `family`: the `fam` to write (empty: none on an access token, a new one on a refresh token);
+  // `jwt_id`: the `jti` (empty: a new random one).
+  result<std::string> create(token_type type, const token_request& request, std::string_view family,
+                             std::string_view jwt_id = {}) const;
   result<verified_token> require(std::string_view token, token_type type) const;
   result<verified_token> verify_as(std::string_view token, token_type type) const;
   result<void> check_time_window(const verified_token& token) const;

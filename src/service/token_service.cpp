@@ -73,7 +73,7 @@ token_service::token_service(key_ring keys, token_service_options options, jwtfo
 }
 
 result<std::string> token_service::create(token_type type, const token_request& request,
-                                          std::string_view family) const {
+                                          std::string_view family, std::string_view jwt_id) const {
   if (request.subject.empty()) return error(errc::invalid_claim, "the subject is empty");
   if (request.lifetime && *request.lifetime <= 0)
     return error(errc::invalid_claim, "the token lifetime must be > 0 seconds");
@@ -88,7 +88,7 @@ result<std::string> token_service::create(token_type type, const token_request& 
                                               "override the service's own value");
     c = std::move(*extra);
   }
-  auto jti = random_uuid();
+  auto jti = jwt_id.empty() ? random_uuid() : result<std::string>(std::string(jwt_id));
   if (!jti) return jti.error();
   const std::int64_t now = options_.clock();
   c.subject(request.subject).issued_at(now).not_before(now).jwt_id(*jti);
@@ -122,12 +122,13 @@ result<std::string> token_service::create_refresh_token(const token_request& req
   return create(token_type::refresh, request, {});
 }
 
+// The family is named after its refresh token, as one started by `create_refresh_token` is.
 result<token_pair> token_service::create_token_pair(const token_request& request) const {
   auto family = random_uuid();
   if (!family) return family.error();
   auto access = create(token_type::access, request, *family);
   if (!access) return access.error();
-  auto refresh = create(token_type::refresh, request, *family);
+  auto refresh = create(token_type::refresh, request, *family, *family);
   if (!refresh) return refresh.error();
   return token_pair{std::move(*access), std::move(*refresh)};
 }
