@@ -106,11 +106,11 @@ outcome<std::string> token_create(const parsed_args& a) {
     if (!token) return failure::configuration(token.error());
     return *token + "\n";
   }
-  auto access = make(token_type::access);
-  if (!access) return failure::configuration(access.error());
-  auto refresh = make(token_type::refresh);
-  if (!refresh) return failure::configuration(refresh.error());
-  return pair_json(*access, *refresh);
+  // One family for both, so that revoking it (reuse, `token revoke` of the refresh token) also
+  // ends the access token.
+  auto pair = service->create_token_pair(*request);
+  if (!pair) return failure::configuration(pair.error());
+  return pair_json(pair->access_token, pair->refresh_token);
 }
 
 // --- token refresh / verify / revoke -------------------------------------------------------------

@@ -599,6 +599,20 @@ void bind_token_service(nb::module_& m) {
       .def("create_refresh_token", token_creator<&token_service::create_refresh_token>(),
            "subject"_a, nb::kw_only(), "fresh"_a, "lifetime"_a.none(), "never_expires"_a,
            "audience"_a, "extra_claims_json"_a, "typ"_a, "extra_header_json"_a)
+      .def(
+          "create_token_pair",
+          [](const clocked_service& service, std::string subject, bool fresh,
+             std::optional<std::int64_t> lifetime, bool never_expires,
+             std::vector<std::string> audience, std::string extra_claims_json, std::string typ,
+             std::string extra_header_json) {
+            auto request = request_from(std::move(subject), fresh, lifetime, never_expires,
+                                        std::move(audience), std::move(extra_claims_json),
+                                        std::move(typ), std::move(extra_header_json));
+            auto pair = without_gil([&] { return service.impl.create_token_pair(request); });
+            return std::make_pair(std::move(pair.access_token), std::move(pair.refresh_token));
+          },
+          "subject"_a, nb::kw_only(), "fresh"_a, "lifetime"_a.none(), "never_expires"_a,
+          "audience"_a, "extra_claims_json"_a, "typ"_a, "extra_header_json"_a)
       .def("require_access", token_checker<&token_service::require_access>(), "token"_a)
       .def("require_fresh", token_checker<&token_service::require_fresh>(), "token"_a)
       .def("require_refresh", token_checker<&token_service::require_refresh>(), "token"_a)

@@ -33,6 +33,9 @@ response refresh(application& app, const exchange& x);
 response logout(application& app, const exchange& x);
 /// POST /logout-all: revokes every token of the caller.
 response logout_all(application& app, const exchange& x);
+/// POST /password: changes the caller's password (a fresh token and the current password), then
+/// revokes every token of the caller.
+response change_password(application& app, const exchange& x);
 
 // --- everything else (handlers.cpp)
 response protected_resource(application& app, const exchange& x);

@@ -1,10 +1,12 @@
-// The token endpoints: password login, fresh login, refresh rotation and logout.
+// The token endpoints: password login, fresh login, refresh rotation, logout and the password
+// change.
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "handlers.hpp"
 #include "json.hpp"
+#include "users.hpp"
 
 namespace jwtfort::server {
 namespace {
@@ -27,10 +29,15 @@ bool is_json_media_type(std::string_view content_type) {
 // A JSON content type is required: a cross-site HTML form can post text/plain that happens to
 // be JSON, but not application/json without the browser asking the server first (CORS), which
 // stops another site from logging a browser into the attacker's account (login CSRF).
-std::optional<response> read_credentials(const exchange& x, credentials& c) {
+std::optional<response> require_json_body(const exchange& x) {
   const auto type = http::find_header(x.view, "Content-Type");
   if (!type || !is_json_media_type(*type))
     return detail_reply(415, "Content-Type must be application/json");
+  return std::nullopt;
+}
+
+std::optional<response> read_credentials(const exchange& x, credentials& c) {
+  if (auto bad = require_json_body(x)) return bad;
   const json::member members[] = {
       {.name = "username", .required = true, .text = &c.username},
       {.name = "password", .required = true, .text = &c.password},
@@ -44,8 +51,8 @@ std::optional<response> read_credentials(const exchange& x, credentials& c) {
 
 // Throttling is checked before the password, so a throttled caller learns nothing about it,
 // and costs the server no password hash.
-std::optional<response> check_password(application& app, const exchange& x, const credentials& c,
-                                       user& who) {
+std::optional<response> check_login(application& app, const exchange& x, const credentials& c,
+                                    user& who) {
   const std::string address(client_address(x.req, app.settings().trust_forwarded_for));
   if (auto wait = app.throttle().retry_after(c.username, address)) {
     app.stats().count_login(login_result::throttled);
@@ -108,23 +115,29 @@ response password_login(application& app, const exchange& x, issue what) {
   credentials c;
   if (auto bad = read_credentials(x, c)) return std::move(*bad);
   user who;
-  if (auto refused = check_password(app, x, c, who)) return std::move(*refused);
+  if (auto refused = check_login(app, x, c, who)) return std::move(*refused);
 
   const token_request request{
       .subject = who.name,
       .fresh = true,
       .extra_claims_json = json::object().texts(app.auth().options().roles_claim, who.roles).str(),
   };
-  auto access = app.tokens().create_access_token(request);
-  if (!access) return refusal(app, access.error());
+  // A pair shares a refresh family, so that the family's revocation (reuse of a spent refresh
+  // token, logout) also ends the access token; a fresh access token alone belongs to none.
+  std::string access;
   std::optional<std::string> refresh_token;
   if (what == issue::pair) {
-    auto created = app.tokens().create_refresh_token(request);
+    auto pair = app.tokens().create_token_pair(request);
+    if (!pair) return refusal(app, pair.error());
+    access = std::move(pair->access_token);
+    refresh_token = std::move(pair->refresh_token);
+  } else {
+    auto created = app.tokens().create_access_token(request);
     if (!created) return refusal(app, created.error());
-    refresh_token = std::move(*created);
+    access = std::move(*created);
   }
-  response r = c.cookies.value_or(false) ? token_cookies(app, *access, refresh_token, "login")
-                                         : token_body(app, *access, refresh_token);
+  response r = c.cookies.value_or(false) ? token_cookies(app, access, refresh_token, "login")
+                                         : token_body(app, access, refresh_token);
   if (r.status == 200) accepted(r, who.name);
   return r;
 }
@@ -154,7 +167,31 @@ response logged_out(const application& app, std::string body) {
   return r;
 }
 
+struct password_change {
+  std::string current_password;
+  std::string new_password;
+};
+
+// Read as strictly as a login's body; the new password meets the policy of `users add`. Checked
+// before the current password, so a refused request costs no hash and no login attempt.
+std::optional<response> read_password_change(const exchange& x, password_change& c) {
+  if (auto bad = require_json_body(x)) return bad;
+  const json::member members[] = {
+      {.name = "current_password", .required = true, .text = &c.current_password},
+      {.name = "new_password", .required = true, .text = &c.new_password},
+  };
+  if (auto why = json::read_object(x.req.body, members)) return detail_reply(422, *why);
+  if (c.current_password.empty()) return detail_reply(422, "current_password: must not be empty");
+  if (c.new_password.empty()) return detail_reply(422, "new_password: must not be empty");
+  if (auto ok = check_password(c.new_password); !ok)
+    return detail_reply(422, "new_password: " + ok.error().message);
+  if (c.new_password == c.current_password)
+    return detail_reply(422, "new_password: must differ from the current password");
+  return std::nullopt;
+}
+
 const http::route_rule access_rule{.need = http::requirement::access};
+const http::route_rule fresh_rule{.need = http::requirement::fresh};
 const http::route_rule refresh_rule{.need = http::requirement::refresh};
 
 }  // namespace
@@ -201,6 +238,25 @@ response logout_all(application& app, const exchange& x) {
     if (auto done = app.tokens().revoke_subject(p.subject()); !done)
       return refusal(app, done.error());
     return logged_out(app, R"({"logout_all":true})");
+  });
+}
+
+response change_password(application& app, const exchange& x) {
+  return for_caller(app, app.auth().decide(x.view, fresh_rule), [&](const http::principal& p) {
+    password_change change;
+    if (auto bad = read_password_change(x, change)) return std::move(*bad);
+    // The current password is checked as a login would check it: throttled, counted, and
+    // refused with the same answer, so a stolen fresh token cannot guess it faster.
+    const credentials c{.username = std::string(p.subject()),
+                        .password = std::move(change.current_password)};
+    user who;
+    if (auto refused = check_login(app, x, c, who)) return std::move(*refused);
+    if (auto done = app.users().set_password(who.name, change.new_password); !done)
+      return refusal(app, done.error());
+    // After the change, so that no login with the old password can follow it: every token of
+    // the user issued up to now ends, this one and those of whoever knew the old password.
+    if (auto done = app.tokens().revoke_subject(who.name); !done) return refusal(app, done.error());
+    return logged_out(app, R"({"detail":"Password changed"})");
   });
 }
 

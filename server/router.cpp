@@ -22,6 +22,7 @@ constexpr auto routes = std::to_array<route>({
     {"/refresh", "POST", refresh},
     {"/logout", "POST", logout},
     {"/logout-all", "POST", logout_all},
+    {"/password", "POST", change_password},
     {"/protected", "GET", protected_resource},
     {"/me", "GET", me},
     {"/admin", "GET", admin},

@@ -257,6 +257,19 @@ result<void> user_store::add(std::string_view name, std::string_view password,
   return {};
 }
 
+result<void> user_store::set_password(std::string_view name, std::string_view password) {
+  if (auto ok = check_user_name(name); !ok) return ok;
+  if (auto ok = check_password(password); !ok) return ok;
+  auto phc = hash_password(password);  // before the lock: Argon2 takes its time
+  if (!phc) return phc.error();
+  std::lock_guard lock(impl_->mutex);
+  statement s(impl_->db.get(), "UPDATE users SET password_hash = ?1 WHERE name = ?2");
+  if (s.bind(*phc).bind(name).step() != SQLITE_DONE) return impl_->failed("changing a password");
+  if (sqlite3_changes(impl_->db.get()) == 0)
+    return error(errc::invalid_configuration, "no user '" + std::string(name) + "'");
+  return {};
+}
+
 result<void> user_store::remove(std::string_view name) {
   if (auto ok = check_user_name(name); !ok) return ok;
   std::lock_guard lock(impl_->mutex);

@@ -67,6 +67,12 @@ class user_store {
   result<void> add(std::string_view name, std::string_view password,
                    const std::vector<std::string>& roles);
 
+  /// Replaces the password of an existing user with a hash of `password`, checked by
+  /// `check_password` as for `add`. Errors: invalid_configuration (a bad name or password; "no
+  /// user 'x'"), internal_error (hashing), store_unavailable.
+  /// Example: `users.set_password("alice", "a new correct horse")`
+  result<void> set_password(std::string_view name, std::string_view password);
+
   /// Removes a user. Errors: invalid_configuration (a bad name; "no user 'x'"),
   /// store_unavailable.
   result<void> remove(std::string_view name);

@@ -4,8 +4,10 @@
 ///
 /// Tokens carry the claims fastapi-jwt-auth writes, so tokens flow both ways during a migration:
 /// `sub`, `iat`, `nbf`, `jti`, `exp`, `type` ("access" or "refresh"), `fresh` (access), `iss`
-/// (access, when configured), `aud` (when asked), `csrf` (when cookie CSRF is on) and, on
-/// refresh tokens, `fam`: the id of the login the token descends from.
+/// (access, when configured), `aud` (when asked), `csrf` (when cookie CSRF is on) and `fam`:
+/// the refresh family (the login) the token descends from. Every refresh token has one; an
+/// access token has one when it was issued with a refresh token (`create_token_pair`, `refresh`),
+/// so that revoking the family, on refresh-token reuse or logout, stops its access tokens too.
 ///
 /// Example:
 ///   token_service_options o;
@@ -124,9 +126,13 @@ class JWTFORT_API token_service {
   result<std::string> create_access_token(const token_request& request) const;
   /// As `create_access_token`; the token starts a new refresh family. `fresh` is ignored.
   result<std::string> create_refresh_token(const token_request& request) const;
+  /// A login: an access token (`fresh` as asked) and a refresh token that start a new family
+  /// together, named after the refresh token's `jti`, so that the family's revocation reaches
+  /// the access token as well. Errors: those of `create_access_token`.
+  result<token_pair> create_token_pair(const token_request& request) const;
 
   /// An access token. Errors: the verifier's; wrong_token_type (a refresh token); missing_claim;
-  /// invalid_issuer; revoked; store_unavailable.
+  /// invalid_issuer; revoked (the token, its subject or its family); store_unavailable.
   result<verified_token> require_access(std::string_view token) const;
   /// No token (empty) is anonymous (nullopt); a token that is there must be a valid access token.
   result<std::optional<verified_token>> optional_access(std::string_view token) const;
@@ -143,12 +149,14 @@ class JWTFORT_API token_service {
   result<void> recheck_access(const verified_token& token) const;
 
   /// Rotation: spends the refresh token and returns a new access token (not fresh) and a new
-  /// refresh token of the same family, with the same subject, audience and extra claims.
-  /// Presenting a spent refresh token again (outside the grace window) revokes its family.
+  /// refresh token, both of the same family, with the same subject, audience and extra claims.
+  /// Presenting a spent refresh token again (outside the grace window) revokes its family: its
+  /// refresh tokens and the access tokens issued with them.
   /// Errors: those of `require_refresh`, token_reused, invalid_configuration (no store).
   result<token_pair> refresh(std::string_view refresh_token) const;
 
-  /// Revokes one token until its `exp`; a refresh token takes its whole family with it.
+  /// Revokes one token until its `exp`; a refresh token takes its whole family with it (the
+  /// family's access tokens included). An access token goes alone.
   /// Errors: invalid_configuration (no store, revocation checks off), store_unavailable.
   result<void> revoke(const verified_token& token) const;
   /// Revokes every token of `subject` issued up to now ("log out everywhere").
@@ -164,8 +172,10 @@ class JWTFORT_API token_service {
  private:
   token_service(key_ring keys, token_service_options options, jwtfort::verifier v,
                 jwtfort::signer s);
-  result<std::string> create(token_type type, const token_request& request,
-                             std::string_view family) const;
+  // `family`: the `fam` to write (empty: none on an access token, a new one on a refresh token);
+  // `jwt_id`: the `jti` (empty: a new random one).
+  result<std::string> create(token_type type, const token_request& request, std::string_view family,
+                             std::string_view jwt_id = {}) const;
   result<verified_token> require(std::string_view token, token_type type) const;
   result<verified_token> verify_as(std::string_view token, token_type type) const;
   result<void> check_time_window(const verified_token& token, std::int64_t now) const;
@@ -175,6 +185,7 @@ class JWTFORT_API token_service {
   std::optional<std::int64_t> lifetime_of(token_type type) const;
   std::int64_t keep_until(std::optional<std::int64_t> lifetime) const;
   std::int64_t keep_until_expiry(const verified_token& token) const;
+  std::int64_t family_keep_until() const;
 
   key_ring keys_;
   token_service_options options_;

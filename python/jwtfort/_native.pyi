@@ -180,6 +180,18 @@ class TokenService:
         typ: str,
         extra_header_json: str,
     ) -> str: ...
+    def create_token_pair(
+        self,
+        subject: str,
+        *,
+        fresh: bool,
+        lifetime: int | None,
+        never_expires: bool,
+        audience: Sequence[str],
+        extra_claims_json: str,
+        typ: str,
+        extra_header_json: str,
+    ) -> tuple[str, str]: ...
     def require_access(self, token: bytes | str) -> VerifiedToken: ...
     def require_fresh(self, token: bytes | str) -> VerifiedToken: ...
     def require_refresh(self, token: bytes | str) -> VerifiedToken: ...

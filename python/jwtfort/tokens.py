@@ -2,8 +2,10 @@
 rotation with reuse detection (RFC 9700 §4.14.2).
 
 Tokens carry fastapi-jwt-auth's claims (``sub``, ``iat``, ``nbf``, ``jti``, ``exp``, ``type``,
-``fresh``, and ``iss``, ``aud``, ``csrf`` when configured), plus ``fam`` on refresh tokens: the
-login the token descends from.
+``fresh``, and ``iss``, ``aud``, ``csrf`` when configured), plus ``fam``: the refresh family (the
+login) a token descends from. Every refresh token has one; an access token has one when it was
+issued with a refresh token (:meth:`TokenService.create_token_pair`, :meth:`TokenService.refresh`),
+so that revoking the family, on refresh-token reuse or logout, stops its access tokens too.
 """
 
 from __future__ import annotations
@@ -140,6 +142,23 @@ class TokenService:
         request = _request(lifetime, audience, extra_claims, headers)
         return self._native.create_refresh_token(subject, fresh=False, **request)
 
+    def create_token_pair(
+        self,
+        subject: str,
+        *,
+        fresh: bool = False,
+        lifetime: Lifetime | None = None,
+        audience: str | Iterable[str] = (),
+        extra_claims: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> TokenPair:
+        """A login: an access token (``fresh`` as asked) and a refresh token that start a new
+        refresh family together, so that revoking the family (reuse of a spent refresh token,
+        :meth:`revoke` of one of its refresh tokens) stops the access token as well.
+        ``lifetime`` applies to both tokens."""
+        request = _request(lifetime, audience, extra_claims, headers)
+        return TokenPair(*self._native.create_token_pair(subject, fresh=fresh, **request))
+
     def require_access(self, token: str | bytes) -> VerifiedToken:
         """An access token. Errors: those of :meth:`Verifier.verify`, ``WrongTokenType``,
         ``MissingClaim``, ``InvalidIssuer``, ``RevokedToken``, ``StoreUnavailable``."""
@@ -160,13 +179,15 @@ class TokenService:
         return VerifiedToken(self._native.require_refresh(token))
 
     def refresh(self, refresh_token: str | bytes) -> TokenPair:
-        """Spends the refresh token for a new access token (not fresh) and refresh token of the
-        same family, subject, audience and extra claims. A spent token presented again revokes
-        its whole family: ``RevokedToken`` with code ``token_reused``."""
+        """Spends the refresh token for a new access token (not fresh) and refresh token, both
+        of the same family, subject, audience and extra claims. A spent token presented again
+        revokes its whole family, access tokens included: ``RevokedToken`` with code
+        ``token_reused``."""
         return TokenPair(*self._native.refresh(refresh_token))
 
     def revoke(self, token: VerifiedToken) -> None:
-        """Revokes one token until its ``exp``; a refresh token takes its family with it."""
+        """Revokes one token until its ``exp``; a refresh token takes its family with it, the
+        family's access tokens included."""
         self._native.revoke(token._native)
 
     def revoke_subject(self, subject: str) -> None:

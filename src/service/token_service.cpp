@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -17,6 +18,12 @@ bool is_reserved(std::string_view name) {
   for (auto r : reserved_claims)
     if (r == name) return true;
   return false;
+}
+
+// The lifetime of the longest-lived token a service issues: nullopt when some never expire.
+std::optional<std::int64_t> longest_lifetime(const token_service_options& o) {
+  if (!o.access_lifetime || !o.refresh_lifetime) return std::nullopt;
+  return std::max(*o.access_lifetime, *o.refresh_lifetime);
 }
 
 result<void> check_lifetime(std::optional<std::int64_t> seconds, std::string_view what) {
@@ -72,7 +79,7 @@ verified_cache_stats token_service::cache_stats() const {
 }
 
 result<std::string> token_service::create(token_type type, const token_request& request,
-                                          std::string_view family) const {
+                                          std::string_view family, std::string_view jwt_id) const {
   if (request.subject.empty()) return error(errc::invalid_claim, "the subject is empty");
   if (request.lifetime && *request.lifetime <= 0)
     return error(errc::invalid_claim, "the token lifetime must be > 0 seconds");
@@ -87,7 +94,7 @@ result<std::string> token_service::create(token_type type, const token_request& 
                                               "override the service's own value");
     c = std::move(*extra);
   }
-  auto jti = random_uuid();
+  auto jti = jwt_id.empty() ? random_uuid() : result<std::string>(std::string(jwt_id));
   if (!jti) return jti.error();
   const std::int64_t now = options_.clock();
   c.subject(request.subject).issued_at(now).not_before(now).jwt_id(*jti);
@@ -97,8 +104,10 @@ result<std::string> token_service::create(token_type type, const token_request& 
   if (type == token_type::access) {
     c.set("fresh", request.fresh);
     if (options_.encode_issuer) c.issuer(*options_.encode_issuer);
+    // An access token issued with a refresh token dies with its family.
+    if (!family.empty()) c.set("fam", family);
   } else {
-    // A new family is named after the token that starts it.
+    // A refresh token alone starts a family named after itself.
     c.set("fam", family.empty() ? std::string_view(*jti) : family);
   }
   if (request.audience.size() == 1) c.audience(request.audience.front());
@@ -117,6 +126,17 @@ result<std::string> token_service::create_access_token(const token_request& requ
 
 result<std::string> token_service::create_refresh_token(const token_request& request) const {
   return create(token_type::refresh, request, {});
+}
+
+// The family is named after its refresh token, as one started by `create_refresh_token` is.
+result<token_pair> token_service::create_token_pair(const token_request& request) const {
+  auto family = random_uuid();
+  if (!family) return family.error();
+  auto access = create(token_type::access, request, *family);
+  if (!access) return access.error();
+  auto refresh = create(token_type::refresh, request, *family, *family);
+  if (!refresh) return refresh.error();
+  return token_pair{std::move(*access), std::move(*refresh)};
 }
 
 result<verified_token> token_service::require(std::string_view token, token_type type) const {
@@ -184,8 +204,8 @@ result<void> token_service::check_revocation(const verified_token& token, token_
   bool checked = false;
   for (auto t : options_.revocation_checks) checked |= t == type;
   if (!checked) return {};
-  std::optional<std::string> family;
-  if (type == token_type::refresh) family = token.string_claim("fam");
+  // Both types: an access token issued with a refresh token carries its family too.
+  const std::optional<std::string> family = token.string_claim("fam");
   return options_.store->check({.jwt_id = token.jwt_id(),
                                 .subject = token.subject(),
                                 .issued_at = token.issued_at(),
@@ -227,6 +247,11 @@ std::int64_t token_service::keep_until(std::optional<std::int64_t> lifetime) con
   return lifetime ? options_.clock() + *lifetime + options_.leeway_seconds : keep_forever;
 }
 
+// A revoked family must outlast every token it may hold, access tokens included.
+std::int64_t token_service::family_keep_until() const {
+  return keep_until(longest_lifetime(options_));
+}
+
 // A record about `token` can go once the verifier would refuse the token anyway.
 std::int64_t token_service::keep_until_expiry(const verified_token& token) const {
   return token.expires_at() ? *token.expires_at() + options_.leeway_seconds : keep_forever;
@@ -239,13 +264,12 @@ result<token_pair> token_service::refresh(std::string_view refresh_token) const 
   if (!old) return old.error();
   // A refresh token from before rotation existed (fastapi-jwt-auth) starts its own family.
   auto family = old->string_claim("fam").value_or(std::string(old->jwt_id()));
-  auto used = options_.store->use_refresh_token(
-      {.jwt_id = old->jwt_id(),
-       .family = family,
-       .expires_at = keep_until_expiry(*old),
-       .now = options_.clock(),
-       .grace_seconds = options_.reuse_grace_seconds,
-       .family_keep_until = keep_until(options_.refresh_lifetime)});
+  auto used = options_.store->use_refresh_token({.jwt_id = old->jwt_id(),
+                                                 .family = family,
+                                                 .expires_at = keep_until_expiry(*old),
+                                                 .now = options_.clock(),
+                                                 .grace_seconds = options_.reuse_grace_seconds,
+                                                 .family_keep_until = family_keep_until()});
   if (!used) return used.error();
 
   // The new pair keeps what the login put in: audience and the application's own claims.
@@ -255,7 +279,7 @@ result<token_pair> token_service::refresh(std::string_view refresh_token) const 
   if (!carried) return carried.error();
   for (auto r : reserved_claims) carried->erase(r);
   next.extra_claims_json = carried->to_json();
-  auto access = create(token_type::access, next, {});
+  auto access = create(token_type::access, next, family);
   if (!access) return access.error();
   auto refreshed = create(token_type::refresh, next, family);
   if (!refreshed) return refreshed.error();
@@ -276,16 +300,13 @@ result<void> token_service::revoke(const verified_token& token) const {
     return ok;
   if (token.string_claim("type") != "refresh") return {};
   auto family = token.string_claim("fam").value_or(std::string(token.jwt_id()));
-  return options_.store->revoke_family(family, keep_until(options_.refresh_lifetime));
+  return options_.store->revoke_family(family, family_keep_until());
 }
 
 result<void> token_service::revoke_subject(std::string_view subject) const {
   if (auto ok = require_revocation_store(); !ok) return ok;
-  const auto& o = options_;
-  std::optional<std::int64_t> longest;
-  if (o.access_lifetime && o.refresh_lifetime)
-    longest = std::max(*o.access_lifetime, *o.refresh_lifetime);
-  return o.store->revoke_subject(subject, o.clock(), keep_until(longest));
+  return options_.store->revoke_subject(subject, options_.clock(),
+                                        keep_until(longest_lifetime(options_)));
 }
 
 }  // namespace jwtfort

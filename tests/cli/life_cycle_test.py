@@ -128,15 +128,22 @@ class SqliteLifeCycleTest(LifeCycleTestCase):
         second = json.loads(self.ok("token", "refresh", first["refresh_token"]))
         self.assertEqual(claims_of(second["refresh_token"])["fam"], refresh["jti"])
         self.assertEqual(claims_of(second["access_token"])["fresh"], False)
-        # The spent refresh token comes back: reuse. Its family, second pair included, is gone.
+        self.assertEqual(access["fam"], refresh["jti"])
+        self.assertEqual(claims_of(second["access_token"])["fam"], refresh["jti"])
+        # The spent refresh token comes back: reuse. Its family is gone: the second pair, and the
+        # access tokens of both pairs.
         self.fails(1, "token_reused", "token", "refresh", first["refresh_token"])
         self.fails(1, "revoked", "token", "refresh", second["refresh_token"])
-        self.fails(1, "revoked", "token", "verify", second["refresh_token"])
+        for token in (second["refresh_token"], second["access_token"], first["access_token"]):
+            self.fails(1, "revoked", "token", "verify", token)
 
-        out = json.loads(self.ok("token", "revoke", first["access_token"]))
-        self.assertEqual(out, {"revoked": "token", "type": "access", "jti": access["jti"]})
-        self.fails(1, "revoked", "token", "verify", first["access_token"])
-        self.ok("token", "verify", second["access_token"])  # access tokens stay until revoked
+        # An access token created alone belongs to no family: revoked by its jti only.
+        alone = self.ok("token", "create", "--type", "access", "--sub", "alice").strip()
+        self.assertNotIn("fam", claims_of(alone))
+        out = json.loads(self.ok("token", "revoke", alone))
+        self.assertEqual(out, {"revoked": "token", "type": "access", "jti": claims_of(alone)["jti"]})
+        self.fails(1, "revoked", "token", "verify", alone)
+        self.ok("token", "verify", self.pair("alice")["access_token"])  # another family
 
         stats = json.loads(self.ok("store", "stats"))
         self.assertEqual(stats, {"revoked_tokens": 1, "revoked_subjects": 0,
@@ -304,8 +311,12 @@ class RedisLifeCycleTest(LifeCycleTestCase):
         second = json.loads(self.ok("token", "refresh", tokens["refresh_token"]))
         self.fails(1, "token_reused", "token", "refresh", tokens["refresh_token"])
         self.fails(1, "revoked", "token", "refresh", second["refresh_token"])
-        self.ok("token", "revoke", tokens["access_token"])
-        self.fails(1, "revoked", "token", "verify", tokens["access_token"])
+        # Each command is a process of its own: the family reached the access tokens through Redis.
+        for token in (second["access_token"], tokens["access_token"]):
+            self.fails(1, "revoked", "token", "verify", token)
+        alone = self.ok("token", "create", "--type", "access", "--sub", "alice").strip()
+        self.ok("token", "revoke", alone)
+        self.fails(1, "revoked", "token", "verify", alone)
         stats = json.loads(self.ok("store", "stats"))
         self.assertEqual((stats["revoked_tokens"], stats["revoked_families"]), (1, 1))
 

@@ -220,6 +220,47 @@ class FirstRunFlowTest(FlowTestCase):
         self.assert_user(server, again, "boss")
 
 
+class RefreshReuseTest(FlowTestCase):
+    def last_outcome(self, server, path):
+        """The `outcome` of the last request log line for `path`."""
+        ss.wait_until(lambda: len(server.log_lines()) >= server.requests_answered, 10)
+        for line in reversed(server.log_lines()):
+            entry = json.loads(line)
+            if entry.get("path") == path:
+                return entry.get("outcome")
+        self.fail("no log line for %s" % path)
+
+    def test_reuse_revokes_the_access_tokens_of_the_family(self):
+        server = self.start_server()
+        password = server.demo_password
+        access1, refresh1 = self.login_pair(server, "demo", password)
+        other_access, other_refresh = self.login_pair(server, "demo", password)
+        fresh = self.assertJson(server.login("demo", password, path="/fresh-login"), 200)
+        # The login pair and each rotation carry the family in both tokens.
+        family = ss.claims_of(refresh1)["fam"]
+        self.assertEqual(ss.claims_of(access1)["fam"], family)
+        self.assertNotIn("fam", ss.claims_of(fresh["access_token"]))
+
+        body = self.assertJson(server.post("/refresh", headers=ss.bearer(refresh1)), 200)
+        access2, refresh2 = body["access_token"], body["refresh_token"]
+        self.assertEqual(ss.claims_of(access2)["fam"], family)
+        self.assert_user(server, access2, "demo")
+
+        # refresh1 presented again: reuse. Its family goes, access tokens included.
+        self.assertRefused(server.post("/refresh", headers=ss.bearer(refresh1)), 401,
+                           "Token has been revoked")
+        r = server.get("/protected", ss.bearer(access2))
+        self.assertRefused(r, 401, "Token has been revoked")
+        self.assertEqual(r.header("WWW-Authenticate"), 'Bearer error="invalid_token"', r)
+        self.assertEqual(self.last_outcome(server, "/protected"), "revoked")
+        self.assert_revoked(server, access=access1, refresh=refresh2)
+
+        # Another login of the same user, and a fresh token that belongs to no family, live on.
+        self.assert_user(server, other_access, "demo")
+        self.assert_user(server, fresh["access_token"], "demo")
+        self.assertJson(server.post("/refresh", headers=ss.bearer(other_refresh)), 200)
+
+
 class ThrottlingTest(FlowTestCase):
     def test_per_user_attempts_then_429_with_retry_after(self):
         server = self.start_server({"JWTFORT_LOGIN_ATTEMPTS_PER_USER": "3"},

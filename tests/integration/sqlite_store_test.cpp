@@ -317,6 +317,36 @@ TEST(sqlite_store, processes_creating_the_file_together_agree_on_its_schema) {
     EXPECT_ERRC(store->check({.jwt_id = "p" + std::to_string(i)}), errc::revoked);
 }
 
+// The access tokens of a refresh family, reused in another process: a second server sharing the
+// file is presented the spent refresh token, and this process's access tokens of that family
+// stop within the sync interval.
+TEST(sqlite_store, reuse_in_another_process_stops_the_access_tokens_of_the_family_here) {
+  temp_dir dir;
+  const std::string path = dir.file("t.db");
+  auto service = test::service_on(open(path));
+  auto login = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(login);
+  auto spent = service.require_refresh(login->refresh_token);
+  ASSERT_OK(spent);
+  auto rotated = service.refresh(login->refresh_token);
+  ASSERT_OK(rotated);
+  ASSERT_OK(service.require_access(rotated->access_token));
+  auto other = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(other);
+
+  probe child({JWTFORT_STORE_PROBE, "sqlite://" + path, "use-refresh", std::string(spent->jwt_id()),
+               spent->string_claim("fam").value_or(""), std::to_string(system_now()), "0"});
+  ASSERT_EQ(child.read_line(), "token_reused");
+  EXPECT_TRUE(
+      eventually([&] { return test::is_revoked_access(service, rotated->access_token); }, 3000ms));
+  EXPECT_ERRC(service.require_access(login->access_token), errc::revoked);
+  EXPECT_OK(service.require_access(other->access_token));
+  // A process that opens the file afterwards reads the family from it.
+  auto later = test::service_on(open(path));
+  EXPECT_ERRC(later.require_access(rotated->access_token), errc::revoked);
+  EXPECT_OK(later.require_access(other->access_token));
+}
+
 // --- refresh rotation ---
 
 // The rotation tests here use one family of tokens issued at t0.

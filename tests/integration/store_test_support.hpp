@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "jwtfort/store/token_store.hpp"
+#include "jwtfort/tokens.hpp"
 
 extern char** environ;
 
@@ -59,6 +61,26 @@ inline refresh_use refresh_use_of(std::string_view jti, std::string_view family,
           .now = now,
           .grace_seconds = grace,
           .family_keep_until = issued_at + 7200};
+}
+
+/// A token service on `store` (HS256 with a fixed test secret, the system clock), so that
+/// services on stores of one database, in this process or another, accept each other's tokens.
+inline token_service service_on(std::unique_ptr<token_store> store) {
+  token_service_options o;
+  o.store = std::shared_ptr<token_store>(std::move(store));
+  auto k = key::from_secret(std::string(32, 'p'), algorithm::hs256);
+  if (!k) throw std::runtime_error("key::from_secret: " + k.error().message);
+  auto ring = key_ring::from_key(std::move(*k));
+  if (!ring) throw std::runtime_error("key_ring::from_key: " + ring.error().message);
+  auto service = token_service::create(std::move(*ring), std::move(o));
+  if (!service) throw std::runtime_error("token_service::create: " + service.error().message);
+  return std::move(*service);
+}
+
+/// Whether `service` refuses the access token `token` as revoked (and for no other reason).
+inline bool is_revoked_access(const token_service& service, std::string_view token) {
+  auto checked = service.require_access(token);
+  return !checked && checked.code() == errc::revoked;
 }
 
 /// How the attempts of race() ended. An error other than these two counts in none of them, so a

@@ -888,6 +888,13 @@ def test_refresh_rotation_and_reuse_detection(clock: Clock) -> None:
         assert_refused(response, 401, "Token has been revoked", INVALID)
         response = client.post("/rotate", headers=bearer(rotated["refresh"]))
         assert_refused(response, 401, "Token has been revoked", INVALID)
+        # The access token the rotation returned belongs to the family: it goes too.
+        assert (
+            jwtfort.unverified_claims(rotated["access"])["fam"]
+            == jwtfort.unverified_claims(first)["fam"]
+        )
+        response = client.get("/protected", headers=bearer(rotated["access"]))
+        assert_refused(response, 401, "Token has been revoked", INVALID)
 
 
 def test_revocation_needs_a_store(auth: type[AuthJWT]) -> None:

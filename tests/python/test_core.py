@@ -332,6 +332,26 @@ def test_access_and_refresh(store: jwtfort.Store) -> None:
     fails(jwtfort.RevokedToken, "revoked", service.require_refresh, pair.refresh_token)
 
 
+def test_reuse_revokes_the_access_tokens_of_the_family(store: jwtfort.Store) -> None:
+    service = jwtfort.TokenService(jwtfort.Key.generate("ES256"), store=store)
+    login = service.create_token_pair("alice", fresh=True)
+    family = jwtfort.unverified_claims(login.refresh_token)["fam"]
+    assert jwtfort.unverified_claims(login.access_token)["fam"] == family
+    assert service.require_fresh(login.access_token).subject == "alice"
+    rotated = service.refresh(login.refresh_token)
+    assert jwtfort.unverified_claims(rotated.access_token)["fam"] == family
+    other = service.create_token_pair("alice")
+    alone = service.create_access_token("alice")
+    assert "fam" not in jwtfort.unverified_claims(alone)
+
+    fails(jwtfort.RevokedToken, "token_reused", service.refresh, login.refresh_token)
+    fails(jwtfort.RevokedToken, "revoked", service.require_access, rotated.access_token)
+    fails(jwtfort.RevokedToken, "revoked", service.require_access, login.access_token)
+    # Another login, and an access token issued alone, are not of that family.
+    assert service.require_access(other.access_token).subject == "alice"
+    assert service.require_access(alone).subject == "alice"
+
+
 def test_revocation(store: jwtfort.Store) -> None:
     service = jwtfort.TokenService(jwtfort.Key.generate("ES256"), store=store)
     access = service.create_access_token("alice")

@@ -249,6 +249,55 @@ TEST_F(router_test, refresh_rotates_and_a_reused_refresh_token_revokes_the_famil
   EXPECT_EQ(reused.outcome(), "token_reused");
   EXPECT_EQ(reused.header("WWW-Authenticate"), R"(Bearer error="invalid_token")");
   expect_refused(call("POST", "/refresh", bearer(next_refresh)), 401, "Token has been revoked");
+  // The family's access tokens, the login's and the rotation's, go with it.
+  for (const std::string& token : {access, next_access}) {
+    const response refused = call("GET", "/protected", bearer(token));
+    expect_refused(refused, 401, "Token has been revoked");
+    EXPECT_EQ(refused.outcome(), "revoked");
+  }
+}
+
+TEST_F(router_test, password_change_with_a_fresh_token_ends_every_session_of_the_user) {
+  const auto [access, refresh_token] = tokens("alice", "alice-password");  // fresh
+  const auto [root_access, root_refresh] = tokens("root", "root-password");
+  const std::string change =
+      R"({"current_password":"alice-password","new_password":"alice-password-2"})";
+  const response rotated = call("POST", "/refresh", bearer(refresh_token));
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string stale = body_of(rotated)["access_token"];
+  const response not_fresh = post_json("/password", change, bearer(stale));
+  expect_refused(not_fresh, 401, "Fresh token required");
+  EXPECT_EQ(not_fresh.outcome(), "fresh_token_required");
+  EXPECT_EQ(not_fresh.header("WWW-Authenticate"), R"(Bearer error="invalid_token")");
+
+  const response r = post_json("/password", change, bearer(access));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"detail":"Password changed"})");
+  EXPECT_EQ(r.outcome(), "ok");
+  EXPECT_EQ(cookies_set(r)["access_token_cookie"], "") << "cookies are unset too";
+  for (const std::string& token : {access, stale})
+    expect_refused(call("GET", "/protected", bearer(token)), 401, "Token has been revoked");
+  EXPECT_EQ(call("GET", "/protected", bearer(root_access)).status, 200);
+  expect_refused(login("alice", "alice-password"), 401, "Bad username or password");
+
+  *now_ += 1;  // a login after the change is a new session
+  const auto [later, later_refresh] = tokens("alice", "alice-password-2");
+  EXPECT_EQ(call("GET", "/protected", bearer(later)).status, 200);
+}
+
+TEST_F(router_test, password_change_refuses_a_wrong_current_password_as_a_failed_login) {
+  const auto [access, refresh_token] = tokens("alice", "alice-password");
+  const std::string wrong =
+      R"({"current_password":"guess-1234","new_password":"alice-password-2"})";
+  for (int i = 0; i < 3; ++i) {  // login_attempts_per_user
+    const response r = post_json("/password", wrong, bearer(access));
+    expect_refused(r, 401, "Bad username or password");
+    EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer");
+    EXPECT_EQ(r.outcome(), "invalid_credentials");
+  }
+  expect_refused(post_json("/password", wrong, bearer(access)), 429, "Too many login attempts");
+  expect_refused(login("alice", "alice-password"), 429, "Too many login attempts");
+  EXPECT_EQ(call("GET", "/protected", bearer(access)).status, 200) << "nothing was revoked";
 }
 
 TEST_F(router_test, refresh_wants_a_refresh_token) {

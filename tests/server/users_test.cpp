@@ -277,6 +277,30 @@ TEST(user_store, authenticate_gives_one_answer_for_wrong_password_and_unknown_us
   EXPECT_EQ(outcome(users->authenticate("alice", std::string(5000, 'x'))), refused);
 }
 
+TEST(user_store, set_password_replaces_the_hash_under_the_add_policy) {
+  temp_dir dir;
+  auto users = user_store::open(dir / "users.db");
+  ASSERT_EQ(outcome(users), "ok");
+  ASSERT_EQ(outcome(users->add("alice", "alice-password", {"admin"})), "ok");
+  EXPECT_EQ(outcome(users->set_password("alice", "1234567")),
+            "invalid_configuration: password is shorter than 8 bytes");
+  EXPECT_EQ(outcome(users->set_password("alice", std::string(1025, 'p'))),
+            "invalid_configuration: password is longer than 1024 bytes");
+  EXPECT_EQ(outcome(users->set_password("bob", "bob-password")),
+            "invalid_configuration: no user 'bob'");
+  EXPECT_EQ(outcome(users->set_password("bad name", "good-password")),
+            "invalid_configuration: user name may only hold A-Z a-z 0-9 . _ @ -");
+  ASSERT_EQ(outcome(users->authenticate("alice", "alice-password")), "ok");  // unchanged so far
+
+  ASSERT_EQ(outcome(users->set_password("alice", "new-alice-password")), "ok");
+  EXPECT_EQ(outcome(users->authenticate("alice", "alice-password")),
+            "invalid_credentials: bad username or password");
+  auto changed = users->authenticate("alice", "new-alice-password");
+  ASSERT_EQ(outcome(changed), "ok");
+  EXPECT_EQ(*changed, (user{"alice", {"admin"}}));  // the roles stay
+  EXPECT_EQ(*users->count(), 1u);
+}
+
 TEST(user_store, instances_on_one_file_see_each_others_users) {
   temp_dir dir;
   auto a = user_store::open(dir / "users.db");

@@ -101,6 +101,18 @@ TEST(memory_store, second_use_of_a_refresh_token_revokes_its_family) {
   EXPECT_ERRC(store->check({.jwt_id = "r3", .family = "fam-1"}), errc::revoked);
 }
 
+TEST(memory_store, reuse_revokes_every_token_that_names_the_family) {
+  auto store = memory();
+  ASSERT_OK(store->use_refresh_token(use_of("r1", t0)));
+  // An access token issued with r1's successor: its own jti, the subject, and the family.
+  const revocation_query access{
+      .jwt_id = "a2", .subject = "alice", .issued_at = t0, .family = "fam-1"};
+  EXPECT_OK(store->check(access));
+  EXPECT_ERRC(store->use_refresh_token(use_of("r1", t0 + 6)), errc::token_reused);
+  EXPECT_ERRC(store->check(access), errc::revoked);
+  EXPECT_OK(store->check({.jwt_id = "a3", .subject = "alice", .issued_at = t0}));
+}
+
 TEST(memory_store, grace_window_accepts_a_concurrent_retry_only_inside_it) {
   auto store = memory();
   ASSERT_OK(store->use_refresh_token(use_of("r1", t0, 10)));

@@ -330,6 +330,71 @@ TEST_F(token_service_test, reusing_a_spent_refresh_token_revokes_the_family) {
   EXPECT_OK(service.refresh(*other));
 }
 
+TEST_F(token_service_test, a_token_pair_starts_one_family_for_both_tokens) {
+  auto service = make();
+  auto pair = service.create_token_pair({.subject = "alice", .fresh = true});
+  ASSERT_OK(pair);
+  auto access = claims_of(pair->access_token);
+  auto refresh = claims_of(pair->refresh_token);
+  EXPECT_EQ(access["type"], "access");
+  EXPECT_EQ(refresh["type"], "refresh");
+  EXPECT_EQ(access["fresh"], true);
+  EXPECT_EQ(refresh["fam"], refresh["jti"]);
+  EXPECT_EQ(access["fam"], refresh["fam"]);
+  EXPECT_NE(access["jti"], refresh["jti"]);
+  auto other = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(other);
+  EXPECT_NE(claims_of(other->access_token)["fam"], access["fam"]);
+  EXPECT_EQ(claims_of(other->access_token)["fresh"], false);
+  EXPECT_ERRC(service.create_token_pair({.subject = ""}), errc::invalid_claim);
+}
+
+TEST_F(token_service_test, reuse_revokes_the_access_tokens_of_the_family) {
+  auto service = make();
+  auto login = service.create_token_pair({.subject = "alice", .fresh = true});
+  ASSERT_OK(login);
+  auto rotated = service.refresh(login->refresh_token);
+  ASSERT_OK(rotated);
+  EXPECT_EQ(claims_of(rotated->access_token)["fam"], claims_of(login->refresh_token)["fam"]);
+  ASSERT_OK(service.require_access(rotated->access_token));
+  auto other = service.create_token_pair({.subject = "alice"});
+  auto alone = service.create_access_token({.subject = "alice", .fresh = true});
+  ASSERT_OK(other);
+  ASSERT_OK(alone);
+
+  now = t0 + 1;
+  EXPECT_ERRC(service.refresh(login->refresh_token), errc::token_reused);
+  EXPECT_ERRC(service.require_access(rotated->access_token), errc::revoked);
+  EXPECT_ERRC(service.require_fresh(login->access_token), errc::revoked);
+  EXPECT_ERRC(service.optional_access(rotated->access_token), errc::revoked);
+  // Another login, and an access token issued alone, belong to no revoked family.
+  EXPECT_OK(service.require_access(other->access_token));
+  EXPECT_OK(service.require_fresh(*alone));
+}
+
+TEST_F(token_service_test, a_family_revoked_for_reuse_outlives_its_longest_lived_access_token) {
+  auto o = options();
+  o.access_lifetime = 7200;  // longer than the refresh tokens: the family must cover it
+  o.refresh_lifetime = 3600;
+  auto service = make(o);
+  auto login = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(login);
+  auto rotated = service.refresh(login->refresh_token);
+  ASSERT_OK(rotated);
+  EXPECT_ERRC(service.refresh(login->refresh_token), errc::token_reused);
+  ASSERT_OK(store->purge_expired(t0 + 3600 + 1));
+  now = t0 + 3600 + 1;
+  EXPECT_ERRC(service.require_access(rotated->access_token), errc::revoked);
+  // Access tokens without exp: the family is kept for good.
+  o.access_lifetime = std::nullopt;
+  auto forever = make(o);
+  login = forever.create_token_pair({.subject = "bob"});
+  ASSERT_OK(login);
+  ASSERT_OK(forever.revoke(test::must(forever.require_refresh(login->refresh_token))));
+  ASSERT_OK(store->purge_expired(keep_forever - 1));
+  EXPECT_ERRC(forever.require_access(login->access_token), errc::revoked);
+}
+
 TEST_F(token_service_test, grace_window_for_concurrent_refreshes) {
   auto o = options();
   o.reuse_grace_seconds = 10;
@@ -364,6 +429,16 @@ TEST_F(token_service_test, revoking_a_refresh_token_ends_its_family) {
   ASSERT_OK(service.revoke(test::must(service.require_refresh(pair->refresh_token))));
   EXPECT_ERRC(service.require_refresh(pair->refresh_token), errc::revoked);
   EXPECT_ERRC(service.refresh(pair->refresh_token), errc::revoked);
+  EXPECT_ERRC(service.require_access(pair->access_token), errc::revoked);
+}
+
+TEST_F(token_service_test, revoking_an_access_token_of_a_family_leaves_the_family) {
+  auto service = make();
+  auto login = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(login);
+  ASSERT_OK(service.revoke(test::must(service.require_access(login->access_token))));
+  EXPECT_ERRC(service.require_access(login->access_token), errc::revoked);
+  EXPECT_OK(service.refresh(login->refresh_token));
 }
 
 TEST_F(token_service_test, rejects_bad_options) {
@@ -449,6 +524,17 @@ TEST_F(cached_service_test, revocation_is_checked_on_every_hit) {
   auto verified = test::must(service.require_access(token));
   ASSERT_OK(service.revoke(verified));
   EXPECT_ERRC(service.require_access(token), errc::revoked);
+}
+
+TEST_F(cached_service_test, a_family_revocation_reaches_a_remembered_access_token) {
+  auto service = make_cached();
+  auto login = service.create_token_pair({.subject = "alice"});
+  ASSERT_OK(login);
+  auto rotated = service.refresh(login->refresh_token);
+  ASSERT_OK(rotated);
+  ASSERT_OK(service.require_access(rotated->access_token));  // remembered from here on
+  EXPECT_ERRC(service.refresh(login->refresh_token), errc::token_reused);
+  EXPECT_ERRC(service.require_access(rotated->access_token), errc::revoked);
 }
 
 TEST_F(cached_service_test, a_token_remembered_as_access_is_not_a_refresh_token) {

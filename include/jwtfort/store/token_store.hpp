@@ -6,7 +6,8 @@
 /// (the tokens it stops would have expired by then):
 /// - a token, by its `jti`, until its `exp`;
 /// - a subject: every token of that `sub` issued at or before a time ("log out everywhere");
-/// - a refresh family: every refresh token descended from one login.
+/// - a refresh family: every token descended from one login (the refresh tokens, and the access
+///   tokens issued with them).
 ///
 /// `check()` is the per-request path. Every store answers it from an in-process index, so it
 /// costs no I/O; the persistent stores keep that index current (SQLite by reading other
@@ -40,7 +41,7 @@ struct revocation_query {
   std::string_view jwt_id;                ///< `jti`
   std::string_view subject;               ///< `sub`
   std::optional<std::int64_t> issued_at;  ///< `iat`; absent counts as issued before any revocation
-  std::string_view family;                ///< `fam`, refresh tokens only
+  std::string_view family;                ///< `fam` (refresh tokens, access tokens of a pair)
 };
 
 /// One presentation of a refresh token for rotation.
@@ -51,7 +52,7 @@ struct refresh_use {
   std::int64_t now = 0;            ///< the service's clock
   std::int64_t grace_seconds = 0;  ///< a second use this soon after the first is not reuse
   /// How long a family revoked for reuse stays revoked: when the newest token the family can
-  /// hold expires (now + the refresh lifetime), or `keep_forever`.
+  /// hold expires (now + the longer of the access and refresh lifetimes), or `keep_forever`.
   std::int64_t family_keep_until = 0;
 };
 
@@ -84,7 +85,7 @@ class JWTFORT_API token_store {
   virtual result<void> revoke_subject(std::string_view subject, std::int64_t issued_before,
                                       std::int64_t keep_until) = 0;
 
-  /// Revokes every refresh token of `family` until `keep_until`.
+  /// Revokes every token of `family` (any token whose `fam` it is) until `keep_until`.
   /// Errors: invalid_claim (empty family), store_unavailable.
   virtual result<void> revoke_family(std::string_view family, std::int64_t keep_until) = 0;
 
