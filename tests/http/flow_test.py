@@ -319,10 +319,7 @@ class RequestErrorsTest(FlowTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.server.stop()
-        cls.server.cleanup()
-        if status != 0:
-            raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+        ss.stop_class_server(cls.server)
 
     def setUp(self):
         if RequestErrorsTest.access is None:

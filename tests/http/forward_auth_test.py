@@ -86,10 +86,7 @@ class ForwardAuthTest(ss.ServerTestCase, unittest.TestCase):
     def tearDownClass(cls):
         cls.nginx.stop()
         cls.upstream.close()
-        status = cls.server.stop()
-        cls.server.cleanup()
-        if status != 0:
-            raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+        ss.stop_class_server(cls.server)
 
     def login(self, user, password):
         body = self.assertJson(self.server.login(user, password), 200)

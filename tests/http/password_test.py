@@ -74,10 +74,7 @@ class RefusalsTest(PasswordTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.server.stop()
-        cls.server.cleanup()
-        if status != 0:
-            raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+        ss.stop_class_server(cls.server)
 
     def test_a_token_that_is_not_fresh_is_refused(self):
         s = self.server

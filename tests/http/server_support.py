@@ -647,6 +647,15 @@ class JwtfortServer:
         return EcKey.from_jwk(ring["keys"][0])
 
 
+def stop_class_server(server):
+    """For tearDownClass: stops a server shared by a test class and raises unless it exited 0 on
+    SIGTERM."""
+    status = server.stop()
+    server.cleanup()
+    if status != 0:
+        raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+
+
 class ServerTestCase:
     """Mixin for unittest.TestCase: `start_server()` registers a cleanup that stops the server
     with SIGTERM and checks that it exited with status 0; assertions on answers."""

@@ -156,10 +156,7 @@ class HS256PlaybookTest(PlaybookMixin, unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.listener.close()
-        status = cls.server.stop()
-        cls.server.cleanup()
-        if status != 0:
-            raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+        ss.stop_class_server(cls.server)
 
     def claims(self, **changes):
         return changed(self.C, changes)
@@ -485,10 +482,7 @@ class ES256PlaybookTest(PlaybookMixin, unittest.TestCase):
     def tearDownClass(cls):
         cls.listener.close()
         shutil.rmtree(cls.work, ignore_errors=True)
-        status = cls.server.stop()
-        cls.server.cleanup()
-        if status != 0:
-            raise AssertionError("jwtfort-server exited with %r on SIGTERM" % status)
+        ss.stop_class_server(cls.server)
 
     def claims(self, **changes):
         return dict(self.C, **changes)

@@ -11,6 +11,7 @@
 // Failures to start a child throw std::system_error, which gtest reports as a failure of the
 // running test.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -81,6 +82,45 @@ inline token_service service_on(std::unique_ptr<token_store> store) {
 inline bool is_revoked_access(const token_service& service, std::string_view token) {
   auto checked = service.require_access(token);
   return !checked && checked.code() == errc::revoked;
+}
+
+/// Two logins of alice on `service`, the first one's refresh token spent by a rotation: what a
+/// test of family revocation across processes starts from. Throws when a step fails.
+struct rotated_family {
+  token_pair login;    ///< its refresh token is spent
+  token_pair rotated;  ///< what the rotation returned: the same family
+  token_pair other;    ///< a second login: another family
+  std::string spent_jti;
+  std::string family;
+};
+
+inline rotated_family rotate_one_of_two_logins(const token_service& service) {
+  const auto check = [](const auto& r, const char* step) {
+    if (!r) throw std::runtime_error(std::string(step) + ": " + r.error().message);
+  };
+  auto login = service.create_token_pair({.subject = "alice"});
+  check(login, "create_token_pair");
+  auto spent = service.require_refresh(login->refresh_token);
+  check(spent, "require_refresh");
+  auto rotated = service.refresh(login->refresh_token);
+  check(rotated, "refresh");
+  auto other = service.create_token_pair({.subject = "alice"});
+  check(other, "create_token_pair");
+  return {std::move(*login), std::move(*rotated), std::move(*other), std::string(spent->jwt_id()),
+          spent->string_claim("fam").value_or("")};
+}
+
+/// After another process reused `f`'s spent refresh token: the family's access tokens are
+/// refused as revoked by `service` (within `wait`) and by `later`, a service opened afterwards;
+/// the other login's are not.
+template <class Duration>
+void expect_family_stopped(const token_service& service, const token_service& later,
+                           const rotated_family& f, Duration wait) {
+  EXPECT_TRUE(eventually([&] { return is_revoked_access(service, f.rotated.access_token); }, wait));
+  EXPECT_TRUE(is_revoked_access(service, f.login.access_token));
+  EXPECT_TRUE(service.require_access(f.other.access_token).has_value());
+  EXPECT_TRUE(is_revoked_access(later, f.rotated.access_token));
+  EXPECT_TRUE(later.require_access(f.other.access_token).has_value());
 }
 
 /// How the attempts of race() ended. An error other than these two counts in none of them, so a
