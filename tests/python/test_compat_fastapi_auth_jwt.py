@@ -440,3 +440,53 @@ def test_the_middleware_keeps_what_authenticate_returns(clock: Any) -> None:
     backend.outcome = Member(username="testuser")
     response = TestClient(member_app(backend)).get("/profile-info", headers=BEARER)
     assert (response.status_code, response.json()) == (200, {"username": "testuser"})
+
+
+class Account(BaseModel):
+    username: str
+    token: str | None = None
+
+
+class OwnRedisSettings(BaseModel):
+    """An application's own storage model, with RedisConfig's field names."""
+
+    storage_type: str = "redis"
+    host: str
+    port: int
+    db: int = 0
+
+
+def test_an_app_with_its_own_storage_model_logs_out_on_redis(redis_url: str, clock: Any) -> None:
+    host, port = redis_url.split("//")[1].split("/")[0].rsplit(":", 1)
+    backend = JWTAuthBackend(
+        authentication_config=AuthConfig(secret=SECRET),
+        storage_config=OwnRedisSettings(host=host, port=int(port)),
+        user_schema=Account,
+        clock=clock,
+    )
+    app = FastAPI()
+    app.add_middleware(JWTAuthenticationMiddleware, backend=backend, exclude_urls=["/login"])
+
+    @app.post("/login")
+    async def login(account: Account) -> dict[str, str]:
+        return {"token": await backend.create_token({"username": account.username})}
+
+    @app.get("/profile-info")
+    async def profile(request: Request) -> dict[str, Any]:
+        return {"username": request.state.user.username}
+
+    @app.post("/logout")
+    async def logout(request: Request) -> dict[str, str]:
+        await backend.invalidate_token(request.state.user.token)
+        return {"message": "Logged out"}
+
+    client = TestClient(app)
+    token = client.post("/login", json={"username": "john"}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/profile-info", headers=auth).json() == {"username": "john"}
+    assert client.post("/logout", headers=auth).json() == {"message": "Logged out"}
+    # Another process on the same Redis sees the logout.
+    other = JWTAuthBackend(AuthConfig(secret=SECRET), RedisConfig(url=redis_url), clock=clock)
+    assert asyncio.run(other.get_current_user(token)) is None
+    response = client.get("/profile-info", headers=auth)
+    assert (response.status_code, response.json()["detail"]) == (401, "User not found.")
