@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -490,3 +491,12 @@ def test_an_app_with_its_own_storage_model_logs_out_on_redis(redis_url: str, clo
     assert asyncio.run(other.get_current_user(token)) is None
     response = client.get("/profile-info", headers=auth)
     assert (response.status_code, response.json()["detail"]) == (401, "User not found.")
+
+
+def test_a_refusals_timestamp_is_whole_seconds(clock: Any) -> None:
+    client = TestClient(make_app(clock))
+    before = int(time.time())
+    body = client.get("/profile-info").json()
+    assert list(body) == ["path", "method", "detail", "timestamp"]
+    assert type(body["timestamp"]) is int
+    assert before <= body["timestamp"] <= int(time.time())

@@ -166,7 +166,7 @@ class JWTAuthenticationMiddleware:
         try:
             user = await self._authenticate(HTTPConnection(scope))
         except HTTPException as refusal:
-            await _refuse(scope, receive, send, refusal)
+            await _refuse(scope, receive, send, refusal, self._error_body(scope, refusal.detail))
             return
         scope.setdefault("state", {})["user"] = user
         scope["user"] = user
@@ -231,6 +231,11 @@ class JWTAuthenticationMiddleware:
         if user is None:
             raise _refusal(401, USER_NOT_FOUND, RevokedToken())
         return user
+
+    @classmethod
+    def _error_body(cls, scope: Scope, detail: Any) -> dict[str, Any]:
+        """The JSON body of a refusal; ``timestamp`` is an ISO 8601 UTC time."""
+        return _body(scope, detail)
 
     def _document(self, scope: Scope) -> None:
         """Adds the bearer scheme to the application's OpenAPI document when it is served, so
@@ -323,8 +328,10 @@ def _refusal_for(error: JWTError) -> HTTPException:
     return HTTPException(challenge.status, detail, headers=challenge.headers)
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: HTTPException) -> None:
-    response = JSONResponse(_body(scope, refusal.detail), refusal.status_code, refusal.headers)
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, refusal: HTTPException, body: dict[str, Any]
+) -> None:
+    response = JSONResponse(body, refusal.status_code, refusal.headers)
     if scope["type"] == "http":
         await response(scope, receive, send)
         return

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from fastapi import HTTPException
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from ...errors import JWTError, MalformedToken, MissingClaim
 from ...fastapi._middleware import INVALID_CREDENTIALS, MISSING_CLAIM, SERVER_ERROR, _refusal
@@ -23,12 +26,16 @@ class JWTAuthenticationMiddleware(_NativeMiddleware):
     fastapi-auth-jwt backend raises, as fastapi-auth-jwt did: ``jwt.MissingRequiredClaimError``
     400 "Missing required claim.", any other ``jwt.PyJWTError`` 401 "Could not validate
     credentials.", any other exception 500 "Internal Server Error" (its class is logged, not
-    its message).
+    its message). The refusal's ``timestamp`` is whole seconds since the epoch, as there.
 
     Example::
 
         app.add_middleware(JWTAuthenticationMiddleware, backend=backend, exclude_urls=["/login"])
     """
+
+    @classmethod
+    def _error_body(cls, scope: Scope, detail: Any) -> dict[str, Any]:
+        return {**super()._error_body(scope, detail), "timestamp": int(time.time())}
 
     async def _authenticate(self, connection: HTTPConnection) -> BaseModel:
         try:
