@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import time
 import warnings
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -405,27 +406,40 @@ def test_logout_with_the_users_own_token(clock: Any) -> None:
 
 
 class Refusing(JWTAuthBackend):
-    """A backend whose authenticate() answers what the test sets."""
+    """A backend whose authenticate() answers what the test sets: ``outcome()`` makes the user
+    or the exception afresh, so that no traceback outlives the request."""
 
-    outcome: Any = None
+    outcome: Callable[[], Any] = staticmethod(lambda: None)
 
     async def authenticate(self, token: str | bytes) -> Any:
-        if isinstance(self.outcome, Exception):
-            raise self.outcome
-        return self.outcome
+        result = self.outcome()
+        if isinstance(result, Exception):
+            raise result
+        return result
 
 
 @pytest.mark.parametrize(
     ("outcome", "status", "detail", "challenge"),
     [
-        (jwt.MissingRequiredClaimError("exp"), 400, "Missing required claim.", INVALID_TOKEN),
-        (jwt.PyJWTError("Invalid token"), 401, "Could not validate credentials.", INVALID_TOKEN),
-        (RuntimeError("Unhandled exception"), 500, "Internal Server Error", None),
-        (None, 401, "User not found.", INVALID_TOKEN),
+        (
+            lambda: jwt.MissingRequiredClaimError("exp"),
+            400,
+            "Missing required claim.",
+            INVALID_TOKEN,
+        ),
+        (
+            lambda: jwt.PyJWTError("Invalid token"),
+            401,
+            "Could not validate credentials.",
+            INVALID_TOKEN,
+        ),
+        (lambda: RuntimeError("Unhandled exception"), 500, "Internal Server Error", None),
+        (lambda: None, 401, "User not found.", INVALID_TOKEN),
     ],
+    ids=["missing-claim", "pyjwt-error", "unexpected", "logged-out"],
 )
 def test_the_middleware_answers_an_overridden_authenticate(
-    clock: Any, outcome: Any, status: int, detail: str, challenge: str | None
+    clock: Any, outcome: Callable[[], Any], status: int, detail: str, challenge: str | None
 ) -> None:
     backend = Refusing(AuthConfig(secret=SECRET), clock=clock)
     backend.outcome = outcome
@@ -438,7 +452,7 @@ def test_the_middleware_answers_an_overridden_authenticate(
 
 def test_the_middleware_keeps_what_authenticate_returns(clock: Any) -> None:
     backend = Refusing(AuthConfig(secret=SECRET), clock=clock)
-    backend.outcome = Member(username="testuser")
+    backend.outcome = lambda: Member(username="testuser")
     response = TestClient(member_app(backend)).get("/profile-info", headers=BEARER)
     assert (response.status_code, response.json()) == (200, {"username": "testuser"})
 
