@@ -8,6 +8,7 @@ import base64
 import secrets
 import socket
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -278,7 +279,7 @@ def test_backend_default_lifetime_is_the_configuration(clock: Any) -> None:
     assert run(backend.get_current_user(token)) == User(user_id=1)
     clock.advance(1)
     fails(jwtfort.ExpiredToken, "expired", backend.get_current_user, token)
-    assert run(backend.authenticate(token)) is None
+    fails(jwtfort.ExpiredToken, "expired", backend.authenticate, token)
 
 
 def test_backend_keeps_a_given_subject(backend: JWTAuthBackend) -> None:
@@ -319,7 +320,7 @@ def test_backend_rejects_tokens_of_another_secret(backend: JWTAuthBackend, clock
     other = JWTAuthBackend(AuthConfig(secret=OTHER_SECRET), clock=clock)
     token = run(other.create_token({"user_id": 1}))
     fails(jwtfort.InvalidSignature, "invalid_signature", backend.get_current_user, token)
-    assert run(backend.authenticate(token)) is None
+    fails(jwtfort.InvalidSignature, "invalid_signature", backend.authenticate, token)
 
 
 def test_backend_requires_exp(backend: JWTAuthBackend, clock: Any) -> None:
@@ -359,14 +360,81 @@ def test_get_instance_is_the_latest_backend_not_a_singleton(clock: Any) -> None:
     fails(jwtfort.InvalidSignature, "invalid_signature", first.get_current_user, token)
 
 
-def test_invalidate_is_idempotent_and_ignores_bad_tokens(backend: JWTAuthBackend) -> None:
+def test_invalidate_is_idempotent(backend: JWTAuthBackend) -> None:
     token = run(backend.create_token({"user_id": 1}))
     run(backend.invalidate_token(token))
     run(backend.invalidate_token(token))
-    run(backend.invalidate_token("not-a-token"))
     assert backend.cache.stats()["revoked_tokens"] == 1
     assert run(backend.get_current_user(token)) is None
     assert run(backend.authenticate(token)) is None
+
+
+def test_invalidate_refuses_a_token_that_is_not_valid(backend: JWTAuthBackend, clock: Any) -> None:
+    error = fails(jwtfort.MalformedToken, "malformed_token", backend.invalidate_token, "x")
+    assert error.message == "token must have exactly three segments"
+    expiring = run(backend.create_token({"user_id": 1}, expiration=5))
+    clock.advance(5)
+    fails(jwtfort.ExpiredToken, "expired", backend.invalidate_token, expiring)
+    assert backend.cache.stats()["revoked_tokens"] == 0
+
+
+def test_a_token_that_is_not_text_is_a_type_error(backend: JWTAuthBackend) -> None:
+    for call in (backend.get_current_user, backend.authenticate, backend.invalidate_token):
+        with pytest.raises(TypeError) as raised:
+            run(call(None))  # type: ignore[arg-type]
+        assert str(raised.value) == "token must be a str or bytes, not NoneType"
+
+
+def test_create_token_takes_a_pydantic_model(backend: JWTAuthBackend) -> None:
+    class Profile(BaseModel):
+        username: str
+        nickname: str | None = None
+
+    token = run(backend.create_token(Profile(username="john")))
+    assert run(backend.get_current_user(token)) == User(username="john")
+
+
+def test_create_token_refuses_a_payload_that_is_not_a_mapping(backend: JWTAuthBackend) -> None:
+    with pytest.raises(TypeError) as raised:
+        run(backend.create_token("invalid_payload"))  # type: ignore[arg-type]
+    assert str(raised.value) == "payload must be a mapping or a pydantic model, not str"
+
+
+@pytest.mark.parametrize("lifetime", [-3600, 0, -0.5, timedelta(seconds=-1)])
+def test_create_token_refuses_a_lifetime_not_above_zero(
+    backend: JWTAuthBackend, lifetime: float | timedelta
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        run(backend.create_token({"user_id": 1}, expiration=lifetime))
+    assert type(raised.value) is ValueError
+    assert str(raised.value) == "Expiration time must be greater than zero."
+
+
+def test_a_schema_with_a_token_field_gets_the_token(clock: Any) -> None:
+    class Session(BaseModel):
+        username: str
+        token: str | None = None
+
+    backend = JWTAuthBackend(AuthConfig(secret=SECRET), user_schema=Session, clock=clock)
+    token = run(backend.create_token({"username": "john"}))
+    assert run(backend.get_current_user(token)) == Session(username="john", token=token)
+    assert run(backend.get_current_user(token.encode())) == Session(username="john", token=token)
+
+
+def test_an_applications_own_storage_model_is_read_by_its_fields(
+    redis_url: str, clock: Any
+) -> None:
+    class OwnStorageConfig(BaseModel):  # fastapi-auth-jwt's examples write their own
+        storage_type: str = "redis"
+        url: str
+
+    config = OwnStorageConfig(url=redis_url)
+    backend = JWTAuthBackend(AuthConfig(secret=SECRET), config, clock=clock)
+    assert backend.storage_config is config
+    token = run(backend.create_token({"user_id": 1}))
+    run(backend.invalidate_token(token))
+    second = JWTAuthBackend(AuthConfig(secret=SECRET), RedisConfig(url=redis_url), clock=clock)
+    assert run(second.get_current_user(token)) is None
 
 
 # --- stores ----------------------------------------------------------------------------------

@@ -671,3 +671,45 @@ def test_store_down_is_503(redis_server: Any, clock: Any, eventually: Any) -> No
     redis_server.stop()
     assert eventually(lambda: client.get("/me", headers=bearer(token)).status_code == 503)
     refused(client.get("/me", headers=bearer(token)), 503, "Token store unavailable", None)
+
+
+# --- what an application changes and sees ----------------------------------------------------
+
+
+class Auditing(JWTAuthBackend):
+    """An application's backend: its authenticate() also refuses users without a role."""
+
+    async def authenticate(self, token: str | bytes) -> BaseModel | None:
+        user = await super().authenticate(token)
+        if user is not None and not getattr(user, "roles", None):
+            raise jwtfort.InvalidClaim("the user has no role")
+        return user
+
+
+def test_the_middleware_calls_the_backends_authenticate(clock: Any) -> None:
+    backend = Auditing(AuthConfig(secret=SECRET), user_schema=LoggedUser, clock=clock)
+    client = TestClient(make_app(backend))
+    allowed = client.get("/me", headers=bearer(client.post("/login").json()["token"]))
+    assert (allowed.status_code, allowed.json()["roles"]) == (200, ["Admin"])
+    no_role = asyncio.run(backend.create_token({**PAYLOAD, "roles": []}))
+    refused(client.get("/me", headers=bearer(no_role)), 401, INVALID, INVALID_TOKEN)
+
+
+def test_the_openapi_document_has_the_bearer_scheme(client: TestClient) -> None:
+    for _ in range(2):  # once added, served as it is
+        document = client.get("/openapi.json").json()
+        assert document["components"]["securitySchemes"] == {
+            "JWTAuthentication": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+        paths = document["paths"]
+        assert paths["/me"]["get"]["security"] == [{"JWTAuthentication": []}]
+        assert paths["/public/page"]["get"]["security"] == [{"JWTAuthentication": []}]
+        assert paths["/login"]["post"]["security"] == []
+        assert paths["/login/reset"]["get"]["security"] == []
+
+
+def test_a_routes_own_security_is_kept(backend: JWTAuthBackend) -> None:
+    app = make_app(backend)
+    app.add_api_route("/keyed", lambda: {"ok": True}, openapi_extra={"security": [{"ApiKey": []}]})
+    document = TestClient(app).get("/openapi.json").json()
+    assert document["paths"]["/keyed"]["get"]["security"] == [{"ApiKey": []}]

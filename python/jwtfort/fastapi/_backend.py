@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from .._convert import Clock
-from ..errors import InvalidClaim, InvalidToken, RevokedToken
+from ..errors import InvalidClaim, RevokedToken
 from ..store import Store, open_store
 from ..tokens import TokenService
 from ..verifier import VerifiedToken
@@ -72,7 +72,7 @@ class JWTAuthBackend:
     def __init__(
         self,
         authentication_config: AuthConfig | None = None,
-        storage_config: StorageConfig | None = None,
+        storage_config: StorageConfig | BaseModel | None = None,
         user_schema: type[BaseModel] | None = None,
         *,
         clock: Clock = None,
@@ -80,10 +80,11 @@ class JWTAuthBackend:
         self._config = authentication_config or AuthConfig.model_validate({})
         self._storage_config = storage_config or StorageConfig()
         self._user_schema = user_schema or User
+        self._schema_takes_token = self._takes_token(self._user_schema)
         self._jwt_handler = self._handler_class(
             self._config.secret, self._config.jwt_algorithm, clock=clock
         )
-        self._cache = open_store(self._storage_config.store_url())
+        self._cache = open_store(_as_storage_config(self._storage_config).store_url())
         self._tokens = TokenService(self._jwt_handler.key, store=self._cache, clock=clock)
         JWTAuthBackend._latest = self
 
@@ -104,7 +105,7 @@ class JWTAuthBackend:
         return self._config
 
     @property
-    def storage_config(self) -> StorageConfig:
+    def storage_config(self) -> StorageConfig | BaseModel:
         return self._storage_config
 
     @property
@@ -121,17 +122,33 @@ class JWTAuthBackend:
         return self._cache
 
     async def create_token(
-        self, payload: Mapping[str, Any], expiration: float | timedelta | None = None
+        self,
+        payload: Mapping[str, Any] | BaseModel,
+        expiration: float | timedelta | None = None,
     ) -> str:
-        """A token for ``payload``, valid for ``expiration`` seconds (the configuration's
-        ``expiration_seconds`` by default). Errors: ``InvalidClaim`` when the payload sets a
-        claim the backend writes (``exp``, ``iat``, ``jti``, ``type``...) or a ``sub`` that is
-        not a non-empty string; ``TypeError`` for a value JSON cannot hold.
+        """A token for ``payload`` (a mapping, or a pydantic model: its fields that are not
+        None), valid for ``expiration`` seconds (the configuration's ``expiration_seconds`` by
+        default).
+
+        Errors: ``TypeError`` when ``payload`` is neither, or holds a value JSON cannot hold;
+        ``ValueError`` when the lifetime is not above zero; ``InvalidClaim`` when the payload
+        sets a claim the backend writes (``exp``, ``iat``, ``jti``, ``type``...) or a ``sub``
+        that is not a non-empty string.
 
         Example::
 
             token = await backend.create_token({"user_id": 123}, expiration=3600)
+            token = await backend.create_token(UserSchema(username="john", role="admin"))
         """
+        if isinstance(payload, BaseModel):
+            payload = payload.model_dump(mode="json", exclude_none=True)
+        elif not isinstance(payload, Mapping):
+            raise TypeError(
+                f"payload must be a mapping or a pydantic model, not {type(payload).__name__}"
+            )
+        lifetime = self._config.expiration_seconds if expiration is None else expiration
+        if _seconds(lifetime) <= 0:
+            raise ValueError("Expiration time must be greater than zero.")
         if reserved := sorted(payload.keys() & _RESERVED):
             raise InvalidClaim(f'payload claim "{reserved[0]}" is reserved: the backend sets it')
         jti = str(uuid.uuid4())
@@ -145,11 +162,12 @@ class JWTAuthBackend:
             "iat": int(self._jwt_handler.now()),
             "type": "access",
         }
-        lifetime = self._config.expiration_seconds if expiration is None else expiration
         return self._jwt_handler.encode(claims, expiration=lifetime)
 
     async def get_current_user(self, token: str | bytes) -> BaseModel | None:
-        """The user of a valid token; None when the token was invalidated.
+        """The user of a valid token; None when the token was invalidated. When the user
+        schema has a ``token`` field, the user's ``token`` is the token itself, so that a
+        logout route can invalidate ``request.state.user.token``.
 
         Errors: any :class:`~jwtfort.errors.InvalidToken` (``ExpiredToken``,
         ``InvalidSignature``, ``MissingClaim``...; ``InvalidClaim`` when the claims do not fit
@@ -159,49 +177,61 @@ class JWTAuthBackend:
 
             user = await backend.get_current_user(token)
         """
+        _check_token_type(token)
         try:
             verified = self._tokens.require_access(token)
         except RevokedToken:
             return None
-        return self._to_user(verified)
+        return self._to_user(verified, token)
 
     async def authenticate(self, token: str | bytes) -> BaseModel | None:
-        """The user of a valid token, or None for any token that does not authenticate
-        (invalid, expired, invalidated). Errors: ``StoreUnavailable``, which is never read as
-        "not invalidated".
+        """What the middleware calls for every request, as fastapi-auth-jwt's did: the user of a
+        valid token, None when the token was invalidated. Override it to add checks of your
+        own; the middleware calls the override.
+
+        Errors: as :meth:`get_current_user`: any :class:`~jwtfort.errors.InvalidToken` for a
+        token that must not be trusted, ``StoreUnavailable``, which is never read as "not
+        invalidated".
 
         Example::
 
-            if (user := await backend.authenticate(token)) is not None:
-                ...
+            user = await backend.authenticate(token)
         """
-        try:
-            return await self.get_current_user(token)
-        except InvalidToken:
-            return None
+        return await self.get_current_user(token)
 
     async def invalidate_token(self, token: str | bytes) -> None:
         """Revokes ``token`` until its ``exp`` (logout), in every process sharing the store. A
-        token that is already invalid, expired or invalidated is left as it is. Errors:
-        ``StoreUnavailable``.
+        token already invalidated is left as it is.
+
+        Errors: any :class:`~jwtfort.errors.InvalidToken` for a token that is not valid
+        (forged, malformed, expired: there is nothing to log out), ``StoreUnavailable``.
 
         Example::
 
             await backend.invalidate_token(token)
         """
+        _check_token_type(token)
         try:
             verified = self._tokens.require_access(token)
-        except InvalidToken:
+        except RevokedToken:
             return
         # A Redis or SQLite write: off the event loop.
         await run_in_threadpool(self._tokens.revoke, verified)
 
-    def _to_user(self, verified: VerifiedToken) -> BaseModel:
+    @classmethod
+    def _takes_token(cls, schema: type[BaseModel]) -> bool:
+        """Whether users get the token they came with: only a schema that declares ``token``
+        (a user dumped into a log or a response then shows it where the schema says so)."""
+        return "token" in schema.model_fields
+
+    def _to_user(self, verified: VerifiedToken, token: str | bytes) -> BaseModel:
         claims = dict(verified.claims)
         if claims.get("sub") == claims.get("jti"):
             del claims["sub"]
         for name in _BOOKKEEPING:
             claims.pop(name, None)
+        if self._schema_takes_token:
+            claims["token"] = token.decode() if isinstance(token, bytes) else token
         try:
             return self._user_schema.model_validate(claims)
         except ValidationError as error:
@@ -210,5 +240,23 @@ class JWTAuthBackend:
     def __repr__(self) -> str:
         return (
             f"<{type(self).__name__} {self._config.jwt_algorithm} "
-            f"store={self._storage_config.storage_type.value}>"
+            f"store={_as_storage_config(self._storage_config).storage_type.value}>"
         )
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _as_storage_config(config: StorageConfig | BaseModel) -> StorageConfig:
+    """jwtfort's configuration model, or one read from an application's own pydantic model with
+    the same fields (``storage_type``, ``host``, ``port``...), as fastapi-auth-jwt took."""
+    if isinstance(config, StorageConfig):
+        return config
+    return StorageConfig.model_validate(config.model_dump())
+
+
+def _check_token_type(token: object) -> None:
+    # A user model without a token (None) reaching a logout route, most often.
+    if not isinstance(token, (str, bytes)):
+        raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Final
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
@@ -60,6 +60,8 @@ INVALID_CREDENTIALS: Final = "Could not validate credentials."
 MISSING_CLAIM: Final = "Missing required claim."
 USER_NOT_FOUND: Final = "User not found."
 SERVER_ERROR: Final = "Internal Server Error"
+# The name of the security scheme the middleware adds to the OpenAPI document.
+OPENAPI_SCHEME: Final = "JWTAuthentication"
 
 # RFC 9110 §9.2.1: what a cross-site page may make a browser send needs no CSRF check.
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -153,15 +155,18 @@ class JWTAuthenticationMiddleware:
         self.cookie_tokens = cookie_tokens
         self.csrf_cookie = csrf_cookie
         self.csrf_header = csrf_header
+        self._documented = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._is_exempt(scope):
+            if scope["type"] == "http" and not self._documented:
+                self._document(scope)
             await self.app(scope, receive, send)
             return
         try:
             user = await self._authenticate(HTTPConnection(scope))
         except HTTPException as refusal:
-            await _refuse(scope, receive, send, refusal)
+            await _refuse(scope, receive, send, refusal, self._error_body(scope, refusal.detail))
             return
         scope.setdefault("state", {})["user"] = user
         scope["user"] = user
@@ -219,12 +224,39 @@ class JWTAuthenticationMiddleware:
     async def _authenticate(self, connection: HTTPConnection) -> BaseModel:
         token = self._token_of(connection)
         try:
-            user = await self.backend.get_current_user(token)
+            # authenticate(), not get_current_user(): a backend subclass may override it.
+            user = await self.backend.authenticate(token)
         except JWTError as error:
             raise _refusal_for(error) from None
         if user is None:
             raise _refusal(401, USER_NOT_FOUND, RevokedToken())
         return user
+
+    @classmethod
+    def _error_body(cls, scope: Scope, detail: Any) -> dict[str, Any]:
+        """The JSON body of a refusal; ``timestamp`` is an ISO 8601 UTC time."""
+        return _body(scope, detail)
+
+    def _document(self, scope: Scope) -> None:
+        """Adds the bearer scheme to the application's OpenAPI document when it is served, so
+        that /docs has an Authorize button: the routes this middleware guards declare no
+        dependency that would add it. Excluded routes are marked as needing nothing."""
+        app = scope.get("app")
+        if not isinstance(app, FastAPI) or get_route_path(scope) != app.openapi_url:
+            return
+        self._documented = True
+        schema = app.openapi()  # FastAPI keeps this dict and serves it from now on
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes.setdefault(
+            OPENAPI_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+        for path, operations in schema.get("paths", {}).items():
+            exempt = path in self.default_excluded_urls or any(
+                rule.matches(path) for rule in self._rules
+            )
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    operation.setdefault("security", [] if exempt else [{OPENAPI_SCHEME: []}])
 
     def _is_exempt(self, scope: Scope) -> bool:
         if scope.get("method") == "OPTIONS" and _is_preflight(scope):
@@ -296,8 +328,10 @@ def _refusal_for(error: JWTError) -> HTTPException:
     return HTTPException(challenge.status, detail, headers=challenge.headers)
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: HTTPException) -> None:
-    response = JSONResponse(_body(scope, refusal.detail), refusal.status_code, refusal.headers)
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, refusal: HTTPException, body: dict[str, Any]
+) -> None:
+    response = JSONResponse(body, refusal.status_code, refusal.headers)
     if scope["type"] == "http":
         await response(scope, receive, send)
         return

@@ -1,6 +1,8 @@
 """Drop-in for ``fastapi_auth_jwt`` (fastapi-auth-jwt 0.1): change the imports, keep the code.
 
-The names, signatures, messages and statuses are fastapi-auth-jwt's. What differs, and why:
+The names, module paths (``fastapi_auth_jwt.backend``, ``.middleware``, ``.config``,
+``.utils.jwt_token``...), signatures, messages, statuses and PyJWT exceptions are
+fastapi-auth-jwt's. What differs, and why (docs/migration.md has the full table):
 
 - ``AuthConfig.secret`` is required; fastapi-auth-jwt defaulted to a public string. A secret
   shorter than the hash still works here, with a :class:`SecurityWarning`.
@@ -14,6 +16,9 @@ The names, signatures, messages and statuses are fastapi-auth-jwt's. What differ
 - The ``Authorization`` cookie is read only with ``cookie_tokens=True``, and then needs a CSRF
   double submit on unsafe methods; it never authenticates a WebSocket handshake.
 - Refusals add a ``WWW-Authenticate`` header; a store outage is a 503.
+- There is no ``repository`` package (fastapi-auth-jwt's allow-list cache): importing it
+  raises an ``ImportError`` that says so. ``backend.cache`` is a :class:`jwtfort.store.Store`,
+  chosen by ``storage_config``.
 
 Example::
 
@@ -27,20 +32,10 @@ Example::
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from ...fastapi._backend import JWTAuthBackend as _NativeBackend
-from ...fastapi._config import (
-    AuthConfig,
-    RedisConfig,
-    SQLiteConfig,
-    StorageConfig,
-    StorageTypes,
-    User,
-)
-from ...fastapi._handler import JWTHandler as _NativeHandler
-from ...fastapi._middleware import JWTAuthenticationMiddleware
 from ...fastapi._warnings import SecurityWarning
+from .backend import JWTAuthBackend
+from .config import AuthConfig, RedisConfig, SQLiteConfig, StorageConfig, StorageTypes, User
+from .middleware import JWTAuthenticationMiddleware
 from .utils.jwt_token import JWTHandler
 
 __all__ = [
@@ -55,16 +50,3 @@ __all__ = [
     "StorageTypes",
     "User",
 ]
-
-
-class JWTAuthBackend(_NativeBackend):
-    """:class:`jwtfort.fastapi.JWTAuthBackend`, except that a secret shorter than the hash is
-    accepted with a :class:`SecurityWarning`.
-
-    Example::
-
-        backend = JWTAuthBackend(AuthConfig(secret="secret"))     # SecurityWarning
-        token = await backend.create_token({"user_id": 123}, expiration=3600)
-    """
-
-    _handler_class: ClassVar[type[_NativeHandler]] = JWTHandler
