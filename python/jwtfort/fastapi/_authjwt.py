@@ -53,8 +53,8 @@ from ._exceptions import (
     RefreshTokenRequired,
     RevokedTokenError,
 )
-from ._settings import Snapshot, settings_from
-from ._warnings import SecurityWarning
+from ._settings import Snapshot, as_given, given_values, settings_from
+from ._warnings import warn_security
 
 __all__ = ["AuthJWT", "DenylistCallback"]
 
@@ -78,7 +78,25 @@ _NO_CALLBACK: Final = (
 _KID_DIGITS: Final = 16
 
 
-class AuthJWT:
+class _ConfiguredClass(type):
+    """The metaclass of :class:`AuthJWT`: assigning a configuration attribute on the class
+    (``AuthJWT._secret_key = ...``, as fastapi-jwt-auth's users and tests do) makes every
+    instance, also one made earlier, read the configuration again on its next call."""
+
+    generation: ClassVar[int] = 0
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _CONFIG_ATTRIBUTES:
+            _ConfiguredClass.generation += 1
+
+    def __delattr__(cls, name: str) -> None:
+        super().__delattr__(name)
+        if name in _CONFIG_ATTRIBUTES:
+            _ConfiguredClass.generation += 1
+
+
+class AuthJWT(metaclass=_ConfiguredClass):
     """The fastapi-jwt-auth dependency: ``Authorize: AuthJWT = Depends()``.
 
     Configure it once for the process with :meth:`load_config` (fastapi-jwt-auth's way, or by
@@ -125,7 +143,7 @@ class AuthJWT:
         {"access", "refresh"}
     )
     _header_name: ClassVar[str] = "Authorization"
-    _header_type: ClassVar[str] = "Bearer"
+    _header_type: ClassVar[str | None] = "Bearer"
     _access_token_expires: ClassVar[bool | int | timedelta] = timedelta(minutes=15)
     _refresh_token_expires: ClassVar[bool | int | timedelta] = timedelta(days=30)
     _access_cookie_key: ClassVar[str] = "access_token_cookie"
@@ -150,8 +168,12 @@ class AuthJWT:
     _token_in_denylist_callback: ClassVar[DenylistCallback | None] = None
     #: "Now" for every token of the class, for tests: a callable returning Unix seconds.
     _clock: ClassVar[Clock] = None
-    # The compatibility class accepts legacy short HMAC secrets, with a SecurityWarning.
+    # The compatibility class accepts legacy short HMAC secrets and RSA keys, with a
+    # SecurityWarning.
     _weak_secrets: ClassVar[bool] = False
+    #: The token the last protection method accepted (``None`` on the class, as in
+    #: fastapi-jwt-auth).
+    _token: str | None = None
 
     def __init__(
         self,
@@ -166,8 +188,15 @@ class AuthJWT:
         self._request = req
         self._response = res
         self._runtime_state: tuple[_Runtime, DenylistCallback | None] | None = None
-        self._token: str | None = None
+        self._generation = _ConfiguredClass.generation
+        self._token = None
         self._verified: VerifiedToken | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # An instance attribute shadows the class's configuration for this instance alone.
+        object.__setattr__(self, name, value)
+        if name in _CONFIG_ATTRIBUTES:
+            object.__setattr__(self, "_runtime_state", None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -189,10 +218,12 @@ class AuthJWT:
             def get_config() -> Settings:
                 return Settings()
         """
-        snapshot = Snapshot.of(settings_from(settings()))
+        source = settings()
+        snapshot = Snapshot.of(settings_from(source))
         cls._runtime_of(snapshot, cls._clock).check_keys()
+        given = given_values(source)
         for name, value in zip(Snapshot._fields, snapshot, strict=True):
-            setattr(cls, "_" + name, value)
+            setattr(cls, "_" + name, as_given(value, given.get("authjwt_" + name)))
         return settings
 
     @classmethod
@@ -549,7 +580,8 @@ class AuthJWT:
     def _parse_authorization(self, values: list[str], config: Snapshot) -> str:
         """The token of ``<type> <token>`` (``<token>`` when the type is empty); the scheme is
         case-insensitive (RFC 9110 §11.1) and a repeated header is refused."""
-        token = credentials(values[0], config.header_type) if len(values) == 1 else None
+        scheme = config.header_type or ""
+        token = credentials(values[0], scheme) if len(values) == 1 else None
         if token is not None:
             return token
         expected = f"'{config.header_type} <JWT>'" if config.header_type else "'<JWT>'"
@@ -729,16 +761,18 @@ class AuthJWT:
         return self._runtime_and_callback()[0]
 
     def _runtime_and_callback(self) -> tuple[_Runtime, DenylistCallback | None]:
-        if self._runtime_state is None:
-            self._runtime_state = type(self)._resolve(self._connection)
-        return self._runtime_state
+        state = self._runtime_state
+        if state is None or self._generation != _ConfiguredClass.generation:
+            self._generation = _ConfiguredClass.generation
+            state = self._runtime_state = type(self)._resolve(self._connection, self)
+        return state
 
     @classmethod
     def _resolve(
-        cls, connection: HTTPConnection | None
+        cls, connection: HTTPConnection | None, source: object = None
     ) -> tuple[_Runtime, DenylistCallback | None]:
         """The application's configuration when it has one (:meth:`configure`), else the
-        class's."""
+        attributes of ``source`` (an instance, which may shadow some) or of the class."""
         app = connection.scope.get("app") if connection is not None else None
         configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
         if configs:
@@ -748,7 +782,8 @@ class AuthJWT:
                     return cast(_Runtime, runtime), callback
         # Read on every request, since tests assign class attributes directly; building the
         # snapshot again only when one of them changed keeps this to one tuple comparison.
-        raw = _CLASS_ATTRIBUTES(cls)
+        # The hooks come from the class: read through an instance, a function is a method.
+        raw = (*_SETTING_ATTRIBUTES(source if source is not None else cls), *_CLASS_HOOKS(cls))
         cached = _CLASS_RUNTIMES.get(cls)
         if cached is None or cached[0] != raw:
             *values, clock, callback = raw
@@ -844,7 +879,8 @@ class _Runtime:
         self._store = _shared_store(config.store_url) if config.store_url else None
         self._services: dict[str, TokenService] = {}
         self._keys: dict[tuple[str, bool], Key] = {}
-        self._verifiers: list[tuple[frozenset[str], TokenService]] | None = None
+        self._groups: list[frozenset[str]] | None = None
+        self._verifiers: dict[frozenset[str], TokenService] = {}
         self._lock = threading.Lock()
 
     def check_keys(self) -> None:
@@ -885,48 +921,59 @@ class _Runtime:
         return service.require_access(token)
 
     def verifier_for(self, alg: str | None) -> TokenService:
-        verifiers = self._verifier_groups()
-        for algorithms, service in verifiers:
+        """The service that verifies ``alg``. The allow-list decides first: an algorithm it
+        does not hold is refused before any key is looked for, so a family whose key is not
+        configured fails only for tokens of an allowed algorithm of that family."""
+        groups = self._allowed_groups()
+        for algorithms in groups:
             if alg in algorithms:
-                return service
-        return verifiers[0][1]
+                return self._verifier(algorithms)
+        if alg in ALGORITHMS:
+            raise errors.AlgorithmNotAllowed(f"algorithm {alg} is not allowed")
+        # No alg, or one jwtfort does not know: the first family's service says which.
+        return self._verifier(groups[0])
 
     def _verifier_for_token(self, token: str) -> TokenService:
-        verifiers = self._verifier_groups()
-        if len(verifiers) == 1:
-            return verifiers[0][1]
-        # Routing only: the chosen service's allow-list and keys still decide.
+        groups = self._allowed_groups()
+        if len(groups) == 1 and self._verifiers:
+            return next(iter(self._verifiers.values()))
         try:
             alg = unverified_header(token).get("alg")
         except errors.MalformedToken:
             alg = None
         return self.verifier_for(alg if isinstance(alg, str) else None)
 
-    def _verifier_groups(self) -> list[tuple[frozenset[str], TokenService]]:
-        if self._verifiers is None:
-            with self._lock:
-                if self._verifiers is None:
-                    self._verifiers = self._build_verifiers()
-        return self._verifiers
+    def _allowed_groups(self) -> list[frozenset[str]]:
+        """The allow-list split by key family (HMAC secrets, public keys: a key set holds one
+        kind)."""
+        if self._groups is None:
+            config = self.config
+            algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
+            for alg in algorithms:
+                _check_algorithm(alg)
+            symmetric = frozenset(a for a in algorithms if a.startswith("HS"))
+            asymmetric = frozenset(a for a in algorithms if not a.startswith("HS"))
+            self._groups = [group for group in (symmetric, asymmetric) if group]
+        return self._groups
 
-    def _build_verifiers(self) -> list[tuple[frozenset[str], TokenService]]:
-        config = self.config
-        algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
-        for alg in algorithms:
-            _check_algorithm(alg)
-        symmetric = [a for a in algorithms if a.startswith("HS")]
-        asymmetric = [a for a in algorithms if not a.startswith("HS")]
-        groups = []
-        if symmetric:
-            keys = [self._key(a, sign=True) for a in symmetric]
-            groups.append((frozenset(symmetric), self._make(_ring(keys[0], keys[1:]), symmetric)))
-        if asymmetric:
-            keys = [self._key(a, sign=False) for a in asymmetric]
-            # A ring's active key must sign; this one never does, and verifies nothing the
-            # allow-list accepts.
-            ring = _ring(_placeholder_key(asymmetric), keys)
-            groups.append((frozenset(asymmetric), self._make(ring, asymmetric)))
-        return groups
+    def _verifier(self, algorithms: frozenset[str]) -> TokenService:
+        service = self._verifiers.get(algorithms)
+        if service is None:
+            with self._lock:
+                service = self._verifiers.get(algorithms)
+                if service is None:
+                    service = self._verifiers[algorithms] = self._build_verifier(algorithms)
+        return service
+
+    def _build_verifier(self, algorithms: frozenset[str]) -> TokenService:
+        ordered = sorted(algorithms)
+        if all(a.startswith("HS") for a in ordered):
+            keys = [self._key(a, sign=True) for a in ordered]
+            return self._make(_ring(keys[0], keys[1:]), ordered)
+        keys = [self._key(a, sign=False) for a in ordered]
+        # A ring's active key must sign; this one never does, and verifies nothing the
+        # allow-list accepts.
+        return self._make(_ring(_placeholder_key(ordered), keys), ordered)
 
     def _make(self, ring: KeyRing, algorithms: list[str]) -> TokenService:
         config = self.config
@@ -968,7 +1015,7 @@ class _Runtime:
                 raise RuntimeError(
                     f"authjwt_{which}_key must be set when using asymmetric algorithm {alg}"
                 )
-            key = Key.from_pem(pem, alg)
+            key = self._pem(pem, alg, which)
         return key.with_id(f"{alg}-{key.thumbprint()[:_KID_DIGITS]}")
 
     def _secret(self, secret: str, alg: str) -> Key:
@@ -977,14 +1024,27 @@ class _Runtime:
         except errors.WeakKey:
             if not self._weak_secrets:
                 raise
-        warnings.warn(
+        warn_security(
             f"authjwt_secret_key is shorter than {alg} requires (RFC 7518 §3.2); accepted only "
             "for compatibility: use a random secret of at least "
-            f"{int(alg[2:]) // 8} bytes",
-            SecurityWarning,
-            stacklevel=2,
+            f"{int(alg[2:]) // 8} bytes"
         )
         return Key.from_weak_secret_unsafe(secret, alg)
+
+    def _pem(self, pem: str, alg: str, which: str) -> Key:
+        try:
+            return Key.from_pem(pem, alg)
+        except errors.WeakKey:
+            if not self._weak_secrets or not alg.startswith(("RS", "PS")):
+                raise
+            # Only a short RSA modulus is let through; a bad exponent stays refused.
+            key = Key.from_legacy_pem_unsafe(pem, alg)
+        warn_security(
+            f"authjwt_{which}_key is an RSA key of {key.bits} bits, shorter than the 2048 "
+            "RFC 7518 §3.3 requires; accepted only for compatibility: use a key of at least "
+            "2048 bits"
+        )
+        return key
 
 
 @dataclass
@@ -997,10 +1057,13 @@ class _Preflighted:
 
 
 _RUNTIMES: Final[dict[tuple[Snapshot, Clock, bool], _Runtime]] = {}
-# The class attributes of the configuration, then the clock and the denylist callback.
-_CLASS_ATTRIBUTES: Final = operator.attrgetter(
-    *("_" + name for name in Snapshot._fields), "_clock", "_token_in_denylist_callback"
-)
+# The attributes that make a configuration: assigning one makes instances read it again.
+_CONFIG_ATTRIBUTES: Final = frozenset(
+    ("_" + name for name in Snapshot._fields),
+) | {"_clock", "_token_in_denylist_callback", "_weak_secrets"}
+# The attributes of the settings, then the clock and the denylist callback.
+_SETTING_ATTRIBUTES: Final = operator.attrgetter(*("_" + name for name in Snapshot._fields))
+_CLASS_HOOKS: Final = operator.attrgetter("_clock", "_token_in_denylist_callback")
 _CLASS_RUNTIMES: Final[
     weakref.WeakKeyDictionary[type, tuple[tuple[Any, ...], _Runtime, DenylistCallback | None]]
 ] = weakref.WeakKeyDictionary()

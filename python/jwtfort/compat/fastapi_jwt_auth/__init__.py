@@ -115,7 +115,7 @@ class AuthJWT(_authjwt.AuthJWT):
     ) -> str:
         """As fastapi-jwt-auth; ``identity`` is the name of ``subject`` before 0.5."""
         return super().create_access_token(
-            _subject(subject, identity),
+            _subject(subject, identity, "create_access_token"),
             fresh,
             algorithm,
             headers,
@@ -138,7 +138,12 @@ class AuthJWT(_authjwt.AuthJWT):
     ) -> str:
         """As fastapi-jwt-auth; ``identity`` is the name of ``subject`` before 0.5."""
         return super().create_refresh_token(
-            _subject(subject, identity), algorithm, headers, expires_time, audience, user_claims
+            _subject(subject, identity, "create_refresh_token"),
+            algorithm,
+            headers,
+            expires_time,
+            audience,
+            user_claims,
         )
 
     def get_jwt_identity(self) -> str | None:
@@ -157,6 +162,13 @@ class AuthJWT(_authjwt.AuthJWT):
             expected = f"'{config.header_type} <JWT>'"
             raise self._bad_header(f"Bad {config.header_name} header. Expected value {expected}")
         return parts[1]
+
+    def _warn_without_cookies(self, method: str) -> None:
+        # fastapi-jwt-auth raises the warning: the cookies are not set.
+        if "cookies" not in self._runtime().config.token_location:
+            raise RuntimeWarning(
+                f"{method}() called without 'authjwt_token_location' configured to use cookies"
+            )
 
     def _no_token_for_headers(self) -> AuthJWTException:
         return InvalidHeaderError(422, "Invalid token type", code="malformed_token")
@@ -187,13 +199,14 @@ for _name, _value in zip(Snapshot._fields, _environment_defaults(), strict=True)
 AuthJWT._token_in_denylist_callback = None
 
 
-def _subject(subject: str | int | None, identity: str | int | None) -> str | int:
+def _subject(subject: str | int | None, identity: str | int | None, method: str) -> str | int:
     if identity is not None:
         if subject is not None:
             raise TypeError("pass subject or identity, not both")
         return identity
     if subject is None:
-        raise TypeError("subject must be a string or integer")
+        # Python's own words for a missing argument, as fastapi-jwt-auth's signature gives.
+        raise TypeError(f"{method}() missing 1 required positional argument: 'subject'")
     return subject
 
 
