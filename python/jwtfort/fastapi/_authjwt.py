@@ -264,6 +264,7 @@ class AuthJWT(metaclass=_ConfiguredClass):
         snapshot = Snapshot.of(settings_from(settings))
         runtime = cls._runtime_of(snapshot, clock)
         runtime.check_keys()
+        runtime.check_usable(has_denylist=token_in_denylist is not None)
         configs = dict(getattr(app.state, _STATE_KEY, None) or {})
         configs[cls] = (runtime, token_in_denylist)
         setattr(app.state, _STATE_KEY, configs)
@@ -406,6 +407,8 @@ class AuthJWT(metaclass=_ConfiguredClass):
         websocket: WebSocket | None,
         csrf_token: str | None,
     ) -> None:
+        _check_token_argument(token, "token")
+        _check_token_argument(csrf_token, "csrf_token")
         config = self._runtime().config
         if auth_from == "websocket":
             if websocket is not None:
@@ -500,6 +503,8 @@ class AuthJWT(metaclass=_ConfiguredClass):
         if claims.get("type") not in config.denylist_token_checks:
             return
         if callback is None:
+            if config.store_url is not None:
+                return  # the token store is the denylist: the core checked it already
             raise RuntimeError(_NO_CALLBACK)
         if self._is_denylisted(callback, verified, claims):
             raise self._refuse(errors.RevokedToken("token is in the denylist"), want)
@@ -527,6 +532,7 @@ class AuthJWT(metaclass=_ConfiguredClass):
         """The claims of ``encoded_token`` (verified), else of the token the last protection
         method accepted, else of the request's Authorization header; ``None`` without a
         token. Errors: as :meth:`jwt_required`."""
+        _check_token_argument(encoded_token, "encoded_token")
         if encoded_token:
             return dict(self._verify(encoded_token, "any").claims)
         if self._verified is not None:
@@ -543,11 +549,14 @@ class AuthJWT(metaclass=_ConfiguredClass):
 
     def get_jti(self, encoded_token: str) -> str | None:
         """``jti`` of ``encoded_token``, after verifying it."""
+        if not isinstance(encoded_token, str):
+            raise TypeError("encoded_token must be a string")
         return self._verify(encoded_token, "any").jwt_id
 
     def get_unverified_jwt_headers(self, encoded_token: str | None = None) -> dict[str, Any]:
         """The JOSE header of ``encoded_token`` (else of the request's token), not verified:
         for routing on ``kid`` or ``alg``, never for a decision."""
+        _check_token_argument(encoded_token, "encoded_token")
         token = encoded_token or self._default_token()
         if not token:
             raise self._no_token_for_headers()
@@ -638,6 +647,8 @@ class AuthJWT(metaclass=_ConfiguredClass):
     def _set_cookies(
         self, kind: Literal["access", "refresh"], token: str, response: object, max_age: object
     ) -> None:
+        if not isinstance(token, str):
+            raise TypeError(f"encoded_{kind}_token must be a string")
         config = self._runtime().config
         self._warn_without_cookies(f"set_{kind}_cookies")
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
@@ -698,6 +709,7 @@ class AuthJWT(metaclass=_ConfiguredClass):
             Authorize.jwt_required()
             Authorize.revoke_token()    # log out
         """
+        _check_token_argument(encoded_token, "encoded_token")
         runtime = self._runtime()
         if runtime.config.store_url is None:
             raise errors.ConfigurationError("revoke_token() needs authjwt_store_url")
@@ -718,9 +730,13 @@ class AuthJWT(metaclass=_ConfiguredClass):
             Authorize.jwt_refresh_token_required()
             access, refresh = Authorize.rotate_refresh_token()
         """
+        _check_token_argument(encoded_token, "encoded_token")
         runtime = self._runtime()
         if runtime.config.store_url is None:
             raise errors.ConfigurationError("rotate_refresh_token() needs authjwt_store_url")
+        if not encoded_token and self._token is None:
+            # Not protected yet: take the refresh token where jwt_refresh_token_required would.
+            self.jwt_refresh_token_required()
         token = encoded_token or self._token
         if not token:
             missing = errors.MissingToken(f"Missing {runtime.config.header_name} Header")
@@ -896,6 +912,28 @@ class _Runtime:
                 self._key(alg, sign=True)
             if not symmetric and config.public_key:
                 self._key(alg, sign=False)
+
+    def check_usable(self, *, has_denylist: bool) -> None:
+        """Refuses a configuration under which every request would fail: no key for any
+        algorithm of the allow-list, or a denylist with neither a callback nor a store."""
+        config = self.config
+        for alg in config.decode_algorithms or (config.algorithm,):
+            _check_algorithm(alg)
+        usable = [
+            alg
+            for alg in config.decode_algorithms or (config.algorithm,)
+            if (config.secret_key if alg.startswith("HS") else config.public_key)
+        ]
+        if not usable:
+            alg = (config.decode_algorithms or (config.algorithm,))[0]
+            which = "secret" if alg.startswith("HS") else "public"
+            raise errors.ConfigurationError(
+                f"no key to verify tokens: authjwt_{which}_key must be set for {alg}"
+            )
+        if config.denylist_enabled and not has_denylist and config.store_url is None:
+            raise errors.ConfigurationError(
+                "authjwt_denylist_enabled needs authjwt_store_url or a token_in_denylist callback"
+            )
 
     def service(self, algorithm: str | None) -> TokenService:
         """The service that signs with ``algorithm`` (default: ``authjwt_algorithm``)."""
@@ -1108,6 +1146,11 @@ def _placeholder_key(algorithms: Sequence[str]) -> Key:
         if not any(key.accepts(a) for a in algorithms):
             return key.with_id("unused-" + key.thumbprint()[:_KID_DIGITS])
     raise errors.ConfigurationError("no placeholder key fits this algorithm allow-list")
+
+
+def _check_token_argument(value: object, name: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string")
 
 
 def _check_algorithm(alg: str) -> None:

@@ -187,15 +187,16 @@ class AuthJWTSettings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, env_file: str | Path | None = None) -> AuthJWTSettings:
+    def from_env(cls, env_file: str | Path | None = ".env") -> AuthJWTSettings:
         """The settings of the ``AUTHJWT_*`` environment variables, and of ``env_file`` (a
-        dotenv file) when given; the environment wins. Text is converted as pydantic-settings
+        dotenv file, ``.env`` of the working directory by default; skipped when missing, or
+        when ``None``); the environment wins. Text is converted as pydantic-settings
         does: ``AUTHJWT_ACCESS_TOKEN_EXPIRES=300``, ``AUTHJWT_DENYLIST_ENABLED=true``,
         ``AUTHJWT_TOKEN_LOCATION='["headers", "cookies"]'``.
 
         Example::
 
-            settings = AuthJWTSettings.from_env(".env")
+            settings = AuthJWTSettings.from_env()   # the environment, then ./.env
         """
         loaded = _FromEnv(_env_file=env_file)  # type: ignore[call-arg]
         return cls.model_validate(loaded.model_dump(exclude_unset=True))

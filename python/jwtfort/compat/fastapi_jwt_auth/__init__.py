@@ -190,7 +190,7 @@ def _environment_defaults() -> Snapshot:
     ``AUTHJWT_*`` environment variables, from which its early releases took their settings
     (``AUTHJWT_SECRET_KEY``, ``AUTHJWT_ACCESS_TOKEN_EXPIRES=300``,
     ``AUTHJWT_BLACKLIST_ENABLED=true``...). A bad value fails loudly, naming the variable."""
-    return Snapshot.of(AuthJWTSettings.from_env())
+    return Snapshot.of(AuthJWTSettings.from_env(None))
 
 
 # The class's own configuration, so that configuring jwtfort.fastapi.AuthJWT does not leak in.
