@@ -129,14 +129,16 @@ def test_public_entry_points_check_their_arguments() -> None:
     auth = fresh_class()
     auth.load_config(lambda: {"authjwt_secret_key": SECRET, "authjwt_store_url": "memory://"})
     authorize = auth()
+    number: Any = 1  # the wrong types, past the annotations
+    nothing: Any = None
     calls: list[tuple[Any, str]] = [
-        (lambda: authorize.get_raw_jwt(123), "encoded_token must be a string"),
-        (lambda: authorize.get_jti(None), "encoded_token must be a string"),
-        (lambda: authorize.get_unverified_jwt_headers(1), "encoded_token must be a string"),
-        (lambda: authorize.revoke_token(1), "encoded_token must be a string"),
-        (lambda: authorize.rotate_refresh_token(1), "encoded_token must be a string"),
-        (lambda: authorize.jwt_required("websocket", token=1), "token must be a string"),
-        (lambda: authorize.set_access_cookies(1), "encoded_access_token must be a string"),
+        (lambda: authorize.get_raw_jwt(number), "encoded_token must be a string"),
+        (lambda: authorize.get_jti(nothing), "encoded_token must be a string"),
+        (lambda: authorize.get_unverified_jwt_headers(number), "encoded_token must be a string"),
+        (lambda: authorize.revoke_token(number), "encoded_token must be a string"),
+        (lambda: authorize.rotate_refresh_token(number), "encoded_token must be a string"),
+        (lambda: authorize.jwt_required("websocket", token=number), "token must be a string"),
+        (lambda: authorize.set_access_cookies(number), "encoded_access_token must be a string"),
     ]
     for call, message in calls:
         with pytest.raises(TypeError) as raised:
