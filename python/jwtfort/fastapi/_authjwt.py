@@ -78,25 +78,7 @@ _NO_CALLBACK: Final = (
 _KID_DIGITS: Final = 16
 
 
-class _ConfiguredClass(type):
-    """The metaclass of :class:`AuthJWT`: assigning a configuration attribute on the class
-    (``AuthJWT._secret_key = ...``, as fastapi-jwt-auth's users and tests do) makes every
-    instance, also one made earlier, read the configuration again on its next call."""
-
-    generation: ClassVar[int] = 0
-
-    def __setattr__(cls, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name in _CONFIG_ATTRIBUTES:
-            _ConfiguredClass.generation += 1
-
-    def __delattr__(cls, name: str) -> None:
-        super().__delattr__(name)
-        if name in _CONFIG_ATTRIBUTES:
-            _ConfiguredClass.generation += 1
-
-
-class AuthJWT(metaclass=_ConfiguredClass):
+class AuthJWT:
     """The fastapi-jwt-auth dependency: ``Authorize: AuthJWT = Depends()``.
 
     Configure it once for the process with :meth:`load_config` (fastapi-jwt-auth's way, or by
@@ -188,15 +170,8 @@ class AuthJWT(metaclass=_ConfiguredClass):
         self._request = req
         self._response = res
         self._runtime_state: tuple[_Runtime, DenylistCallback | None] | None = None
-        self._generation = _ConfiguredClass.generation
         self._token = None
         self._verified: VerifiedToken | None = None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # An instance attribute shadows the class's configuration for this instance alone.
-        object.__setattr__(self, name, value)
-        if name in _CONFIG_ATTRIBUTES:
-            object.__setattr__(self, "_runtime_state", None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -407,8 +382,11 @@ class AuthJWT(metaclass=_ConfiguredClass):
         websocket: WebSocket | None,
         csrf_token: str | None,
     ) -> None:
-        _check_token_argument(token, "token")
-        _check_token_argument(csrf_token, "csrf_token")
+        # Inline rather than _check_token_argument: this runs on every request.
+        if token is not None and not isinstance(token, str):
+            raise TypeError("token must be a string")
+        if csrf_token is not None and not isinstance(csrf_token, str):
+            raise TypeError("csrf_token must be a string")
         config = self._runtime().config
         if auth_from == "websocket":
             if websocket is not None:
@@ -778,9 +756,15 @@ class AuthJWT(metaclass=_ConfiguredClass):
 
     def _runtime_and_callback(self) -> tuple[_Runtime, DenylistCallback | None]:
         state = self._runtime_state
-        if state is None or self._generation != _ConfiguredClass.generation:
-            self._generation = _ConfiguredClass.generation
-            state = self._runtime_state = type(self)._resolve(self._connection, self)
+        if state is None:
+            # A request's instance reads the class configuration once, at its first call. One
+            # made outside a request (a test's long-lived `Authorize = AuthJWT()`) reads it on
+            # every call, with its own attributes first, so later load_config calls and
+            # attribute assignments, on the class or on the instance, reach it.
+            if self._connection is not None:
+                state = self._runtime_state = type(self)._resolve(self._connection)
+            else:
+                state = type(self)._resolve(None, self)
         return state
 
     @classmethod
@@ -798,8 +782,11 @@ class AuthJWT(metaclass=_ConfiguredClass):
                     return cast(_Runtime, runtime), callback
         # Read on every request, since tests assign class attributes directly; building the
         # snapshot again only when one of them changed keeps this to one tuple comparison.
-        # The hooks come from the class: read through an instance, a function is a method.
-        raw = (*_SETTING_ATTRIBUTES(source if source is not None else cls), *_CLASS_HOOKS(cls))
+        # An instance may shadow a setting; the hooks come from the class, since a function
+        # read through an instance is a method.
+        raw = _CLASS_ATTRIBUTES(cls)
+        if source is not None:
+            raw = (*_SETTING_ATTRIBUTES(source), *raw[-2:])
         cached = _CLASS_RUNTIMES.get(cls)
         if cached is None or cached[0] != raw:
             *values, clock, callback = raw
@@ -897,6 +884,7 @@ class _Runtime:
         self._keys: dict[tuple[str, bool], Key] = {}
         self._groups: list[frozenset[str]] | None = None
         self._verifiers: dict[frozenset[str], TokenService] = {}
+        self._only_verifier: TokenService | None = None
         self._lock = threading.Lock()
 
     def check_keys(self) -> None:
@@ -972,9 +960,8 @@ class _Runtime:
         return self._verifier(groups[0])
 
     def _verifier_for_token(self, token: str) -> TokenService:
-        groups = self._allowed_groups()
-        if len(groups) == 1 and self._verifiers:
-            return next(iter(self._verifiers.values()))
+        if self._only_verifier is not None:
+            return self._only_verifier
         try:
             alg = unverified_header(token).get("alg")
         except errors.MalformedToken:
@@ -1001,6 +988,9 @@ class _Runtime:
                 service = self._verifiers.get(algorithms)
                 if service is None:
                     service = self._verifiers[algorithms] = self._build_verifier(algorithms)
+                    if len(self._allowed_groups()) == 1:
+                        # One key family: every token goes to it, without reading its header.
+                        self._only_verifier = service
         return service
 
     def _build_verifier(self, algorithms: frozenset[str]) -> TokenService:
@@ -1095,13 +1085,11 @@ class _Preflighted:
 
 
 _RUNTIMES: Final[dict[tuple[Snapshot, Clock, bool], _Runtime]] = {}
-# The attributes that make a configuration: assigning one makes instances read it again.
-_CONFIG_ATTRIBUTES: Final = frozenset(
-    ("_" + name for name in Snapshot._fields),
-) | {"_clock", "_token_in_denylist_callback", "_weak_secrets"}
-# The attributes of the settings, then the clock and the denylist callback.
+# The attributes of the settings (an instance may shadow them), then the class hooks.
 _SETTING_ATTRIBUTES: Final = operator.attrgetter(*("_" + name for name in Snapshot._fields))
-_CLASS_HOOKS: Final = operator.attrgetter("_clock", "_token_in_denylist_callback")
+_CLASS_ATTRIBUTES: Final = operator.attrgetter(
+    *("_" + name for name in Snapshot._fields), "_clock", "_token_in_denylist_callback"
+)
 _CLASS_RUNTIMES: Final[
     weakref.WeakKeyDictionary[type, tuple[tuple[Any, ...], _Runtime, DenylistCallback | None]]
 ] = weakref.WeakKeyDictionary()
