@@ -22,8 +22,9 @@ What changes, on purpose:
 - an ``int`` subject is written as text (RFC 7519 §4.1.2), and read back as text;
 - tokens must carry ``sub``, ``iat``, ``jti``, ``type`` and, unless the configured lifetime is
   ``False``, ``exp``; ``user_claims`` may not replace those claims; tokens carry a ``kid``;
-- an HMAC secret shorter than the hash still works, with a
-  :class:`~jwtfort.fastapi.SecurityWarning`; an unknown ``authjwt_*`` key is refused;
+- an HMAC secret shorter than the hash, and an RSA key of 1000 to 2047 bits, still work, with a
+  :class:`~jwtfort.fastapi.SecurityWarning` at the application's line; an unknown
+  ``authjwt_*`` key is refused;
 - the denylist callback may be ``async def``; it is asked after the token type is checked;
 - a token cookie sent twice is refused (422 "the token cookie is sent more than once"), where
   fastapi-jwt-auth kept the last copy.
