@@ -279,6 +279,13 @@ void bind_keys(nb::module_& m) {
           },
           "pem"_a, "alg"_a)
       .def_static(
+          "from_legacy_pem_unsafe",
+          [](const text& pem, std::string_view alg) {
+            auto a = algorithm_named(alg);
+            return without_gil([&, p = view(pem)] { return key::from_legacy_pem_unsafe(p, a); });
+          },
+          "pem"_a, "alg"_a)
+      .def_static(
           "from_jwk",
           [](const text& jwk, std::optional<std::string_view> alg) {
             std::optional<jwtfort::algorithm> a;

@@ -48,6 +48,10 @@ class JWTFORT_API key {
   /// deployments; an empty secret is still refused.
   static result<key> from_weak_secret_unsafe(std::string_view secret, algorithm alg);
 
+  /// A PEM key as from_pem, but an RSA modulus may be 1000 to 2047 bits. Unsafe: only for
+  /// migrating legacy deployments whose keys predate RFC 7518's 2048-bit floor.
+  static result<key> from_legacy_pem_unsafe(std::string_view pem, algorithm alg);
+
   /// Generates a new private key (or a random secret of the hash length for HS*).
   /// `rsa_bits` is used for RS*/PS* only (2048..8192).
   static result<key> generate(algorithm alg, unsigned rsa_bits = 2048);

@@ -70,6 +70,12 @@ class Key:
         return cls(_native.Key.from_pem(pem, alg))
 
     @classmethod
+    def from_legacy_pem_unsafe(cls, pem: str | bytes, alg: Algorithm | str) -> Key:
+        """A PEM key whose RSA modulus may be 1000 to 2047 bits, below RFC 7518's floor. Unsafe:
+        only to migrate legacy deployments; the other checks of :meth:`from_pem` still apply."""
+        return cls(_native.Key.from_legacy_pem_unsafe(pem, alg))
+
+    @classmethod
     def from_jwk(cls, jwk: JSONObject, alg: Algorithm | str | None = None) -> Key:
         """One JWK (RFC 7517), as JSON text or a mapping. Without ``alg``, the JWK's own ``alg``
         is used, or inferred where unambiguous (EC from ``crv``, OKP)."""

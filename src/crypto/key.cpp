@@ -148,8 +148,15 @@ result<void> check_rsa_public_numbers(EVP_PKEY* pkey) {
   return {};
 }
 
+// RFC 7518 §3.3's floor, and the one a legacy key may go down to: keys sold as 1024-bit ones,
+// which some generators make a bit or two short. Below that a modulus is within reach of
+// public factoring records, so it is refused even for a migration.
+constexpr unsigned min_rsa_bits = 2048;
+constexpr unsigned min_legacy_rsa_bits = 1000;
+
 // Checks an EVP_PKEY against `alg` and the key policy and wraps it. Takes ownership of `pkey`.
-result<key> adopt(EVP_PKEY* pkey, algorithm alg, std::string kid) {
+result<key> adopt(EVP_PKEY* pkey, algorithm alg, std::string kid,
+                  unsigned rsa_floor = min_rsa_bits) {
   auto m = std::make_shared<key_material>();
   m->pkey = pkey;
   m->alg = alg;
@@ -165,7 +172,9 @@ result<key> adopt(EVP_PKEY* pkey, algorithm alg, std::string kid) {
             (alg == algorithm::ps256 || alg == algorithm::ps384 || alg == algorithm::ps512)))
         return key_error(errc::invalid_key, "key is not an RSA key");
       m->bits = static_cast<unsigned>(EVP_PKEY_get_bits(pkey));
-      if (m->bits < 2048) return key_error(errc::weak_key, "RSA modulus is shorter than 2048 bits");
+      if (m->bits < rsa_floor)
+        return key_error(errc::weak_key,
+                         "RSA modulus is shorter than " + std::to_string(rsa_floor) + " bits");
       if (m->bits > 8192)
         return key_error(errc::invalid_key, "RSA modulus is longer than 8192 bits");
       if (auto numbers = check_rsa_public_numbers(pkey); !numbers) return numbers.error();
@@ -554,7 +563,9 @@ std::string write_jwk(const key& k, bool with_private) {
 
 }  // namespace
 
-result<key> key::from_pem(std::string_view pem, algorithm alg) {
+namespace {
+
+result<key> load_pem(std::string_view pem, algorithm alg, unsigned rsa_floor) {
   if (family_of(alg) == key_family::hmac)
     return error(errc::invalid_key,
                  "HMAC keys are raw secrets; a PEM key is never used as an HMAC secret");
@@ -569,7 +580,17 @@ result<key> key::from_pem(std::string_view pem, algorithm alg) {
   OSSL_DECODER_CTX_free(dctx);
   if (ok != 1 || pkey == nullptr)
     return key_error(errc::invalid_key, "PEM text is not a supported key");
-  return adopt(pkey, alg, {});
+  return adopt(pkey, alg, {}, rsa_floor);
+}
+
+}  // namespace
+
+result<key> key::from_pem(std::string_view pem, algorithm alg) {
+  return load_pem(pem, alg, min_rsa_bits);
+}
+
+result<key> key::from_legacy_pem_unsafe(std::string_view pem, algorithm alg) {
+  return load_pem(pem, alg, min_legacy_rsa_bits);
 }
 
 result<key> key::from_jwk(std::string_view jwk_json) {

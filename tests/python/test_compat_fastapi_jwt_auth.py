@@ -429,7 +429,7 @@ def test_create_token_errors(clock: Clock) -> None:
             {"subject": "t", "expires_time": "10"},
             "expires_time must be between timedelta, int, bool",
         ),
-        ({}, "subject must be a string or integer"),
+        ({}, "create_access_token() missing 1 required positional argument: 'subject'"),
         ({"subject": "a", "identity": "b"}, "pass subject or identity, not both"),
     ]
     for arguments, message in cases:

@@ -154,6 +154,31 @@ TEST(key, pem_garbage_and_weak) {
   EXPECT_ERRC(key::from_pem(small_private, algorithm::ps256), errc::weak_key);
 }
 
+TEST(key, legacy_pem_lowers_only_the_rsa_floor) {
+  EVP_PKEY* legacy = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{1024});
+  EVP_PKEY* tiny = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{768});
+  ASSERT_NE(legacy, nullptr);
+  ASSERT_NE(tiny, nullptr);
+  const std::string legacy_private = encode_pkey(legacy, true, "PrivateKeyInfo");
+  const std::string legacy_public = encode_pkey(legacy, false, "SubjectPublicKeyInfo");
+  const std::string tiny_private = encode_pkey(tiny, true, "PrivateKeyInfo");
+  EVP_PKEY_free(legacy);
+  EVP_PKEY_free(tiny);
+  // A legacy key loads (the Python tests sign and verify with one); from_pem keeps refusing it.
+  const key signing = must(key::from_legacy_pem_unsafe(legacy_private, algorithm::rs256));
+  const key verifying = must(key::from_legacy_pem_unsafe(legacy_public, algorithm::rs256));
+  EXPECT_EQ(signing.bits(), 1024u);
+  EXPECT_EQ(verifying.bits(), 1024u);
+  EXPECT_ERRC(key::from_pem(legacy_private, algorithm::rs256), errc::weak_key);
+  // Below 1000 bits, and for keys of other families, nothing changes.
+  auto refused = key::from_legacy_pem_unsafe(tiny_private, algorithm::rs256);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::weak_key);
+  EXPECT_EQ(refused.error().message, "RSA modulus is shorter than 1000 bits");
+  const std::string ec = must(test_key(algorithm::es256).to_public_pem());
+  EXPECT_ERRC(key::from_legacy_pem_unsafe(ec, algorithm::rs256), errc::invalid_key);
+}
+
 TEST(key, public_pem_round_trip) {
   for (algorithm alg : asymmetric) {
     SCOPED_TRACE(to_string(alg));

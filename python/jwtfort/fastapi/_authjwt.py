@@ -53,8 +53,8 @@ from ._exceptions import (
     RefreshTokenRequired,
     RevokedTokenError,
 )
-from ._settings import Snapshot, settings_from
-from ._warnings import SecurityWarning
+from ._settings import Snapshot, as_given, given_values, settings_from
+from ._warnings import warn_security
 
 __all__ = ["AuthJWT", "DenylistCallback"]
 
@@ -125,7 +125,7 @@ class AuthJWT:
         {"access", "refresh"}
     )
     _header_name: ClassVar[str] = "Authorization"
-    _header_type: ClassVar[str] = "Bearer"
+    _header_type: ClassVar[str | None] = "Bearer"
     _access_token_expires: ClassVar[bool | int | timedelta] = timedelta(minutes=15)
     _refresh_token_expires: ClassVar[bool | int | timedelta] = timedelta(days=30)
     _access_cookie_key: ClassVar[str] = "access_token_cookie"
@@ -150,8 +150,12 @@ class AuthJWT:
     _token_in_denylist_callback: ClassVar[DenylistCallback | None] = None
     #: "Now" for every token of the class, for tests: a callable returning Unix seconds.
     _clock: ClassVar[Clock] = None
-    # The compatibility class accepts legacy short HMAC secrets, with a SecurityWarning.
+    # The compatibility class accepts legacy short HMAC secrets and RSA keys, with a
+    # SecurityWarning.
     _weak_secrets: ClassVar[bool] = False
+    #: The token the last protection method accepted (``None`` on the class, as in
+    #: fastapi-jwt-auth).
+    _token: str | None = None
 
     def __init__(
         self,
@@ -166,7 +170,7 @@ class AuthJWT:
         self._request = req
         self._response = res
         self._runtime_state: tuple[_Runtime, DenylistCallback | None] | None = None
-        self._token: str | None = None
+        self._token = None
         self._verified: VerifiedToken | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -189,10 +193,12 @@ class AuthJWT:
             def get_config() -> Settings:
                 return Settings()
         """
-        snapshot = Snapshot.of(settings_from(settings()))
+        source = settings()
+        snapshot = Snapshot.of(settings_from(source))
         cls._runtime_of(snapshot, cls._clock).check_keys()
+        given = given_values(source)
         for name, value in zip(Snapshot._fields, snapshot, strict=True):
-            setattr(cls, "_" + name, value)
+            setattr(cls, "_" + name, as_given(value, given.get("authjwt_" + name)))
         return settings
 
     @classmethod
@@ -233,6 +239,7 @@ class AuthJWT:
         snapshot = Snapshot.of(settings_from(settings))
         runtime = cls._runtime_of(snapshot, clock)
         runtime.check_keys()
+        runtime.check_usable(has_denylist=token_in_denylist is not None)
         configs = dict(getattr(app.state, _STATE_KEY, None) or {})
         configs[cls] = (runtime, token_in_denylist)
         setattr(app.state, _STATE_KEY, configs)
@@ -375,6 +382,11 @@ class AuthJWT:
         websocket: WebSocket | None,
         csrf_token: str | None,
     ) -> None:
+        # Inline rather than _check_token_argument: this runs on every request.
+        if token is not None and not isinstance(token, str):
+            raise TypeError("token must be a string")
+        if csrf_token is not None and not isinstance(csrf_token, str):
+            raise TypeError("csrf_token must be a string")
         config = self._runtime().config
         if auth_from == "websocket":
             if websocket is not None:
@@ -469,6 +481,8 @@ class AuthJWT:
         if claims.get("type") not in config.denylist_token_checks:
             return
         if callback is None:
+            if config.store_url is not None:
+                return  # the token store is the denylist: the core checked it already
             raise RuntimeError(_NO_CALLBACK)
         if self._is_denylisted(callback, verified, claims):
             raise self._refuse(errors.RevokedToken("token is in the denylist"), want)
@@ -496,6 +510,7 @@ class AuthJWT:
         """The claims of ``encoded_token`` (verified), else of the token the last protection
         method accepted, else of the request's Authorization header; ``None`` without a
         token. Errors: as :meth:`jwt_required`."""
+        _check_token_argument(encoded_token, "encoded_token")
         if encoded_token:
             return dict(self._verify(encoded_token, "any").claims)
         if self._verified is not None:
@@ -512,11 +527,14 @@ class AuthJWT:
 
     def get_jti(self, encoded_token: str) -> str | None:
         """``jti`` of ``encoded_token``, after verifying it."""
+        if not isinstance(encoded_token, str):
+            raise TypeError("encoded_token must be a string")
         return self._verify(encoded_token, "any").jwt_id
 
     def get_unverified_jwt_headers(self, encoded_token: str | None = None) -> dict[str, Any]:
         """The JOSE header of ``encoded_token`` (else of the request's token), not verified:
         for routing on ``kid`` or ``alg``, never for a decision."""
+        _check_token_argument(encoded_token, "encoded_token")
         token = encoded_token or self._default_token()
         if not token:
             raise self._no_token_for_headers()
@@ -549,7 +567,8 @@ class AuthJWT:
     def _parse_authorization(self, values: list[str], config: Snapshot) -> str:
         """The token of ``<type> <token>`` (``<token>`` when the type is empty); the scheme is
         case-insensitive (RFC 9110 §11.1) and a repeated header is refused."""
-        token = credentials(values[0], config.header_type) if len(values) == 1 else None
+        scheme = config.header_type or ""
+        token = credentials(values[0], scheme) if len(values) == 1 else None
         if token is not None:
             return token
         expected = f"'{config.header_type} <JWT>'" if config.header_type else "'<JWT>'"
@@ -606,6 +625,8 @@ class AuthJWT:
     def _set_cookies(
         self, kind: Literal["access", "refresh"], token: str, response: object, max_age: object
     ) -> None:
+        if not isinstance(token, str):
+            raise TypeError(f"encoded_{kind}_token must be a string")
         config = self._runtime().config
         self._warn_without_cookies(f"set_{kind}_cookies")
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
@@ -666,6 +687,7 @@ class AuthJWT:
             Authorize.jwt_required()
             Authorize.revoke_token()    # log out
         """
+        _check_token_argument(encoded_token, "encoded_token")
         runtime = self._runtime()
         if runtime.config.store_url is None:
             raise errors.ConfigurationError("revoke_token() needs authjwt_store_url")
@@ -686,9 +708,13 @@ class AuthJWT:
             Authorize.jwt_refresh_token_required()
             access, refresh = Authorize.rotate_refresh_token()
         """
+        _check_token_argument(encoded_token, "encoded_token")
         runtime = self._runtime()
         if runtime.config.store_url is None:
             raise errors.ConfigurationError("rotate_refresh_token() needs authjwt_store_url")
+        if not encoded_token and self._token is None:
+            # Not protected yet: take the refresh token where jwt_refresh_token_required would.
+            self.jwt_refresh_token_required()
         token = encoded_token or self._token
         if not token:
             missing = errors.MissingToken(f"Missing {runtime.config.header_name} Header")
@@ -729,16 +755,24 @@ class AuthJWT:
         return self._runtime_and_callback()[0]
 
     def _runtime_and_callback(self) -> tuple[_Runtime, DenylistCallback | None]:
-        if self._runtime_state is None:
-            self._runtime_state = type(self)._resolve(self._connection)
-        return self._runtime_state
+        state = self._runtime_state
+        if state is None:
+            # A request's instance reads the class configuration once, at its first call. One
+            # made outside a request (a test's long-lived `Authorize = AuthJWT()`) reads it on
+            # every call, with its own attributes first, so later load_config calls and
+            # attribute assignments, on the class or on the instance, reach it.
+            if self._connection is not None:
+                state = self._runtime_state = type(self)._resolve(self._connection)
+            else:
+                state = type(self)._resolve(None, self)
+        return state
 
     @classmethod
     def _resolve(
-        cls, connection: HTTPConnection | None
+        cls, connection: HTTPConnection | None, source: object = None
     ) -> tuple[_Runtime, DenylistCallback | None]:
         """The application's configuration when it has one (:meth:`configure`), else the
-        class's."""
+        attributes of ``source`` (an instance, which may shadow some) or of the class."""
         app = connection.scope.get("app") if connection is not None else None
         configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
         if configs:
@@ -748,7 +782,11 @@ class AuthJWT:
                     return cast(_Runtime, runtime), callback
         # Read on every request, since tests assign class attributes directly; building the
         # snapshot again only when one of them changed keeps this to one tuple comparison.
+        # An instance may shadow a setting; the hooks come from the class, since a function
+        # read through an instance is a method.
         raw = _CLASS_ATTRIBUTES(cls)
+        if source is not None:
+            raw = (*_SETTING_ATTRIBUTES(source), *raw[-2:])
         cached = _CLASS_RUNTIMES.get(cls)
         if cached is None or cached[0] != raw:
             *values, clock, callback = raw
@@ -844,7 +882,9 @@ class _Runtime:
         self._store = _shared_store(config.store_url) if config.store_url else None
         self._services: dict[str, TokenService] = {}
         self._keys: dict[tuple[str, bool], Key] = {}
-        self._verifiers: list[tuple[frozenset[str], TokenService]] | None = None
+        self._groups: list[frozenset[str]] | None = None
+        self._verifiers: dict[frozenset[str], TokenService] = {}
+        self._only_verifier: TokenService | None = None
         self._lock = threading.Lock()
 
     def check_keys(self) -> None:
@@ -860,6 +900,28 @@ class _Runtime:
                 self._key(alg, sign=True)
             if not symmetric and config.public_key:
                 self._key(alg, sign=False)
+
+    def check_usable(self, *, has_denylist: bool) -> None:
+        """Refuses a configuration under which every request would fail: no key for any
+        algorithm of the allow-list, or a denylist with neither a callback nor a store."""
+        config = self.config
+        for alg in config.decode_algorithms or (config.algorithm,):
+            _check_algorithm(alg)
+        usable = [
+            alg
+            for alg in config.decode_algorithms or (config.algorithm,)
+            if (config.secret_key if alg.startswith("HS") else config.public_key)
+        ]
+        if not usable:
+            alg = (config.decode_algorithms or (config.algorithm,))[0]
+            which = "secret" if alg.startswith("HS") else "public"
+            raise errors.ConfigurationError(
+                f"no key to verify tokens: authjwt_{which}_key must be set for {alg}"
+            )
+        if config.denylist_enabled and not has_denylist and config.store_url is None:
+            raise errors.ConfigurationError(
+                "authjwt_denylist_enabled needs authjwt_store_url or a token_in_denylist callback"
+            )
 
     def service(self, algorithm: str | None) -> TokenService:
         """The service that signs with ``algorithm`` (default: ``authjwt_algorithm``)."""
@@ -885,48 +947,61 @@ class _Runtime:
         return service.require_access(token)
 
     def verifier_for(self, alg: str | None) -> TokenService:
-        verifiers = self._verifier_groups()
-        for algorithms, service in verifiers:
+        """The service that verifies ``alg``. The allow-list decides first: an algorithm it
+        does not hold is refused before any key is looked for, so a family whose key is not
+        configured fails only for tokens of an allowed algorithm of that family."""
+        groups = self._allowed_groups()
+        for algorithms in groups:
             if alg in algorithms:
-                return service
-        return verifiers[0][1]
+                return self._verifier(algorithms)
+        if alg in ALGORITHMS:
+            raise errors.AlgorithmNotAllowed(f"algorithm {alg} is not allowed")
+        # No alg, or one jwtfort does not know: the first family's service says which.
+        return self._verifier(groups[0])
 
     def _verifier_for_token(self, token: str) -> TokenService:
-        verifiers = self._verifier_groups()
-        if len(verifiers) == 1:
-            return verifiers[0][1]
-        # Routing only: the chosen service's allow-list and keys still decide.
+        if self._only_verifier is not None:
+            return self._only_verifier
         try:
             alg = unverified_header(token).get("alg")
         except errors.MalformedToken:
             alg = None
         return self.verifier_for(alg if isinstance(alg, str) else None)
 
-    def _verifier_groups(self) -> list[tuple[frozenset[str], TokenService]]:
-        if self._verifiers is None:
-            with self._lock:
-                if self._verifiers is None:
-                    self._verifiers = self._build_verifiers()
-        return self._verifiers
+    def _allowed_groups(self) -> list[frozenset[str]]:
+        """The allow-list split by key family (HMAC secrets, public keys: a key set holds one
+        kind)."""
+        if self._groups is None:
+            config = self.config
+            algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
+            for alg in algorithms:
+                _check_algorithm(alg)
+            symmetric = frozenset(a for a in algorithms if a.startswith("HS"))
+            asymmetric = frozenset(a for a in algorithms if not a.startswith("HS"))
+            self._groups = [group for group in (symmetric, asymmetric) if group]
+        return self._groups
 
-    def _build_verifiers(self) -> list[tuple[frozenset[str], TokenService]]:
-        config = self.config
-        algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
-        for alg in algorithms:
-            _check_algorithm(alg)
-        symmetric = [a for a in algorithms if a.startswith("HS")]
-        asymmetric = [a for a in algorithms if not a.startswith("HS")]
-        groups = []
-        if symmetric:
-            keys = [self._key(a, sign=True) for a in symmetric]
-            groups.append((frozenset(symmetric), self._make(_ring(keys[0], keys[1:]), symmetric)))
-        if asymmetric:
-            keys = [self._key(a, sign=False) for a in asymmetric]
-            # A ring's active key must sign; this one never does, and verifies nothing the
-            # allow-list accepts.
-            ring = _ring(_placeholder_key(asymmetric), keys)
-            groups.append((frozenset(asymmetric), self._make(ring, asymmetric)))
-        return groups
+    def _verifier(self, algorithms: frozenset[str]) -> TokenService:
+        service = self._verifiers.get(algorithms)
+        if service is None:
+            with self._lock:
+                service = self._verifiers.get(algorithms)
+                if service is None:
+                    service = self._verifiers[algorithms] = self._build_verifier(algorithms)
+                    if len(self._allowed_groups()) == 1:
+                        # One key family: every token goes to it, without reading its header.
+                        self._only_verifier = service
+        return service
+
+    def _build_verifier(self, algorithms: frozenset[str]) -> TokenService:
+        ordered = sorted(algorithms)
+        if all(a.startswith("HS") for a in ordered):
+            keys = [self._key(a, sign=True) for a in ordered]
+            return self._make(_ring(keys[0], keys[1:]), ordered)
+        keys = [self._key(a, sign=False) for a in ordered]
+        # A ring's active key must sign; this one never does, and verifies nothing the
+        # allow-list accepts.
+        return self._make(_ring(_placeholder_key(ordered), keys), ordered)
 
     def _make(self, ring: KeyRing, algorithms: list[str]) -> TokenService:
         config = self.config
@@ -968,7 +1043,7 @@ class _Runtime:
                 raise RuntimeError(
                     f"authjwt_{which}_key must be set when using asymmetric algorithm {alg}"
                 )
-            key = Key.from_pem(pem, alg)
+            key = self._pem(pem, alg, which)
         return key.with_id(f"{alg}-{key.thumbprint()[:_KID_DIGITS]}")
 
     def _secret(self, secret: str, alg: str) -> Key:
@@ -977,14 +1052,27 @@ class _Runtime:
         except errors.WeakKey:
             if not self._weak_secrets:
                 raise
-        warnings.warn(
+        warn_security(
             f"authjwt_secret_key is shorter than {alg} requires (RFC 7518 §3.2); accepted only "
             "for compatibility: use a random secret of at least "
-            f"{int(alg[2:]) // 8} bytes",
-            SecurityWarning,
-            stacklevel=2,
+            f"{int(alg[2:]) // 8} bytes"
         )
         return Key.from_weak_secret_unsafe(secret, alg)
+
+    def _pem(self, pem: str, alg: str, which: str) -> Key:
+        try:
+            return Key.from_pem(pem, alg)
+        except errors.WeakKey:
+            if not self._weak_secrets or not alg.startswith(("RS", "PS")):
+                raise
+            # Only a short RSA modulus is let through; a bad exponent stays refused.
+            key = Key.from_legacy_pem_unsafe(pem, alg)
+        warn_security(
+            f"authjwt_{which}_key is an RSA key of {key.bits} bits, shorter than the 2048 "
+            "RFC 7518 §3.3 requires; accepted only for compatibility: use a key of at least "
+            "2048 bits"
+        )
+        return key
 
 
 @dataclass
@@ -997,7 +1085,8 @@ class _Preflighted:
 
 
 _RUNTIMES: Final[dict[tuple[Snapshot, Clock, bool], _Runtime]] = {}
-# The class attributes of the configuration, then the clock and the denylist callback.
+# The attributes of the settings (an instance may shadow them), then the class hooks.
+_SETTING_ATTRIBUTES: Final = operator.attrgetter(*("_" + name for name in Snapshot._fields))
 _CLASS_ATTRIBUTES: Final = operator.attrgetter(
     *("_" + name for name in Snapshot._fields), "_clock", "_token_in_denylist_callback"
 )
@@ -1045,6 +1134,11 @@ def _placeholder_key(algorithms: Sequence[str]) -> Key:
         if not any(key.accepts(a) for a in algorithms):
             return key.with_id("unused-" + key.thumbprint()[:_KID_DIGITS])
     raise errors.ConfigurationError("no placeholder key fits this algorithm allow-list")
+
+
+def _check_token_argument(value: object, name: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string")
 
 
 def _check_algorithm(alg: str) -> None:

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["AuthJWTSettings", "settings_from"]
+__all__ = ["AuthJWTSettings", "as_given", "given_values", "settings_from"]
 
 #: Text, stripped, at least one character (fastapi-jwt-auth's ``anystr_strip_whitespace`` and
 #: ``min_anystr_length = 1``).
@@ -80,8 +80,8 @@ class AuthJWTSettings(BaseModel):
     authjwt_denylist_enabled: bool = False
     authjwt_denylist_token_checks: frozenset[Text] = frozenset({"access", "refresh"})
     authjwt_header_name: Text = "Authorization"
-    # May be empty: the header then holds the bare token.
-    authjwt_header_type: Annotated[str, StringConstraints(strip_whitespace=True)] = "Bearer"
+    # May be empty or None: the header then holds the bare token.
+    authjwt_header_type: Annotated[str, StringConstraints(strip_whitespace=True)] | None = "Bearer"
     authjwt_access_token_expires: bool | int | timedelta = timedelta(minutes=15)
     authjwt_refresh_token_expires: bool | int | timedelta = timedelta(days=30)
     authjwt_access_cookie_key: Text = "access_token_cookie"
@@ -187,15 +187,16 @@ class AuthJWTSettings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, env_file: str | Path | None = None) -> AuthJWTSettings:
+    def from_env(cls, env_file: str | Path | None = ".env") -> AuthJWTSettings:
         """The settings of the ``AUTHJWT_*`` environment variables, and of ``env_file`` (a
-        dotenv file) when given; the environment wins. Text is converted as pydantic-settings
+        dotenv file, ``.env`` of the working directory by default; skipped when missing, or
+        when ``None``); the environment wins. Text is converted as pydantic-settings
         does: ``AUTHJWT_ACCESS_TOKEN_EXPIRES=300``, ``AUTHJWT_DENYLIST_ENABLED=true``,
         ``AUTHJWT_TOKEN_LOCATION='["headers", "cookies"]'``.
 
         Example::
 
-            settings = AuthJWTSettings.from_env(".env")
+            settings = AuthJWTSettings.from_env()   # the environment, then ./.env
         """
         loaded = _FromEnv(_env_file=env_file)  # type: ignore[call-arg]
         return cls.model_validate(loaded.model_dump(exclude_unset=True))
@@ -241,7 +242,7 @@ class Snapshot(NamedTuple):
     denylist_enabled: bool
     denylist_token_checks: frozenset[str]
     header_name: str
-    header_type: str
+    header_type: str | None
     access_token_expires: bool | int | timedelta
     refresh_token_expires: bool | int | timedelta
     access_cookie_key: str
@@ -302,6 +303,26 @@ def settings_from(source: object) -> AuthJWTSettings:
         if key.startswith("authjwt_"):
             values[key] = value
     return AuthJWTSettings.model_validate(values)
+
+
+def given_values(source: object) -> dict[str, Any]:
+    """The ``authjwt_*`` values of ``source`` as given, before validation, by lower-case key."""
+    if isinstance(source, AuthJWTSettings):
+        return {}
+    return {k.lower(): v for k, v in _items(source) if isinstance(k, str)}
+
+
+def as_given(value: Any, given: Any) -> Any:
+    """``value`` (validated, frozen) in the container kind of ``given``: fastapi-jwt-auth
+    keeps a list a list, and its users' tests compare the class attributes with what they set."""
+    if isinstance(value, tuple) and isinstance(given, list):
+        return list(value)
+    if isinstance(value, frozenset) and isinstance(given, set):
+        return set(value)
+    if isinstance(value, frozenset) and isinstance(given, list):
+        order = [str(item).strip().upper() for item in given]
+        return sorted(value, key=lambda item: order.index(item.upper()))
+    return value
 
 
 def _items(source: object) -> Iterable[Any]:

@@ -22,8 +22,9 @@ What changes, on purpose:
 - an ``int`` subject is written as text (RFC 7519 §4.1.2), and read back as text;
 - tokens must carry ``sub``, ``iat``, ``jti``, ``type`` and, unless the configured lifetime is
   ``False``, ``exp``; ``user_claims`` may not replace those claims; tokens carry a ``kid``;
-- an HMAC secret shorter than the hash still works, with a
-  :class:`~jwtfort.fastapi.SecurityWarning`; an unknown ``authjwt_*`` key is refused;
+- an HMAC secret shorter than the hash, and an RSA key of 1000 to 2047 bits, still work, with a
+  :class:`~jwtfort.fastapi.SecurityWarning` at the application's line; an unknown
+  ``authjwt_*`` key is refused;
 - the denylist callback may be ``async def``; it is asked after the token type is checked;
 - a token cookie sent twice is refused (422 "the token cookie is sent more than once"), where
   fastapi-jwt-auth kept the last copy.
@@ -115,7 +116,7 @@ class AuthJWT(_authjwt.AuthJWT):
     ) -> str:
         """As fastapi-jwt-auth; ``identity`` is the name of ``subject`` before 0.5."""
         return super().create_access_token(
-            _subject(subject, identity),
+            _subject(subject, identity, "create_access_token"),
             fresh,
             algorithm,
             headers,
@@ -138,7 +139,12 @@ class AuthJWT(_authjwt.AuthJWT):
     ) -> str:
         """As fastapi-jwt-auth; ``identity`` is the name of ``subject`` before 0.5."""
         return super().create_refresh_token(
-            _subject(subject, identity), algorithm, headers, expires_time, audience, user_claims
+            _subject(subject, identity, "create_refresh_token"),
+            algorithm,
+            headers,
+            expires_time,
+            audience,
+            user_claims,
         )
 
     def get_jwt_identity(self) -> str | None:
@@ -157,6 +163,13 @@ class AuthJWT(_authjwt.AuthJWT):
             expected = f"'{config.header_type} <JWT>'"
             raise self._bad_header(f"Bad {config.header_name} header. Expected value {expected}")
         return parts[1]
+
+    def _warn_without_cookies(self, method: str) -> None:
+        # fastapi-jwt-auth raises the warning: the cookies are not set.
+        if "cookies" not in self._runtime().config.token_location:
+            raise RuntimeWarning(
+                f"{method}() called without 'authjwt_token_location' configured to use cookies"
+            )
 
     def _no_token_for_headers(self) -> AuthJWTException:
         return InvalidHeaderError(422, "Invalid token type", code="malformed_token")
@@ -178,7 +191,7 @@ def _environment_defaults() -> Snapshot:
     ``AUTHJWT_*`` environment variables, from which its early releases took their settings
     (``AUTHJWT_SECRET_KEY``, ``AUTHJWT_ACCESS_TOKEN_EXPIRES=300``,
     ``AUTHJWT_BLACKLIST_ENABLED=true``...). A bad value fails loudly, naming the variable."""
-    return Snapshot.of(AuthJWTSettings.from_env())
+    return Snapshot.of(AuthJWTSettings.from_env(None))
 
 
 # The class's own configuration, so that configuring jwtfort.fastapi.AuthJWT does not leak in.
@@ -187,13 +200,14 @@ for _name, _value in zip(Snapshot._fields, _environment_defaults(), strict=True)
 AuthJWT._token_in_denylist_callback = None
 
 
-def _subject(subject: str | int | None, identity: str | int | None) -> str | int:
+def _subject(subject: str | int | None, identity: str | int | None, method: str) -> str | int:
     if identity is not None:
         if subject is not None:
             raise TypeError("pass subject or identity, not both")
         return identity
     if subject is None:
-        raise TypeError("subject must be a string or integer")
+        # Python's own words for a missing argument, as fastapi-jwt-auth's signature gives.
+        raise TypeError(f"{method}() missing 1 required positional argument: 'subject'")
     return subject
 
 
