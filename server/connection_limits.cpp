@@ -3,7 +3,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <utility>
 
 namespace jwtfort::server {
@@ -14,6 +16,14 @@ namespace {
 constexpr std::uint64_t reserved_descriptors = 128;
 constexpr std::size_t smallest_total = 16;
 constexpr std::size_t address_share = 16;
+// How many slots one search for an idle connection looks at, at the most.
+constexpr std::size_t shed_sample = 256;
+
+std::int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -53,7 +63,11 @@ std::uint64_t raise_open_file_limit() {
 struct connection_limits::slot::handle {
   std::shared_ptr<connection_limits> owner;
   net::ip::address client;
-  std::optional<idle_list::iterator> idle_position;  // guarded by the owner's mutex
+  std::size_t index = 0;  // in the owner's slots_, guarded by its mutex
+  // When the connection started waiting for a request (steady clock, ns); 0 while busy.
+  std::atomic<std::int64_t> idle_since{0};
+  std::weak_ptr<sheddable> connection;  // set once by attach, under the owner's mutex
+  net::any_io_executor executor;
 };
 
 connection_limits::slot::slot(std::unique_ptr<handle> h) : handle_(std::move(h)) {}
@@ -72,12 +86,19 @@ connection_limits::slot::~slot() {
   if (handle_) handle_->owner->release(*handle_);
 }
 
-void connection_limits::slot::idle(std::weak_ptr<sheddable> c, net::any_io_executor executor) {
-  if (handle_) handle_->owner->set_idle(*handle_, {std::move(c), std::move(executor), nullptr});
+void connection_limits::slot::attach(std::weak_ptr<sheddable> c, net::any_io_executor executor) {
+  if (!handle_) return;
+  std::lock_guard lock(handle_->owner->mutex_);
+  handle_->connection = std::move(c);
+  handle_->executor = std::move(executor);
 }
 
-void connection_limits::slot::busy() {
-  if (handle_) handle_->owner->set_busy(*handle_);
+void connection_limits::slot::idle() noexcept {
+  if (handle_) handle_->idle_since.store(steady_now_ns(), std::memory_order_relaxed);
+}
+
+void connection_limits::slot::busy() noexcept {
+  if (handle_) handle_->idle_since.store(0, std::memory_order_relaxed);
 }
 
 // --- connection_limits
@@ -102,6 +123,8 @@ connection_limits::admission connection_limits::admit(const net::ip::address& cl
   auto h = std::make_unique<slot::handle>();
   h->owner = shared_from_this();
   h->client = client;
+  h->index = slots_.size();
+  slots_.push_back(h.get());
   return {.admitted = slot(std::move(h)), .why = refusal::total};
 }
 
@@ -112,37 +135,39 @@ std::size_t connection_limits::open() const {
 
 void connection_limits::release(slot::handle& h) {
   std::lock_guard lock(mutex_);
-  if (h.idle_position) idle_.erase(*h.idle_position);
-  h.idle_position.reset();
+  slots_[h.index] = slots_.back();
+  slots_[h.index]->index = h.index;
+  slots_.pop_back();
   --open_;
   auto it = per_address_.find(h.client);
   if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
 }
 
-void connection_limits::set_idle(slot::handle& h, idle_entry e) {
-  std::lock_guard lock(mutex_);
-  if (h.idle_position) idle_.erase(*h.idle_position);
-  e.owner = &h;
-  h.idle_position = idle_.insert(idle_.end(), std::move(e));
-}
-
-void connection_limits::set_busy(slot::handle& h) {
-  std::lock_guard lock(mutex_);
-  if (h.idle_position) idle_.erase(*h.idle_position);
-  h.idle_position.reset();
-}
-
 bool connection_limits::shed_longest_idle() {
-  while (!idle_.empty()) {
-    idle_entry e = std::move(idle_.front());
-    idle_.pop_front();
-    e.owner->idle_position.reset();
-    if (auto c = e.c.lock()) {
-      net::post(e.executor, [c] { c->shed(); });
-      return true;
+  const std::size_t n = slots_.size();
+  const std::size_t sample = std::min(n, shed_sample);
+  slot::handle* oldest = nullptr;
+  std::int64_t oldest_since = 0;
+  for (std::size_t i = 0; i < sample; ++i) {
+    slot::handle* h = slots_[(shed_cursor_ + i) % n];
+    const std::int64_t since = h->idle_since.load(std::memory_order_relaxed);
+    if (since != 0 && (oldest == nullptr || since < oldest_since)) {
+      oldest = h;
+      oldest_since = since;
     }
   }
-  return false;
+  shed_cursor_ = n == 0 ? 0 : (shed_cursor_ + sample) % n;
+  // Claimed here, so that the next admission picks another; a connection that turned busy in
+  // the meantime is not shed.
+  if (oldest == nullptr ||
+      !oldest->idle_since.compare_exchange_strong(oldest_since, 0, std::memory_order_relaxed))
+    return false;
+  // Only a weak reference crosses: were this the connection's last owner, destroying it here
+  // would release its slot under the mutex this thread holds.
+  net::post(oldest->executor, [connection = oldest->connection] {
+    if (auto c = connection.lock()) c->shed();
+  });
+  return true;
 }
 
 }  // namespace jwtfort::server

@@ -4,17 +4,21 @@
 // the HTTP connection it was upgraded from). At the total cap the connection that has waited
 // longest for a request is shed to make room, so idle keep-alive sockets cannot lock clients
 // out; a client address at its own cap is refused, so one address cannot take every descriptor.
+//
+// Marking a connection idle or busy is an atomic store, since it happens on every request; the
+// search for the longest idle happens only at the cap, over a bounded sample of the slots (as
+// approximated LRU caches do), so a flood of connections at the cap costs a bounded scan each.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace jwtfort::server {
 
@@ -55,10 +59,13 @@ class connection_limits : public std::enable_shared_from_this<connection_limits>
     slot& operator=(const slot&) = delete;
     ~slot();
 
+    /// Names the connection holding the slot, once, so that it can be asked to close.
+    void attach(std::weak_ptr<sheddable> c, net::any_io_executor executor);
     /// Waiting for the first byte of a request: the connection may be shed for another.
-    void idle(std::weak_ptr<sheddable> c, net::any_io_executor executor);
+    /// Lock-free, as `busy`: they run on every request.
+    void idle() noexcept;
     /// A request is on its way: no longer a candidate for shedding.
-    void busy();
+    void busy() noexcept;
 
    private:
     friend class connection_limits;
@@ -84,24 +91,17 @@ class connection_limits : public std::enable_shared_from_this<connection_limits>
   std::size_t open() const;
 
  private:
-  struct idle_entry {
-    std::weak_ptr<sheddable> c;
-    net::any_io_executor executor;
-    slot::handle* owner;  // to clear its position when shed
-  };
-  using idle_list = std::list<idle_entry>;
-
   void release(slot::handle& h);
-  void set_idle(slot::handle& h, idle_entry e);
-  void set_busy(slot::handle& h);
-  // With the mutex held: asks the longest-idle connection to close. False when none is idle.
+  // With the mutex held: asks the connection idle longest among a bounded sample to close.
+  // False when none of them is idle.
   bool shed_longest_idle();
 
   const connection_caps caps_;
   mutable std::mutex mutex_;
   std::size_t open_ = 0;
   std::map<net::ip::address, std::size_t> per_address_;
-  idle_list idle_;  // longest idle first
+  std::vector<slot::handle*> slots_;  // every admitted slot; a handle knows its index
+  std::size_t shed_cursor_ = 0;       // where the next sample starts
 };
 
 }  // namespace jwtfort::server

@@ -162,6 +162,12 @@ void metrics::append_connections(std::string& out) const {
                 "Connections closed at once because a connection cap was reached, by cap.");
   append_labelled(out, "jwtfort_connections_refused_total", "cap", refusal_labels,
                   connections_refused_);
+  if (!open_connections_) return;
+  append_family(out, "jwtfort_connections_open", "gauge",
+                "Connections open now, HTTP and WebSocket, this one included.");
+  out.append("jwtfort_connections_open ");
+  append_number(out, open_connections_());
+  out += '\n';
 }
 
 void metrics::append_histogram(std::string& out) const {

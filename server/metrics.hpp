@@ -42,6 +42,10 @@ class metrics {
   explicit metrics(std::span<const std::string_view> routes,
                    std::function<verified_cache_stats()> cache_stats = {});
 
+  /// Reads `open` on every exposition for the `jwtfort_connections_open` gauge. Call before the
+  /// server's threads start.
+  void watch_connections(std::function<std::size_t()> open) { open_connections_ = std::move(open); }
+
   /// The index of "unmatched", for requests no route took.
   std::size_t unmatched() const noexcept { return routes_.size(); }
 
@@ -80,6 +84,7 @@ class metrics {
   std::array<std::atomic<std::uint64_t>, bucket_bounds_ns.size() + 1> buckets_{};
   std::atomic<std::uint64_t> duration_sum_ns_{0};
   std::function<verified_cache_stats()> cache_stats_;
+  std::function<std::size_t()> open_connections_;
 };
 
 /// The content type of `metrics::exposition()`.

@@ -84,6 +84,7 @@ result<void> serve(application& app, const request_log& log,
   auto limits = std::make_shared<connection_limits>(
       derive_caps(settings.max_connections, settings.max_connections_per_address,
                   raise_open_file_limit(), settings.trust_forwarded_for));
+  app.stats().watch_connections([limits] { return limits->open(); });
   server_context ctx{app, routes, log, connections, *limits};
   {
     net::io_context ioc(threads);

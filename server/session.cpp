@@ -145,6 +145,7 @@ void session::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->registered_ = self->ctx_.connections.add(self, self->stream_.get_executor());
     if (!self->registered_) return self->close();
+    self->slot_.attach(self, self->stream_.get_executor());
     self->read();
   });
 }
@@ -166,7 +167,7 @@ void session::read() {
   header_bytes_ = 0;
   if (buffer_.size() > 0) {  // a pipelined request is already here
     first_byte_ = std::chrono::steady_clock::now();
-    return read_header();
+    return parse_buffered();
   }
   wait_for_request();
 }
@@ -176,7 +177,7 @@ void session::wait_for_request() {
   stream_.expires_after(
       std::chrono::seconds(first_request_ ? settings.header_timeout : settings.idle_timeout));
   idle_ = reading_ = true;
-  slot_.idle(weak_from_this(), stream_.get_executor());
+  slot_.idle();
   stream_.async_read_some(buffer_.prepare(idle_read_bytes),
                           beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
 }
@@ -190,7 +191,18 @@ void session::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   buffer_.commit(bytes);
   first_request_ = false;
   first_byte_ = std::chrono::steady_clock::now();
-  read_header();
+  parse_buffered();
+}
+
+// What has arrived is parsed at once: a request that came in one segment, as most do, goes to
+// the router without another trip through the event loop. What is missing is read after.
+void session::parse_buffered() {
+  parser_->header_limit(static_cast<std::uint32_t>(max_header_bytes - header_bytes_));
+  beast::error_code ec;
+  const std::size_t used = parser_->put(buffer_.data(), ec);
+  buffer_.consume(used);
+  if (ec == bhttp::error::need_more) ec = {};
+  on_header_part(ec, used);
 }
 
 // Beast's header limit holds for what one parse call sees, so fields that arrive a few at a time
@@ -210,6 +222,13 @@ void session::on_header_part(beast::error_code ec, std::size_t bytes) {
   if (ec) return refuse_unread(ec, 431, "Request header too large");
   if (!parser_->is_header_done()) return read_header();
   if (auto why = framing_error(parser_->get()); !why.empty()) return reply_and_close(400, why);
+  if (!parser_->is_done() && buffer_.size() > 0) {  // the body, or its start, came along
+    parser_->eager(true);
+    beast::error_code body_ec;
+    buffer_.consume(parser_->put(buffer_.data(), body_ec));
+    if (body_ec && body_ec != bhttp::error::need_more)
+      return refuse_unread(body_ec, 413, "Chunk extensions or trailers too large");
+  }
   if (parser_->is_done()) return answer(parser_->release());
   read_body();
 }

@@ -118,6 +118,7 @@ class session : public connection, public sheddable, public std::enable_shared_f
   void read();
   void wait_for_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
+  void parse_buffered();
   void read_header();
   void on_header_part(beast::error_code ec, std::size_t bytes);
   void read_body();

@@ -165,10 +165,21 @@ def flood(port, head, filler, total=FLOOD_BYTES, piece=MIB):
     return answer, sent[0]
 
 
+def open_connections(port):
+    """The server's `jwtfort_connections_open`, less the connection asking."""
+    metrics = ss.request(port, "GET", "/metrics", timeout=5.0).body.decode()
+    for line in metrics.splitlines():
+        if line.startswith("jwtfort_connections_open "):
+            return int(line.split()[1]) - 1
+    raise AssertionError("no jwtfort_connections_open in /metrics")
+
+
 def fill_to_cap(port, total, address=HOG_ADDRESS, rounds=10):
-    """`total` connections from `address` that the server admitted: a connection it refused
-    (a 503 straight away, as when the readiness probe's connection had not yet closed on the
-    server's side) is replaced, for at most `rounds` rounds."""
+    """`total` connections from `address` that the server admitted. Earlier connections (the
+    readiness probe's) must be gone from the server's side first; a connection it refused all
+    the same (a 503 straight away) is replaced, for at most `rounds` rounds."""
+    if not ss.wait_until(lambda: open_connections(port) == 0, 10, interval=0.05):
+        raise AssertionError("connections of earlier requests stayed open")
     held = []
     for _ in range(rounds):
         held += [connect_from(address, port) for _ in range(total - len(held))]
@@ -359,6 +370,8 @@ class ConnectionTest(AbuseTestCase):
                 sock.close()
         metrics = server.get("/metrics").body.decode()
         self.assertIn('jwtfort_connections_refused_total{cap="address"} %d\n' % refused, metrics)
+        # Every slot is given back once the sockets close.
+        self.assertTrue(ss.wait_until(lambda: open_connections(server.port) == 0, 10, 0.05))
 
     def test_at_the_total_cap_an_idle_connection_is_shed_for_a_new_one(self):
         total = 20

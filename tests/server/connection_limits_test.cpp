@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace jwtfort::server {
@@ -64,8 +66,11 @@ TEST(connection_limits, at_the_total_cap_the_longest_idle_is_shed_else_refused) 
   EXPECT_FALSE(refused.admitted);
   EXPECT_EQ(refused.why, connection_limits::refusal::total);
 
-  a.admitted->idle(first, ioc.get_executor());
-  b.admitted->idle(second, ioc.get_executor());
+  a.admitted->attach(first, ioc.get_executor());
+  b.admitted->attach(second, ioc.get_executor());
+  a.admitted->idle();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));  // b idle later than a
+  b.admitted->idle();
   auto c = limits->admit(address("10.0.0.3"));
   ASSERT_TRUE(c.admitted);
   ioc.run();
