@@ -3,6 +3,7 @@ per test, so that class-level configuration does not leak from one test into ano
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from jwtfort.fastapi import AuthJWT
@@ -27,3 +28,15 @@ def configured(base: type[AuthJWT] = AuthJWT, **settings: Any) -> type[AuthJWT]:
     auth = type("Auth", (base,), {})
     auth.load_config(lambda: settings)
     return auth
+
+
+def class_configuration_restored(cls: type[Any]) -> Iterator[None]:
+    """For an autouse fixture: saves the class attributes an application sets on an ``AuthJWT``
+    class (``load_config``, ``_secret_key = ...``), yields, then puts them back as they were."""
+    saved = {k: v for k, v in vars(cls).items() if k.startswith("_") and not k.endswith("__")}
+    yield
+    for key in [k for k in vars(cls) if k.startswith("_") and not k.endswith("__")]:
+        if key not in saved:
+            delattr(cls, key)
+    for key, value in saved.items():
+        setattr(cls, key, value)

@@ -18,7 +18,7 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
-from authjwt_support import NOW, SECRET
+from authjwt_support import NOW, SECRET, class_configuration_restored
 from authjwt_support import FixedClock as Clock
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -45,13 +45,7 @@ from jwtfort.fastapi import SecurityWarning
 @pytest.fixture(autouse=True)
 def restore_class_configuration() -> Iterator[None]:
     """Tests configure the AuthJWT class itself, as applications do; put it back after."""
-    saved = {k: v for k, v in vars(AuthJWT).items() if k.startswith("_") and not k.endswith("__")}
-    yield
-    for key in [k for k in vars(AuthJWT) if k.startswith("_") and not k.endswith("__")]:
-        if key not in saved:
-            delattr(AuthJWT, key)
-    for key, value in saved.items():
-        setattr(AuthJWT, key, value)
+    yield from class_configuration_restored(AuthJWT)
 
 
 @pytest.fixture

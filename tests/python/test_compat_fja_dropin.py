@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from authjwt_support import SECRET
+from authjwt_support import SECRET, class_configuration_restored
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI, Request
@@ -31,14 +31,11 @@ from jwtfort.fastapi import SecurityWarning
 @pytest.fixture(autouse=True)
 def restore_class_configuration() -> Iterator[None]:
     """Tests configure the AuthJWT class itself, as applications do; put it back after."""
-    saved = {k: v for k, v in vars(AuthJWT).items() if k.startswith("_") and not k.endswith("__")}
+    restored = class_configuration_restored(AuthJWT)
+    next(restored)
     AuthJWT.load_config(lambda: [("authjwt_secret_key", SECRET)])
     yield
-    for key in [k for k in vars(AuthJWT) if k.startswith("_") and not k.endswith("__")]:
-        if key not in saved:
-            delattr(AuthJWT, key)
-    for key, value in saved.items():
-        setattr(AuthJWT, key, value)
+    next(restored, None)
 
 
 def app() -> FastAPI:

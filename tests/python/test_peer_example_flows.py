@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from authjwt_support import class_configuration_restored
 from conftest import RedisServer
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.openapi.utils import get_openapi
@@ -49,13 +50,7 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture(autouse=True)
 def restore_class_configuration() -> Iterator[None]:
     """The examples configure the AuthJWT class itself; put it back after each test."""
-    saved = {k: v for k, v in vars(AuthJWT).items() if k.startswith("_") and not k.endswith("__")}
-    yield
-    for key in [k for k in vars(AuthJWT) if k.startswith("_") and not k.endswith("__")]:
-        if key not in saved:
-            delattr(AuthJWT, key)
-    for key, value in saved.items():
-        setattr(AuthJWT, key, value)
+    yield from class_configuration_restored(AuthJWT)
 
 
 class Credentials(BaseModel):
