@@ -364,7 +364,8 @@ class ConnectionTest(AbuseTestCase):
                 self.assertEqual(healthz_from(OTHER_ADDRESS, server.port), 200)
             self.assertBounded(watch, "idle sockets")
             self.assertEqual(refused, len(held) - cap)
-            self.assertGreaterEqual(len(held), 1000)
+            # Many times the cap, even where the descriptor limit keeps us under 2,000.
+            self.assertGreaterEqual(len(held), 10 * cap)
         finally:
             for sock in held:
                 sock.close()
