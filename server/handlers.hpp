@@ -75,6 +75,8 @@ response for_caller(application& app, const http::decision& d, Reply reply) {
 }
 /// ASCII case-insensitive equality (header names, media types, methods' list tokens).
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+/// `s` without optional whitespace (SP / HTAB, RFC 9110 §5.6.3) on either side.
+std::string_view trim_ows(std::string_view s) noexcept;
 /// Marks `r` as carrying a token: `Cache-Control: no-store` (RFC 6749 §5.1), unless `r` already
 /// says how it may be cached.
 void no_store(response& r);

@@ -4,6 +4,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <charconv>
+#include <optional>
+
+#include "handlers.hpp"
 
 namespace jwtfort::server {
 namespace {
@@ -26,17 +29,19 @@ result<net::ip::address> resolve(std::string_view host) {
   return found.begin()->endpoint().address();
 }
 
-// The client's address, an IPv4 client of a dual-stack socket as IPv4.
-net::ip::address client_of(const net::ip::tcp::socket& socket) {
+// The client's address, an IPv4 client of a dual-stack socket as IPv4 (not ::ffff:a.b.c.d);
+// nullopt when the peer is already gone.
+std::optional<net::ip::address> client_of(const net::ip::tcp::socket& socket) {
   beast::error_code ec;
   auto address = socket.remote_endpoint(ec).address();
+  if (ec) return std::nullopt;
   if (address.is_v6() && address.to_v6().is_v4_mapped())
     return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
   return address;
 }
 
 std::string refusal_text(std::string_view detail) {
-  const std::string body = "{\"detail\":\"" + std::string(detail) + "\"}";
+  const std::string body = detail_reply(503, detail).body;
   return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
          "Cache-Control: no-store\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -139,7 +144,8 @@ void listener::on_accept(beast::error_code ec, net::ip::tcp::socket socket) {
     });
     return;
   }
-  auto admission = ctx_.limits.admit(client_of(socket));
+  const auto client = client_of(socket);
+  auto admission = ctx_.limits.admit(client.value_or(net::ip::address{}));
   if (!admission.admitted) {
     const bool address_cap = admission.why == connection_limits::refusal::address;
     ctx_.app.stats().count_connection_refused(address_cap);
@@ -148,7 +154,9 @@ void listener::on_accept(beast::error_code ec, net::ip::tcp::socket socket) {
   }
   beast::error_code ignored;
   socket.set_option(net::ip::tcp::no_delay(true), ignored);
-  std::make_shared<session>(std::move(socket), ctx_, std::move(*admission.admitted))->run();
+  std::make_shared<session>(std::move(socket), ctx_, std::move(*admission.admitted),
+                            client ? client->to_string() : std::string())
+      ->run();
   accept();
 }
 

@@ -133,8 +133,7 @@ std::string_view client_address(const request& r, bool trust_forwarded_for) {
   }
   const std::size_t comma = last.rfind(',');
   if (comma != std::string_view::npos) last.remove_prefix(comma + 1);
-  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  last = trim_ows(last);
   return last.empty() ? std::string_view(r.client) : last;
 }
 

@@ -19,16 +19,6 @@ namespace {
 
 std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
 
-// The peer as text; an IPv4 client of a dual-stack socket reads as IPv4, not ::ffff:a.b.c.d.
-std::string peer_of(const net::ip::tcp::socket& socket) {
-  beast::error_code ec;
-  auto address = socket.remote_endpoint(ec).address();
-  if (ec) return {};
-  if (address.is_v6() && address.to_v6().is_v4_mapped())
-    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
-  return address.to_string();
-}
-
 request to_request(bhttp::request<bhttp::string_body>& req, const std::string& peer) {
   request r;
   r.method = to_std(req.method_string());
@@ -63,12 +53,6 @@ bool is_parse_error(const beast::error_code& ec) {
 // What the first read of an idle connection asks for: a typical request header.
 constexpr std::size_t idle_read_bytes = 2048;
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // RFC 9112 §6.1 and §6.3: the body's length must be read the same way by every hop. Beast
 // accepts a transfer coding other than chunked as "no body", which lets the bytes that follow
 // pass as the next request behind a proxy that reads them as a body; and HTTP/1.0 has no
@@ -80,7 +64,7 @@ std::string_view framing_error(const bhttp::request_header<>& header) {
   for (const auto& f : header) {
     if (f.name() != bhttp::field::transfer_encoding) continue;
     ++codings;
-    chunked = ascii_iequals(trimmed(to_std(f.value())), "chunked");
+    chunked = ascii_iequals(trim_ows(to_std(f.value())), "chunked");
   }
   if (codings == 0) return {};
   if (header.version() < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
@@ -131,11 +115,9 @@ void connection_registry::forget_drained() {
 
 // --- session
 
-session::session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot)
-    : stream_(std::move(socket)),
-      ctx_(ctx),
-      slot_(std::move(slot)),
-      peer_(peer_of(stream_.socket())) {}
+session::session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot,
+                 std::string peer)
+    : stream_(std::move(socket)), ctx_(ctx), slot_(std::move(slot)), peer_(std::move(peer)) {}
 
 session::~session() {
   if (registered_) ctx_.connections.remove(this);
@@ -197,7 +179,7 @@ void session::on_first_bytes(beast::error_code ec, std::size_t bytes) {
 // What has arrived is parsed at once: a request that came in one segment, as most do, goes to
 // the router without another trip through the event loop. What is missing is read after.
 void session::parse_buffered() {
-  parser_->header_limit(static_cast<std::uint32_t>(max_header_bytes - header_bytes_));
+  limit_header_to_what_is_left();
   beast::error_code ec;
   const std::size_t used = parser_->put(buffer_.data(), ec);
   buffer_.consume(used);
@@ -207,8 +189,12 @@ void session::parse_buffered() {
 
 // Beast's header limit holds for what one parse call sees, so fields that arrive a few at a time
 // would pass it; the bytes it consumed are counted here, and each call may see only what is left.
-void session::read_header() {
+void session::limit_header_to_what_is_left() {
   parser_->header_limit(static_cast<std::uint32_t>(max_header_bytes - header_bytes_));
+}
+
+void session::read_header() {
+  limit_header_to_what_is_left();
   stream_.expires_at(first_byte_ + std::chrono::seconds(ctx_.app.settings().header_timeout));
   reading_ = true;
   bhttp::async_read_some(stream_, buffer_, *parser_,

@@ -93,7 +93,9 @@ struct server_context {
 
 class session : public connection, public sheddable, public std::enable_shared_from_this<session> {
  public:
-  session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot);
+  /// `peer`: the client's address as text, as the listener read it.
+  session(net::ip::tcp::socket socket, server_context& ctx, connection_limits::slot slot,
+          std::string peer);
   ~session() override;
 
   void run();
@@ -119,6 +121,7 @@ class session : public connection, public sheddable, public std::enable_shared_f
   void wait_for_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
   void parse_buffered();
+  void limit_header_to_what_is_left();
   void read_header();
   void on_header_part(beast::error_code ec, std::size_t bytes);
   void read_body();
