@@ -69,6 +69,18 @@ void scan_cookie_header(std::string_view header, std::string_view name,
   }
 }
 
+// Calls `visit` with the raw (still encoded) value of each `name=value` pair of `query` whose
+// decoded name is `name`, in order, until it returns false. A pair without `=` has an empty value.
+template <class Visit>
+void visit_query_values(std::string_view query, std::string_view name, Visit visit) {
+  while (!query.empty()) {
+    std::string_view pair = next_piece(query, '&');
+    const std::size_t eq = pair.find('=');
+    if (!decoded_equals(pair.substr(0, eq), name)) continue;
+    if (!visit(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1))) return;
+  }
+}
+
 }  // namespace
 
 std::string_view request_view::path() const noexcept { return target.substr(0, target.find('?')); }
@@ -110,18 +122,14 @@ std::optional<std::string> find_query_parameter(const request_view& request, std
                                                 bool* duplicate) {
   std::optional<std::string_view> raw;
   if (duplicate != nullptr) *duplicate = false;
-  std::string_view rest = request.query();
-  while (!rest.empty()) {
-    std::string_view pair = next_piece(rest, '&');
-    const std::size_t eq = pair.find('=');
-    if (!decoded_equals(pair.substr(0, eq), name)) continue;
+  visit_query_values(request.query(), name, [&](std::string_view value) {
     if (raw) {
       if (duplicate != nullptr) *duplicate = true;
-      break;
+      return false;
     }
-    raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (duplicate == nullptr) break;
-  }
+    raw = value;
+    return duplicate != nullptr;  // look further only to tell a duplicate
+  });
   if (!raw) return std::nullopt;
   std::string value;
   value.reserve(raw->size());
@@ -132,17 +140,15 @@ std::optional<std::string> find_query_parameter(const request_view& request, std
 result<std::vector<std::string>> find_query_parameters(const request_view& request,
                                                        std::string_view name) {
   std::vector<std::string> values;
-  std::string_view rest = request.query();
-  while (!rest.empty()) {
-    std::string_view pair = next_piece(rest, '&');
-    const std::size_t eq = pair.find('=');
-    if (!decoded_equals(pair.substr(0, eq), name)) continue;
+  bool decoded = true;
+  visit_query_values(request.query(), name, [&](std::string_view raw) {
     std::string& value = values.emplace_back();
-    if (eq == std::string_view::npos) continue;
-    if (!percent_decode(pair.substr(eq + 1), [&](char c) { return value.push_back(c), true; }))
-      return error(errc::malformed_token,
-                   "query parameter '" + std::string(name) + "': malformed percent-encoding");
-  }
+    decoded = percent_decode(raw, [&](char c) { return value.push_back(c), true; });
+    return decoded;
+  });
+  if (!decoded)
+    return error(errc::malformed_token,
+                 "query parameter '" + std::string(name) + "': malformed percent-encoding");
   return values;
 }
 
