@@ -41,11 +41,11 @@ from run_http_benchmarks import (
     HOST,
     Server,
     Servers,
-    build_kind,
     clean_environment,
     cpu_seconds,
     free_port,
     parse_wrk,
+    server_binary,
     tool_versions,
     wait_ready,
 )
@@ -332,11 +332,7 @@ def main() -> int:
     parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
     args = parser.parse_args()
     build_dir = args.build.resolve()
-    binary = (args.server or build_dir / "server" / "jwtfort-server").resolve()
-    if not os.access(binary, os.X_OK):
-        parser.error(f"no jwtfort-server at {binary}: build it or pass --server")
-    if (build := build_kind(binary)) not in ("Release", "unknown build"):
-        progress(f"warning: {binary} is a {build} build; the figures will not be representative")
+    binary = server_binary(parser, args)
     plan = QUICK if args.quick else FULL
     servers = Servers()
     try:

@@ -694,6 +694,19 @@ def on_signal(signum: int, _frame) -> None:
     raise SystemExit(128 + signum)  # unwinds through `finally`, which stops the servers
 
 
+def server_binary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> pathlib.Path:
+    """The jwtfort-server to measure: --server, else <build>/server/jwtfort-server. Refuses a
+    missing one; warns about a build that is not Release."""
+    binary = (args.server or args.build.resolve() / "server" / "jwtfort-server").resolve()
+    if not os.access(binary, os.X_OK):
+        parser.error(f"no jwtfort-server at {binary}: build it (cmake -S . -B {args.build} "
+                     "-DCMAKE_BUILD_TYPE=Release && cmake --build "
+                     f"{args.build} --target jwtfort_server) or pass --server")
+    if (build := build_kind(binary)) not in ("Release", "unknown build"):
+        progress(f"warning: {binary} is a {build} build; the figures will not be representative")
+    return binary
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
@@ -706,13 +719,7 @@ def main() -> int:
     parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
     args = parser.parse_args()
     build_dir = args.build.resolve()
-    binary = (args.server or build_dir / "server" / "jwtfort-server").resolve()
-    if not os.access(binary, os.X_OK):
-        parser.error(f"no jwtfort-server at {binary}: build it (cmake -S . -B {args.build} "
-                     "-DCMAKE_BUILD_TYPE=Release && cmake --build "
-                     f"{args.build} --target jwtfort_server) or pass --server")
-    if (build := build_kind(binary)) not in ("Release", "unknown build"):
-        progress(f"warning: {binary} is a {build} build; the figures will not be representative")
+    binary = server_binary(parser, args)
     # SIGINT too: a shell starts a background job with SIGINT ignored, which would leave
     # Python without its KeyboardInterrupt.
     for signum in STOP_SIGNALS:
