@@ -166,15 +166,17 @@ def flood(port, head, filler, total=FLOOD_BYTES, piece=MIB):
 
 
 def open_connections(port):
-    """The server's `jwtfort_connections_open`, less the connection asking."""
-    metrics = ss.request(port, "GET", "/metrics", timeout=5.0).body.decode()
+    """The server's `jwtfort_connections_open`, less the connection asking (which asks the
+    server to close it, so that it does not stay open, idle, once answered)."""
+    metrics = ss.request(port, "GET", "/metrics", {"Connection": "close"}, timeout=5.0)
+    metrics = metrics.body.decode()
     for line in metrics.splitlines():
         if line.startswith("jwtfort_connections_open "):
             return int(line.split()[1]) - 1
     raise AssertionError("no jwtfort_connections_open in /metrics")
 
 
-def fill_to_cap(port, total, address=HOG_ADDRESS, rounds=10):
+def fill_to_cap(port, total, address=HOG_ADDRESS, rounds=40):
     """`total` connections from `address` that the server admitted. Earlier connections (the
     readiness probe's) must be gone from the server's side first; a connection it refused all
     the same (a 503 straight away) is replaced, for at most `rounds` rounds."""
