@@ -135,7 +135,7 @@ class CookiesTest(ss.ServerTestCase, unittest.TestCase):
         self.server.get("/protected", {"Cookie": self.cookie_header(**values)})
         self.server.post("/logout", headers={"Cookie": self.cookie_header(**values),
                                              "X-CSRF-Token": values["csrf_access_token"]})
-        ss.wait_until(lambda: len(self.server.log_lines()) >= self.server.requests_answered, 10)
+        self.server.wait_for_request_lines()
         log = self.server.stderr_text()
         for name in ("access_token_cookie", "refresh_token_cookie"):
             self.assertNotIn(values[name].split(".")[2], log)

@@ -40,7 +40,7 @@ class FlowTestCase(ss.ServerTestCase, unittest.TestCase):
     def assert_log_clean(self, server, secrets):
         """One JSON object per answered request on stderr, and none of `secrets` anywhere in it
         (nor the signature part of a token on its own)."""
-        ss.wait_until(lambda: len(server.log_lines()) >= server.requests_answered, 10)
+        server.wait_for_request_lines()
         lines = server.log_lines()
         for line in lines:
             try:
@@ -223,7 +223,7 @@ class FirstRunFlowTest(FlowTestCase):
 class RefreshReuseTest(FlowTestCase):
     def last_outcome(self, server, path):
         """The `outcome` of the last request log line for `path`."""
-        ss.wait_until(lambda: len(server.log_lines()) >= server.requests_answered, 10)
+        server.wait_for_request_lines()
         for line in reversed(server.log_lines()):
             entry = json.loads(line)
             if entry.get("path") == path:

@@ -568,6 +568,13 @@ class JwtfortServer:
             if stream:
                 stream.close()
 
+    def wait_for_request_lines(self, others=0, timeout=10):
+        """Waits until the log holds a request line for every request of this harness that got
+        an answer, and for `others` made another way (a WebSocket upgrade): a line is written
+        after its response, and event lines (startup, a closed WebSocket) must not stand in."""
+        wait_until(lambda: sum('"path":' in line for line in self.log_lines())
+                   >= self.requests_answered + others, timeout)
+
     def stderr_text(self):
         with self._lock:
             return "\n".join(self.stderr_lines)

@@ -56,8 +56,7 @@ class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
             self.assertEqual(client.receive_text(), message)
         code = client.close()
         self.assertEqual(code, 1000)
-        ss.wait_until(lambda: len(self.server.log_lines()) >= self.server.requests_answered + 1,
-                      5)
+        self.server.wait_for_request_lines(others=1, timeout=5)
         log = self.server.stderr_text()
         self.assertNotIn(self.access.split(".")[2], log, "the query token reached the log")
         self.assertNotIn(self.access, log)
