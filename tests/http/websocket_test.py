@@ -182,7 +182,10 @@ class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
             ("GET", "HTTP/1.1", dict(fields, **{"Sec-WebSocket-Version": "8"}), 426,
              "Unsupported WebSocket version"),
         ]
-        for method, version, headers, status, detail in cases:
+        def ws_statuses():
+            return [(line["method"], line["status"]) for line in map(json.loads, (
+                x for x in self.server.log_lines() if '"path":"/ws"' in x))]
+        for answered, (method, version, headers, status, detail) in enumerate(cases, 1):
             head = "%s %s %s\r\n" % (method, target, version)
             head += "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
             r, _, error = ss.raw_exchange(self.server.port, head.encode(), shut_write=True)
@@ -196,11 +199,10 @@ class WebSocketTest(ss.ServerTestCase, unittest.TestCase):
                 self.assertEqual(r.json(), {"detail": detail}, r)
             if status == 426:
                 self.assertEqual(r.header("Sec-WebSocket-Version"), "13", r)
+            # The log line is written after the answer: wait for it before the next handshake,
+            # so the order below is the server's order, not the scheduler's.
+            ss.wait_until(lambda: len(ws_statuses()) >= answered, 5)
 
-        def ws_statuses():
-            return [(line["method"], line["status"]) for line in map(json.loads, (
-                x for x in self.server.log_lines() if '"path":"/ws"' in x))]
-        ss.wait_until(lambda: len(ws_statuses()) >= len(cases), 5)
         self.assertEqual(ws_statuses(), [("GET", 400), ("HEAD", 400), ("GET", 400), ("GET", 426)])
         metrics = self.server.get("/metrics").body.decode()
         for line in ('{route="/ws",method="GET",status="400"} 2\n',
