@@ -27,15 +27,10 @@
 
 #include "jwtfort/claims.hpp"
 #include "jwtfort/signer.hpp"
+#include "support/assertions.hpp"
+#include "support/temp_dir.hpp"
 
 extern char** environ;
-
-namespace jwtfort {
-// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
-inline void PrintTo(errc code, std::ostream* os) {
-  *os << to_string(code) << " (" << static_cast<int>(code) << ")";
-}
-}  // namespace jwtfort
 
 namespace {
 
@@ -44,15 +39,7 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t start_time = 1'700'000'000;
 
-template <class T>
-T must(result<T> r, std::string_view what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-
-void must(result<void> r, std::string_view what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-}
+using test::must;
 
 // The code of a failed result, or nullopt when it succeeded; for EXPECT_EQ with a readable diff.
 template <class T>
@@ -83,20 +70,8 @@ std::string base64url(std::string_view bytes) {
 }
 
 // A temporary directory, removed with its contents.
-class temp_dir {
- public:
-  temp_dir() {
-    char path[] = "/tmp/jwtfort-jwks-XXXXXX";
-    if (::mkdtemp(path) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = path;
-  }
-  ~temp_dir() { std::filesystem::remove_all(path_); }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("jwtfort-jwks-") {}
 };
 
 // Replaces the file in one step, so the server never serves half of it.
