@@ -38,7 +38,7 @@ import unittest
 import uuid
 
 import loopback
-from loopback import LOOPBACK, Process, free_port, wait_until  # noqa: F401 (used by the tests)
+from loopback import LOOPBACK, Process, free_port, wait_until
 
 # Filled by take_arguments().
 SERVER = ""
