@@ -13,64 +13,29 @@ replaced; prose outside them is kept.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import pathlib
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from harness import DOC, ROOT, Bar, build, machine, progress, run, run_streaming, write_doc
+
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 ALGORITHMS = ["HS256", "RS256", "PS256", "ES256", "EdDSA"]
 PEERS = ["libjwt", "pyjwt", "joserfc", "jose", "fast-jwt"]
 PEER_TITLES = {"libjwt": "libjwt", "pyjwt": "PyJWT", "joserfc": "joserfc", "jose": "jose",
                "fast-jwt": "fast-jwt"}
 PYTHON_PACKAGES = ["pyjwt[crypto]", "joserfc", "cryptography"]
-STARTED = time.monotonic()
 
 
-def progress(message: str) -> None:
-    elapsed = int(time.monotonic() - STARTED)
-    print(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", flush=True)
 
 
-def run(cmd: list[str], *, cwd: pathlib.Path = ROOT, env: dict[str, str] | None = None) -> None:
-    """Runs `cmd` with its output shown as it comes."""
-    progress("$ " + " ".join(str(c) for c in cmd))
-    returncode = subprocess.run(cmd, cwd=cwd, env=env).returncode
-    if returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited with {returncode}")
 
 
-def run_streaming(cmd: list[str], *, cwd: pathlib.Path = ROOT,
-                  env: dict[str, str] | None = None) -> str:
-    """Runs `cmd`; stderr lines are shown as they come, stdout is returned."""
-    progress("$ " + " ".join(str(c) for c in cmd))
-    with subprocess.Popen(cmd, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
-        import threading
-
-        def echo() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                print("  " + line.rstrip(), flush=True)
-
-        reader = threading.Thread(target=echo)
-        reader.start()
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        proc.wait()
-        reader.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}")
-    return out
 
 
 # --- results --------------------------------------------------------------------------------
@@ -125,12 +90,6 @@ def read_json_lines(text: str, results: Results) -> None:
 # --- steps ----------------------------------------------------------------------------------
 
 
-def build(build_dir: pathlib.Path, jobs: int) -> None:
-    # Configure output goes to stdout and is dropped; warnings (stderr) are shown.
-    run_streaming(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
-                   "-DCMAKE_BUILD_TYPE=Release", "-DJWTFORT_BUILD_BENCH=ON",
-                   "-DJWTFORT_BUILD_TESTS=OFF", "-DJWTFORT_BUILD_CLI=OFF"])
-    run(["cmake", "--build", str(build_dir), "-j", str(jobs)])
 
 
 def repetitions(quick: bool) -> int:
@@ -221,53 +180,14 @@ def run_node_peers(fixtures: pathlib.Path, quick: bool, results: Results) -> Non
 # --- machine --------------------------------------------------------------------------------
 
 
-def first_line(cmd: list[str]) -> str:
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
-    except OSError:
-        return "?"
-    return out.splitlines()[0].strip() if out.strip() else "?"
 
 
-def cpu_model() -> str:
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
-def os_name() -> str:
-    try:
-        for line in pathlib.Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                return f"{line.split('=', 1)[1].strip(chr(34))}, Linux {platform.release()}"
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.release()}"
 
 
-def compiler(build_dir: pathlib.Path) -> str:
-    cache = build_dir / "CMakeCache.txt"
-    cxx = "c++"
-    if cache.exists():
-        for line in cache.read_text().splitlines():
-            if line.startswith("CMAKE_CXX_COMPILER:"):
-                cxx = line.split("=", 1)[1]
-    return first_line([cxx, "--version"])
 
 
-def machine(build_dir: pathlib.Path) -> dict[str, str]:
-    return {
-        "cpu": cpu_model(),
-        "cores": str(os.cpu_count()),
-        "os": os_name(),
-        "compiler": compiler(build_dir),
-        "openssl": first_line(["openssl", "version"]),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -301,23 +221,6 @@ def op_table(results: Results, op: str) -> list[str]:
     return lines
 
 
-@dataclass
-class Bar:
-    text: str
-    value: float | None
-    limit: float
-    at_most: bool  # True: value <= limit passes; False: value >= limit passes
-    unit: str
-
-    def row(self) -> str:
-        if self.value is None:
-            return f"| {self.text} | not measured | – | – |"
-        passed = self.value <= self.limit if self.at_most else self.value >= self.limit
-        # Margin: how far inside (+) or outside (-) the limit, relative to the limit.
-        margin = (self.limit - self.value) / self.limit if self.at_most else \
-            (self.value - self.limit) / self.limit
-        shown = f"{self.value:.2f}{self.unit}"
-        return f"| {self.text} | {shown} | {'PASS' if passed else 'MISS'} | {margin * 100:+.1f}% |"
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -412,18 +315,6 @@ def report(results: Results, info: dict[str, str], load: tuple[float, float], qu
     return "\n".join(lines)
 
 
-def write_doc(section: str, begin: str = BEGIN, end: str = END) -> None:
-    """Replaces the text between `begin` and `end` (markers included in `section`)."""
-    if DOC.exists():
-        text = DOC.read_text()
-        if begin in text and end in text:
-            before, rest = text.split(begin, 1)
-            after = rest.split(end, 1)[1]
-            DOC.write_text(before + section + after)
-            return
-        DOC.write_text(text.rstrip("\n") + "\n\n" + section + "\n")
-        return
-    DOC.write_text("# Benchmarks\n\n" + section + "\n")
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -463,7 +354,7 @@ def main() -> int:
 
     section = report(results, machine(build_dir), (load_start, os.getloadavg()[0]), args.quick,
                      args.skip_peers)
-    write_doc(section)
+    write_doc(section, BEGIN, END)
     progress(f"wrote {DOC.relative_to(ROOT)}")
     print(section.split("### verify", 1)[1].split(END)[0])
     return 0

@@ -27,7 +27,6 @@ import pathlib
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,19 +34,21 @@ import time
 import uuid
 from dataclasses import dataclass
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_benchmarks import ROOT, Bar, machine, progress, write_doc
-from run_http_benchmarks import (
+from harness import (
     HOST,
+    ROOT,
+    Bar,
     Server,
     Servers,
     clean_environment,
-    cpu_seconds,
     free_port,
-    parse_wrk,
+    machine,
+    progress,
+    run_wrk,
     server_binary,
     tool_versions,
     wait_ready,
+    write_doc,
 )
 
 BEGIN, END = "<!-- cache-results:begin -->", "<!-- cache-results:end -->"
@@ -194,19 +195,12 @@ def wrk_command(url: str, script: pathlib.Path, seconds: int) -> list[str]:
 
 
 def wrk(server: Server, script: pathlib.Path, seconds: int) -> Run:
-    before, cpu_before = cache_stats(server), cpu_seconds(server.proc.pid)
-    out = subprocess.run(wrk_command(server.url(PATH), script, seconds), capture_output=True,
-                         text=True, timeout=seconds + 60)
-    if out.returncode != 0:
-        raise RuntimeError(f"wrk failed on {server.name}: {out.stderr or out.stdout}")
-    parsed = parse_wrk(out.stdout, server.name)
-    cpu = cpu_seconds(server.proc.pid) - cpu_before
+    before = cache_stats(server)
+    parsed = run_wrk(server, wrk_command(server.url(PATH), script, seconds), server.name, seconds)
     after = cache_stats(server)
     hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
-    if server.proc.poll() is not None:
-        raise RuntimeError(f"{server.name} exited during the run")
     return Run(rps=parsed.rps, p99_ms=parsed.p99_ms, requests=parsed.requests,
-               cpu_us_per_request=cpu / parsed.requests * 1e6,
+               cpu_us_per_request=parsed.cpu_seconds / parsed.requests * 1e6,
                hit_rate=hits / (hits + misses) if hits + misses else 0.0, errors=parsed.errors)
 
 

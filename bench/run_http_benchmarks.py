@@ -20,60 +20,63 @@ to jwtfort's /protected while the server's VmRSS is sampled every second.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import math
 import os
 import pathlib
-import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_benchmarks import ROOT, Bar, machine, progress, run, write_doc  # noqa: E402
+from harness import (
+    HOST,
+    PEER_DIR,
+    PEERS,
+    ROOT,
+    STOP_SIGNALS,
+    USERNAME,
+    Bar,
+    Peer,
+    Run,
+    Server,
+    Servers,
+    Target,
+    check_routes,
+    cpu_busy,
+    cpu_us_per_request,
+    ensure_venv,
+    environments,
+    free_port,
+    log_in,
+    machine,
+    measure_interleaved,
+    median_of,
+    on_signal,
+    pinning,
+    progress,
+    run_wrk,
+    server_binary,
+    tool_versions,
+    wait_ready,
+    write_doc,
+)
 
 BEGIN, END = "<!-- http-results:begin -->", "<!-- http-results:end -->"
-PEER_DIR = ROOT / "bench" / "http" / "peers"
-HOST = "127.0.0.1"  # loopback only: nothing here may leave the machine
-USERNAME = "bench"
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
 MAX_AUTH_COST = 10.0  # per cent of /public's throughput that authentication may cost
 MIN_PEER_RATIO = 20.0  # jwtfort /protected at least this many times a peer's
 MAX_GROWTH_FRACTION, MAX_GROWTH_MIB = 0.05, 4.0  # "flat": growth within the larger of the two
 MIN_BASELINE_RATIO = 0.98  # this build's /protected at least this share of the baseline's
 BASELINE = "jwtfort-server (baseline)"
-# uvloop and httptools are uvicorn's fastest event loop and HTTP parser: the peers get their
-# best setup, and both run on the same uvicorn.
-UVICORN = ("uvicorn[standard]==0.54.0", "uvloop==0.23.0", "httptools==0.9.0")
 
 
-@dataclass(frozen=True)
-class Peer:
-    name: str  # as shown in the report
-    venv: str  # directory under <build>/bench-venvs
-    module: str  # the app in bench/http/peers
-    requirements: tuple[str, ...]  # exact pins; the report prints what is installed
 
 
-PEERS = (
-    # fastapi-jwt-auth 0.5.0 requires PyJWT < 2 and pydantic 1, so FastAPI from before pydantic 2.
-    Peer("fastapi-jwt-auth", "fastapi-jwt-auth", "fastapi_jwt_auth_app",
-         ("fastapi-jwt-auth==0.5.0", "fastapi==0.99.1", "starlette==0.27.0", "pydantic==1.10.27",
-          "PyJWT==1.7.1", *UVICORN)),
-    Peer("AuthX", "authx", "authx_app",
-         ("authx==1.7.1", "fastapi==0.165.0", "starlette==1.10.0", "pydantic==2.14.3",
-          "PyJWT==2.15.1", *UVICORN)),
-)
 
 
 @dataclass(frozen=True)
@@ -92,158 +95,31 @@ QUICK = Plan(seconds=2, warmup=1, repetitions=3, memory_requests=200_000, memory
 # --- processes ------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    proc: subprocess.Popen
-    port: int
-    cpus: set[int] | None  # the CPUs it is confined to; None: all
-    log: pathlib.Path
-    token: str = ""
-
-    def url(self, path: str) -> str:
-        return f"http://{HOST}:{self.port}{path}"
 
 
-class Servers:
-    """Every server this run starts; `stop_all` ends each of them, whatever ended the run."""
-
-    def __init__(self) -> None:
-        self.running: list[Server] = []
-
-    def start(self, name: str, cmd: list[str], env: dict[str, str], port: int, log: pathlib.Path,
-              cpus: set[int] | None = None, cwd: pathlib.Path | None = None) -> Server:
-        progress(f"starting {name} on {HOST}:{port}")
-        with open(log, "wb") as out:
-            # Its own process group, so that stopping it also stops anything it spawned.
-            proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True, preexec_fn=pinning(cpus))
-        server = Server(name, proc, port, cpus, log)
-        self.running.append(server)
-        return server
-
-    def stop_all(self) -> None:
-        for server in self.running:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.proc.pid, signal.SIGTERM)
-        for server in self.running:
-            try:
-                server.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(server.proc.pid, signal.SIGKILL)
-                server.proc.wait()
-        self.running.clear()
 
 
-def pinning(cpus: set[int] | None):
-    """A preexec_fn that confines the child (and every thread it starts) to `cpus`."""
-    if cpus is None:
-        return None
-    return lambda: os.sched_setaffinity(0, cpus)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
-def clean_environment() -> dict[str, str]:
-    """The caller's environment without anything that would configure a server under test
-    (jwtfort reads AUTHJWT_* and JWTFORT_*, AuthX's settings read JWT_*)."""
-    prefixes = ("AUTHJWT_", "JWTFORT_", "JWT_", "BENCH_")
-    return {k: v for k, v in os.environ.items() if not k.upper().startswith(prefixes)}
 
 
-def request(url: str, *, body: dict | None = None, token: str | None = None,
-            timeout: float = 5) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
-def wait_ready(server: Server, path: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            break
-        with contextlib.suppress(OSError):
-            if request(server.url(path), timeout=1)[0] == 200:
-                return
-        time.sleep(0.1)
-    tail = server.log.read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"{server.name} did not become ready on port {server.port}:\n{tail}")
 
 
-def log_in(server: Server, password: str) -> None:
-    """Gets an access token from the server's own POST /login, in the library's own format."""
-    status, body = request(server.url("/login"),
-                           body={"username": USERNAME, "password": password})
-    if status != 200:
-        raise RuntimeError(f"{server.name}: POST /login answered {status}: {body[:200]!r}")
-    server.token = json.loads(body)["access_token"]
 
 
-def body_json(body: bytes) -> dict:
-    with contextlib.suppress(ValueError):
-        value = json.loads(body)
-        return value if isinstance(value, dict) else {}
-    return {}
 
 
-def check_routes(server: Server) -> None:
-    """Before any measurement: /protected admits the token and nothing else, so no server is
-    measured with its authentication switched off."""
-    status, body = request(server.url("/protected"), token=server.token)
-    if status != 200 or body_json(body).get("user") != USERNAME:
-        raise RuntimeError(f"{server.name}: GET /protected with the token: {status} {body!r}")
-    header, payload, signature = server.token.split(".")
-    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
-    for token, what in ((None, "no token"), (forged, "a forged signature")):
-        status, _ = request(server.url("/protected"), token=token)
-        if not 400 <= status < 500:
-            raise RuntimeError(f"{server.name}: GET /protected with {what} answered {status}")
-    if request(server.url("/public"))[0] != 200:
-        raise RuntimeError(f"{server.name}: GET /public did not answer 200")
 
 
 # --- the servers ----------------------------------------------------------------------------
 
 
-def venv_versions(python: pathlib.Path, names: list[str]) -> dict[str, str] | None:
-    code = ("import importlib.metadata as m, json, sys\n"
-            "try: print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))\n"
-            "except m.PackageNotFoundError: print('null')")
-    out = subprocess.run([str(python), "-c", code, *names], capture_output=True, text=True)
-    return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
 
 
-def ensure_venv(peer: Peer, root: pathlib.Path) -> tuple[pathlib.Path, dict[str, str]]:
-    """Creates or reuses the peer's virtualenv with exactly the pinned versions."""
-    venv = root / peer.venv
-    python = venv / "bin" / "python"
-    pins = {re.sub(r"\[.*\]", "", r.split("==")[0]): r.split("==")[1] for r in peer.requirements}
-    if not python.exists():
-        progress(f"creating the {peer.name} virtualenv in {venv}")
-        run([sys.executable, "-m", "venv", str(venv)])
-    versions = venv_versions(python, list(pins))
-    if versions != pins:
-        progress(f"installing {', '.join(peer.requirements)}")
-        run([str(python), "-m", "pip", "install", "--quiet", *peer.requirements])
-        versions = venv_versions(python, list(pins))
-        if versions != pins:
-            raise RuntimeError(f"{peer.name}: installed {versions}, pinned {pins}")
-    progress(f"{peer.name} virtualenv ready: {venv}")
-    return python, versions
 
 
 def start_peer(servers: Servers, peer: Peer, python: pathlib.Path, env: dict[str, str],
@@ -280,37 +156,15 @@ def start_jwtfort(servers: Servers, binary: pathlib.Path, env: dict[str, str], p
     return server
 
 
-def environments(secret: str, password: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(jwtfort's, the peers') environment: the same HS256 secret and account for all."""
-    base = clean_environment()
-    jwtfort = dict(base, AUTHJWT_SECRET_KEY=secret, AUTHJWT_ALGORITHM="HS256",
-                   # A token minted at start-up must outlive the run, as the peers' do.
-                   AUTHJWT_ACCESS_TOKEN_EXPIRES="86400", JWTFORT_LOG="off")
-    peers = dict(base, AUTHJWT_SECRET_KEY=secret, BENCH_USERNAME=USERNAME,
-                 BENCH_PASSWORD=password)
-    return jwtfort, peers
 
 
 # --- wrk ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    rps: float
-    p99_ms: float
-    requests: int
-    seconds: float  # as wrk measured it
-    errors: int  # wrk's socket errors: connect, read, write, timeout
-    cpu_seconds: float  # the server's user + system time during the run
 
 
-@dataclass(frozen=True)
-class Target:
-    server: str  # key into the started servers
-    path: str
 
 
-UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
 def wrk_command(url: str, token: str, seconds: int) -> list[str]:
@@ -319,28 +173,8 @@ def wrk_command(url: str, token: str, seconds: int) -> list[str]:
             "-H", f"Authorization: Bearer {token}", url]
 
 
-def parse_wrk(out: str, what: str) -> Run:
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    total = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m),", out, re.M)
-    if not (rps and p99 and total):
-        raise RuntimeError(f"{what}: cannot read wrk's output:\n{out}")
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"{what}: {non2xx.group(1)} non-2xx responses out of "
-                           f"{total.group(1)}")
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       out)
-    return Run(rps=float(rps.group(1)), p99_ms=float(p99.group(1)) * UNIT_MS[p99.group(2)],
-               requests=int(total.group(1)),
-               seconds=float(total.group(2)) * UNIT_MS[total.group(3)] / 1e3,
-               errors=sum(int(g) for g in errors.groups()) if errors else 0, cpu_seconds=0.0)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system time of every thread of `pid` so far."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def other_cpus(server: Server) -> set[int] | None:
@@ -351,34 +185,16 @@ def other_cpus(server: Server) -> set[int] | None:
 
 
 def wrk(server: Server, path: str, seconds: int) -> Run:
-    what = f"{server.name} {path}"
-    before = cpu_seconds(server.proc.pid)
-    out = subprocess.run(wrk_command(server.url(path), server.token, seconds),
-                         capture_output=True, text=True, timeout=seconds + 60,
-                         preexec_fn=pinning(other_cpus(server)))
-    if out.returncode != 0:
-        raise RuntimeError(f"wrk failed on {what}: {out.stderr or out.stdout}")
-    result = parse_wrk(out.stdout, what)
-    result.cpu_seconds = cpu_seconds(server.proc.pid) - before
-    if server.proc.poll() is not None:
-        raise RuntimeError(f"{server.name} exited during the run")
-    return result
+    return run_wrk(server, wrk_command(server.url(path), server.token, seconds),
+                   f"{server.name} {path}", seconds, pinning(other_cpus(server)))
 
 
 def measure(servers: dict[str, Server], targets: list[Target],
             plan: Plan) -> dict[Target, list[Run]]:
-    for t in targets:
-        wrk(servers[t.server], t.path, plan.warmup)
-    runs: dict[Target, list[Run]] = {t: [] for t in targets}
-    for rep in range(plan.repetitions):
-        # Each repetition starts one target further on, so no target always runs first or last.
-        order = targets[rep % len(targets):] + targets[:rep % len(targets)]
-        for t in order:
-            r = wrk(servers[t.server], t.path, plan.seconds)
-            runs[t].append(r)
-            progress(f"  {rep + 1}/{plan.repetitions} {t.server} {t.path}: {r.rps:,.0f} req/s, "
-                     f"p99 {r.p99_ms:.2f} ms")
-    return runs
+    return measure_interleaved(
+        targets, plan.warmup, plan.seconds, plan.repetitions,
+        lambda t, seconds: wrk(servers[t.server], t.path, seconds),
+        lambda r: f"{r.rps:,.0f} req/s, p99 {r.p99_ms:.2f} ms")
 
 
 # --- memory ---------------------------------------------------------------------------------
@@ -438,18 +254,10 @@ def memory_run(server: Server, plan: Plan, rate: float) -> Memory:
 # --- the report -----------------------------------------------------------------------------
 
 
-def median_of(runs: list[Run], attr: str) -> float:
-    return statistics.median(getattr(r, attr) for r in runs)
 
 
-def cpu_us_per_request(runs: list[Run]) -> float:
-    return statistics.median(r.cpu_seconds / r.requests * 1e6 for r in runs)
 
 
-def cpu_busy(runs: list[Run]) -> float:
-    """The server's CPU time over wall time, in per cent of one core: below 100 for a one-core
-    server, something else (wrk, other work on the machine) held it back."""
-    return statistics.median(r.cpu_seconds / r.seconds * 100 for r in runs)
 
 
 def auth_cost(runs: dict[Target, list[Run]], server: str) -> float:
@@ -604,28 +412,8 @@ def cpu_layout() -> tuple[set[int] | None, str]:
     return {cpus[0]}, f"CPU {cpus[0]}, wrk on the others"
 
 
-def build_kind(binary: pathlib.Path) -> str:
-    """CMake's build type of `binary` (<build>/server/jwtfort-server), with its sanitizers: a
-    Debug or sanitized server would make the comparison meaningless."""
-    cache = binary.parent.parent / "CMakeCache.txt"
-    if not cache.exists():
-        return "unknown build"
-    values = dict(line.split("=", 1) for line in cache.read_text().splitlines()
-                  if "=" in line and not line.startswith(("#", "//")))
-    kind = values.get("CMAKE_BUILD_TYPE:STRING") or "default (no CMAKE_BUILD_TYPE)"
-    sanitizers = values.get("JWTFORT_SANITIZE:STRING")
-    return f"{kind} + {sanitizers} sanitizers" if sanitizers else kind
 
 
-def tool_versions(binary: pathlib.Path, python: pathlib.Path) -> dict[str, str]:
-    # wrk has no --version; its usage text starts with the version and it exits 1.
-    wrk_out = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
-    py = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
-                        capture_output=True, text=True).stdout.strip()
-    server = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
-    return {"wrk": wrk_out.split("[")[0].strip() or "wrk", "python": py,
-            "server": (server.stdout.strip() or "jwtfort-server (version unknown)") +
-            f" ({build_kind(binary)})"}
 
 
 def run_all(args: argparse.Namespace, binary: pathlib.Path, build_dir: pathlib.Path,
@@ -684,27 +472,10 @@ def command_line(args: argparse.Namespace) -> str:
     return " ".join(words + (["--quick"] if args.quick else []))
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def on_signal(signum: int, _frame) -> None:
-    progress(f"stopped by {signal.Signals(signum).name}")
-    for s in STOP_SIGNALS:  # a second Ctrl-C must not interrupt the clean-up
-        signal.signal(s, signal.SIG_IGN)
-    raise SystemExit(128 + signum)  # unwinds through `finally`, which stops the servers
 
 
-def server_binary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> pathlib.Path:
-    """The jwtfort-server to measure: --server, else <build>/server/jwtfort-server. Refuses a
-    missing one; warns about a build that is not Release."""
-    binary = (args.server or args.build.resolve() / "server" / "jwtfort-server").resolve()
-    if not os.access(binary, os.X_OK):
-        parser.error(f"no jwtfort-server at {binary}: build it (cmake -S . -B {args.build} "
-                     "-DCMAKE_BUILD_TYPE=Release && cmake --build "
-                     f"{args.build} --target jwtfort_server) or pass --server")
-    if (build := build_kind(binary)) not in ("Release", "unknown build"):
-        progress(f"warning: {binary} is a {build} build; the figures will not be representative")
-    return binary
 
 
 def main() -> int:

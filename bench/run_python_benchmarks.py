@@ -35,31 +35,36 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_benchmarks import ROOT, Bar, machine, progress, run, write_doc
-from run_http_benchmarks import (
+from harness import (
     HOST,
     PEER_DIR,
     PEERS,
+    ROOT,
     STOP_SIGNALS,
     UVICORN,
+    Bar,
     Peer,
     Run,
     Server,
     Servers,
+    Target,
     check_routes,
     cpu_busy,
-    cpu_seconds,
     cpu_us_per_request,
     ensure_venv,
     environments,
     free_port,
     log_in,
+    machine,
+    measure_interleaved,
     median_of,
     on_signal,
-    parse_wrk,
+    progress,
+    run,
+    run_wrk,
     venv_versions,
     wait_ready,
+    write_doc,
 )
 
 BEGIN, END = "<!-- python-results:begin -->", "<!-- python-results:end -->"
@@ -278,10 +283,6 @@ def run_verify(python: pathlib.Path, plan: Plan) -> Verify:
 # --- http -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    server: str
-    path: str
 
 
 def cpu_layout() -> tuple[list[str], list[str], str]:
@@ -353,21 +354,9 @@ def wrk_command(prefix: list[str], url: str, token: str, seconds: int) -> list[s
 
 
 def wrk(server: Server, path: str, seconds: int, prefix: list[str]) -> Run:
-    what = f"{server.name} {path}"
-    before = cpu_seconds(server.proc.pid)
-    out = subprocess.run(
-        wrk_command(prefix, server.url(path), server.token, seconds),
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"wrk failed on {what}: {out.stderr or out.stdout}")
-    result = parse_wrk(out.stdout, what)  # any non-2xx response fails the run
-    result.cpu_seconds = cpu_seconds(server.proc.pid) - before
-    if server.proc.poll() is not None:
-        raise RuntimeError(f"{server.name} exited during the run")
-    return result
+    # Any non-2xx response fails the run.
+    command = wrk_command(prefix, server.url(path), server.token, seconds)
+    return run_wrk(server, command, f"{server.name} {path}", seconds)
 
 
 def measure(started: dict[str, Server], plan: Plan, prefix: list[str]) -> dict[Target, list[Run]]:
@@ -376,16 +365,14 @@ def measure(started: dict[str, Server], plan: Plan, prefix: list[str]) -> dict[T
         f"measuring {len(targets)} targets: {plan.warmup} s warm-up each, then "
         f"{plan.repetitions} × {plan.seconds} s, interleaved"
     )
-    for t in targets:
-        wrk(started[t.server], t.path, plan.warmup, prefix)
-    runs: dict[Target, list[Run]] = {t: [] for t in targets}
-    for rep in range(plan.repetitions):
-        # Each repetition starts one target further on, so no target always runs first or last.
-        for t in targets[rep % len(targets) :] + targets[: rep % len(targets)]:
-            r = wrk(started[t.server], t.path, plan.seconds, prefix)
-            runs[t].append(r)
-            progress(f"  {rep + 1}/{plan.repetitions} {t.server} {t.path}: {r.rps:,.0f} req/s")
-    return runs
+    return measure_interleaved(
+        targets,
+        plan.warmup,
+        plan.seconds,
+        plan.repetitions,
+        lambda t, seconds: wrk(started[t.server], t.path, seconds, prefix),
+        lambda r: f"{r.rps:,.0f} req/s",
+    )
 
 
 @dataclass

@@ -18,44 +18,14 @@ import argparse
 import json
 import os
 import pathlib
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_benchmarks import DOC, ROOT, build, machine, progress, run, write_doc  # noqa: E402
+from harness import DOC, ROOT, RedisServer, build, machine, progress, run, write_doc
 
 BEGIN, END = "<!-- store-results:begin -->", "<!-- store-results:end -->"
 STORES = ["memory", "sqlite", "redis"]
 MAX_CHECK_COST = 0.10  # the bar: the check costs at most 10% of memory-store throughput
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis(directory: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    # Durability like a production setup that keeps revocations: AOF, fsync once a second.
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
-                             "--dir", directory],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("redis-server did not start")
 
 
 def medians(data: dict) -> dict[str, dict]:
@@ -127,12 +97,13 @@ def main() -> int:
     progress(f"building into {build_dir}")
     build(build_dir, args.jobs)
     with tempfile.TemporaryDirectory(prefix="jwtfort-store-bench-") as work:
-        redis, port = start_redis(work)
+        # Durability like a production setup that keeps revocations: AOF, fsync once a second.
+        redis = RedisServer("redis-server", work, ["--appendfsync", "everysec"], 10).start()
         try:
             out = pathlib.Path(work) / "store.json"
             env = dict(os.environ,
                        JWTFORT_BENCH_SQLITE_URL=f"sqlite://{work}/tokens.db",
-                       JWTFORT_BENCH_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+                       JWTFORT_BENCH_REDIS_URL=redis.url)
             cmd = [str(build_dir / "bench" / "jwtfort_store_bench"), f"--benchmark_out={out}",
                    "--benchmark_out_format=json"]
             if args.quick:
@@ -146,8 +117,7 @@ def main() -> int:
             run(cmd, env=env)
             runs = medians(json.loads(out.read_text()))
         finally:
-            redis.kill()
-            redis.wait()
+            redis.stop()
     section = report(runs, machine(build_dir), args.quick)
     write_doc(section, BEGIN, END)
     progress(f"wrote {DOC.relative_to(ROOT)}")

@@ -36,9 +36,10 @@ python3 -m venv build-python/ci-venv
 build-python/ci-venv/bin/pip install --quiet --upgrade pip
 build-python/ci-venv/bin/pip install --quiet ".[test]" ruff==0.17.6 mypy==2.4.1
 build-python/ci-venv/bin/python -m pytest -p no:cacheprovider tests/python
-build-python/ci-venv/bin/ruff check python tests/python
-build-python/ci-venv/bin/ruff format --check python tests/python
+build-python/ci-venv/bin/ruff check python tests/python tests/support
+build-python/ci-venv/bin/ruff format --check python tests/python tests/support
 build-python/ci-venv/bin/mypy
+build-python/ci-venv/bin/mypy tests/support/loopback.py
 
 step "sanitizer build (address, undefined)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \

@@ -5,20 +5,20 @@ Every step is a new process, so each test also shows that what one process wrote
 spent refresh token) is seen by the next one: through the SQLite file, or through a redis-server
 the tests start on a free loopback port.
 
-Arguments: the jwtfort binary, then the redis-server binary.
+Arguments: the jwtfort binary, then the redis-server binary; tests/support on PYTHONPATH.
 """
 
 import base64
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+from loopback import RedisServer
 
 JWTFORT = ""
 REDIS_SERVER = ""
@@ -33,43 +33,6 @@ def claims_of(token):
 def header_of(token):
     header = token.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server on a free loopback port, in its own directory."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", self.directory],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
 
 
 class LifeCycleTestCase(unittest.TestCase):
@@ -296,9 +259,9 @@ class KeyRotationTest(LifeCycleTestCase):
 class RedisLifeCycleTest(LifeCycleTestCase):
     def setUp(self):
         self.redis_dir = tempfile.mkdtemp(prefix="jwtfort-redis-")
-        self.redis = RedisServer(self.redis_dir)
+        self.redis = RedisServer(REDIS_SERVER, self.redis_dir)
         self.redis.start()
-        self.store_url = "redis://127.0.0.1:%d/0" % self.redis.port
+        self.store_url = self.redis.url
         super().setUp()
 
     def tearDown(self):

@@ -6,21 +6,21 @@ This test starts the server on a free port with a fresh data directory, takes th
 from the server's first-run output (as a reader would), runs every command in one bash process
 in the block's order, and checks that each shown line is printed by its command.
 
-Usage: readme_walkthrough_test.py JWTFORT_SERVER
+Usage: readme_walkthrough_test.py JWTFORT_SERVER (with tests/support on PYTHONPATH)
 """
 
 import os
 import pathlib
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import urllib.request
+
+from loopback import Process, free_port
 
 SERVER = None
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
@@ -44,38 +44,29 @@ def walkthrough_steps():
     return steps
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ReadmeWalkthrough(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="jwtfort-readme-")
         self.port = free_port()
         env = dict(os.environ, JWTFORT_LOG="off")
-        self.server = subprocess.Popen(
+        self.server = Process(
             [SERVER, "serve", "--listen", "127.0.0.1:%d" % self.port,
              "--data-dir", os.path.join(self.dir, "data")],
-            stdout=subprocess.PIPE, text=True, env=env)
+            env=env, name="jwtfort-server")
         self.password = self.read_first_run_password()
         self.wait_ready()
 
     def tearDown(self):
-        self.server.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.wait(timeout=30), 0)
-        self.server.stdout.close()
+        self.assertEqual(self.server.stop(30), 0)
         shutil.rmtree(self.dir)
 
     def read_first_run_password(self):
+        self.server.wait_for_line(r".*listening on", 90)
         password = None
-        for line in self.server.stdout:
+        for line in self.server.stdout_lines:
             found = re.search(r"created user 'demo' with password: (\S+)", line)
             if found:
                 password = found.group(1)
-            if "listening on" in line:
-                break
         self.assertIsNotNone(password, "the first run prints the demo password")
         return password
 

@@ -8,13 +8,15 @@
   `raw_exchange` sends bytes as they are (oversized or malformed requests) and reads the answer.
 - `WebSocket`: a minimal RFC 6455 client (handshake with the Sec-WebSocket-Accept check, text
   frames masked from the client, close handshake).
-- `RedisServer`, `NginxServer`, `UpstreamEcho`, `ConnectionCounter`: the other processes and
+- `redis_server`, `NginxServer`, `UpstreamEcho`, `ConnectionCounter`: the other processes and
   listeners the tests run, all on 127.0.0.1.
-- JWT helpers: base64url, HS256 minting, and a small pure-Python P-256 ECDSA (signing with the
-  server's generated key read from its data directory, or with an attacker's key).
+- JWT helpers: base64url, HS256 minting, and `EcKey`, a P-256 key in a JWK file (the server's
+  generated key in its data directory, or an attacker's): the jwtfort command signs the tokens it
+  can write, the openssl command any other signing input (an attacker's header, another digest).
 
 The binaries come from the command line: each test file calls `take_arguments(...)` with the names
-of the arguments it expects, in order, before `unittest.main()`.
+of the arguments it expects, in order, before `unittest.main()`. Ports, processes and
+redis-server come from tests/support/loopback.py, which ctest puts on PYTHONPATH.
 """
 
 import base64
@@ -24,9 +26,7 @@ import http.client
 import http.server
 import json
 import os
-import queue
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -37,13 +37,15 @@ import time
 import unittest
 import uuid
 
+import loopback
+from loopback import LOOPBACK, Process, free_port, wait_until
+
 # Filled by take_arguments().
 SERVER = ""
 CLI = ""
 REDIS_SERVER = ""
 NGINX = ""
 
-LOOPBACK = "127.0.0.1"
 STARTUP_TIMEOUT = 90.0  # generous: a loaded machine, a first run hashing a password with Argon2
 REQUEST_TIMEOUT = 30.0
 HS256_SECRET = "jwtfort-http-tests-secret-of-at-least-32-bytes"
@@ -68,12 +70,6 @@ def take_arguments(argv, *names):
             raise ValueError(name)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
 def clean_environment(**settings):
     """PATH and the given settings only: jwtfort refuses unknown AUTHJWT_/JWTFORT_ variables, so
     nothing of the caller's environment in those prefixes may leak in."""
@@ -82,17 +78,6 @@ def clean_environment(**settings):
         if value is not None:
             env[name] = str(value)
     return env
-
-
-def wait_until(predicate, timeout, interval=0.01):
-    """Polls `predicate` until it returns a true value or `timeout` seconds pass; returns the last
-    value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
 
 
 # --- base64url and JWT ---------------------------------------------------------------------------
@@ -138,109 +123,24 @@ def signing_input_of(header, claims):
     return b64u(h) + "." + b64u(c)
 
 
-# --- P-256 ECDSA in pure Python (tests only: not constant time, no side-channel care) ------------
+# --- ES256 signing: the jwtfort command and openssl --------------------------------------------
 
-P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
-P256_A = P256_P - 3
-P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+# The order of the P-256 base point: signatures with r or s out of range are built with it.
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
-
-
-def _jacobian_double(P):
-    X, Y, Z = P
-    if Y == 0:
-        return (0, 1, 0)
-    p = P256_P
-    YY = Y * Y % p
-    S = 4 * X * YY % p
-    ZZ = Z * Z % p
-    M = 3 * (X - ZZ) * (X + ZZ) % p  # a = -3
-    X3 = (M * M - 2 * S) % p
-    Y3 = (M * (S - X3) - 8 * YY * YY) % p
-    Z3 = 2 * Y * Z % p
-    return (X3, Y3, Z3)
-
-
-def _jacobian_add(P, Q):
-    if P[2] == 0:
-        return Q
-    if Q[2] == 0:
-        return P
-    p = P256_P
-    X1, Y1, Z1 = P
-    X2, Y2, Z2 = Q
-    Z1Z1 = Z1 * Z1 % p
-    Z2Z2 = Z2 * Z2 % p
-    U1 = X1 * Z2Z2 % p
-    U2 = X2 * Z1Z1 % p
-    S1 = Y1 * Z2 * Z2Z2 % p
-    S2 = Y2 * Z1 * Z1Z1 % p
-    if U1 == U2:
-        return _jacobian_double(P) if S1 == S2 else (0, 1, 0)
-    H = (U2 - U1) % p
-    R = (S2 - S1) % p
-    HH = H * H % p
-    HHH = H * HH % p
-    V = U1 * HH % p
-    X3 = (R * R - HHH - 2 * V) % p
-    Y3 = (R * (V - X3) - S1 * HHH) % p
-    Z3 = H * Z1 * Z2 % p
-    return (X3, Y3, Z3)
-
-
-def p256_multiply(k, point=P256_G):
-    R = (0, 1, 0)
-    Q = (point[0], point[1], 1)
-    while k:
-        if k & 1:
-            R = _jacobian_add(R, Q)
-        Q = _jacobian_double(Q)
-        k >>= 1
-    if R[2] == 0:
-        return None
-    zinv = pow(R[2], -1, P256_P)
-    return (R[0] * zinv * zinv % P256_P, R[1] * zinv * zinv * zinv % P256_P)
-
-
-def _int_of_hash(digest):
-    z = int.from_bytes(digest, "big")
-    excess = len(digest) * 8 - 256
-    return z >> excess if excess > 0 else z
-
-
-def p256_sign(d, message, hash_name="sha256"):
-    """(r, s) over `message` (bytes) with the private scalar `d`; the hash defaults to SHA-256."""
-    z = _int_of_hash(hashlib.new(hash_name, message).digest())
-    while True:
-        k = secrets.randbelow(P256_N - 1) + 1
-        r = p256_multiply(k)[0] % P256_N
-        if r == 0:
-            continue
-        s = pow(k, -1, P256_N) * (z + r * d) % P256_N
-        if s:
-            return r, s
-
-
-def p256_verify(point, message, r, s, hash_name="sha256"):
-    if not (0 < r < P256_N and 0 < s < P256_N):
-        return False
-    z = _int_of_hash(hashlib.new(hash_name, message).digest())
-    w = pow(s, -1, P256_N)
-    a = p256_multiply(z * w % P256_N)
-    b = p256_multiply(r * w % P256_N, point)
-    if a is None or b is None:
-        return False
-    X = _jacobian_add((a[0], a[1], 1), (b[0], b[1], 1))
-    if X[2] == 0:
-        return False
-    zinv = pow(X[2], -1, P256_P)
-    return X[0] * zinv * zinv % P256_P % P256_N == r
+# SEC 1 ECPrivateKey for P-256 around d and the point: version 1, d, the curve's OID, the point.
+SEC1_HEAD = bytes.fromhex("30770201010420")
+SEC1_MIDDLE = bytes.fromhex("a00a06082a8648ce3d030107a144034200")
 
 
 def p1363(r, s, size=32):
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def rs_of(signature):
+    """(r, s) of a base64url R||S signature."""
+    raw = b64u_decode(signature)
+    half = len(raw) // 2
+    return int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
 
 
 def der_signature(r, s):
@@ -253,38 +153,71 @@ def der_signature(r, s):
     return b"\x30" + bytes([len(body)]) + body
 
 
+def rs_of_der(der):
+    """(r, s) of an ECDSA-Sig-Value (a SEQUENCE of two INTEGERs; P-256's fits short lengths)."""
+    if der[0] != 0x30 or der[1] != len(der) - 2:
+        raise ValueError("not a DER ECDSA signature: %s" % der.hex())
+    values, i = [], 2
+    while i < len(der):
+        if der[i] != 0x02:
+            raise ValueError("not a DER ECDSA signature: %s" % der.hex())
+        length = der[i + 1]
+        values.append(int.from_bytes(der[i + 2:i + 2 + length], "big"))
+        i += 2 + length
+    return tuple(values)
+
+
+def openssl():
+    path = shutil.which("openssl")
+    if path is None:
+        raise unittest.SkipTest("openssl command not installed")
+    return path
+
+
 class EcKey:
-    """A P-256 key: `d` (None for a public key) and the point (x, y)."""
+    """A P-256 key: its JWK, and for a private key the JWK file it came from. `token` has the
+    jwtfort command sign claims under the header the command writes (alg, kid, typ); `sign_rs` and
+    `es256_token` sign any signing input with `openssl dgst`, for the headers and digests the
+    command refuses to write."""
 
-    def __init__(self, d=None, point=None, kid=None):
-        self.d = d
-        self.point = point if point is not None else p256_multiply(d)
-        self.kid = kid
-
-    @classmethod
-    def generate(cls, kid=None):
-        return cls(d=secrets.randbelow(P256_N - 1) + 1, kid=kid)
+    def __init__(self, jwk, path=None):
+        if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+            raise ValueError("not a P-256 JWK: %r" % {k: jwk.get(k) for k in ("kty", "crv")})
+        self.jwk = jwk
+        self.path = path
+        self.kid = jwk.get("kid")
+        self.point = (int.from_bytes(self.x_bytes(), "big"), int.from_bytes(self.y_bytes(), "big"))
 
     @classmethod
     def from_jwk(cls, jwk):
-        if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-            raise ValueError("not a P-256 JWK: %r" % {k: jwk.get(k) for k in ("kty", "crv")})
-        x = int.from_bytes(b64u_decode(jwk["x"]), "big")
-        y = int.from_bytes(b64u_decode(jwk["y"]), "big")
-        d = int.from_bytes(b64u_decode(jwk["d"]), "big") if "d" in jwk else None
-        key = cls(d=d, point=(x, y), kid=jwk.get("kid"))
-        if d is not None and p256_multiply(d) != (x, y):
-            raise ValueError("the private JWK's d does not match x, y")
-        return key
+        """The public key of a JWK."""
+        return cls({k: v for k, v in jwk.items() if k != "d"})
+
+    @classmethod
+    def from_file(cls, path):
+        """The private key of a JWK file, or of the first key of a JWK Set file."""
+        with open(path) as f:
+            value = json.load(f)
+        jwk = value["keys"][0] if "keys" in value else value
+        if "d" not in jwk:
+            raise ValueError("%s holds no private key" % path)
+        return cls(jwk, path)
+
+    @classmethod
+    def generate(cls, directory, kid):
+        """A new private key from `jwtfort keygen`, in `directory`."""
+        path = os.path.join(directory, "%s.es256.jwk" % kid)
+        cli("keygen", "--alg", "ES256", "--kid", kid, "--out", path)
+        return cls.from_file(path)
 
     def x_bytes(self):
-        return self.point[0].to_bytes(32, "big")
+        return b64u_decode(self.jwk["x"])
 
     def y_bytes(self):
-        return self.point[1].to_bytes(32, "big")
+        return b64u_decode(self.jwk["y"])
 
     def public_jwk(self):
-        jwk = {"kty": "EC", "crv": "P-256", "x": b64u(self.x_bytes()), "y": b64u(self.y_bytes())}
+        jwk = {"kty": "EC", "crv": "P-256", "x": self.jwk["x"], "y": self.jwk["y"]}
         if self.kid:
             jwk["kid"] = self.kid
         return jwk
@@ -294,13 +227,28 @@ class EcKey:
         return prefix + b"\x04" + self.x_bytes() + self.y_bytes()
 
     def pem(self):
-        body = base64.b64encode(self.spki_der()).decode()
-        lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-        return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+        return pem_of("PUBLIC KEY", self.spki_der())
+
+    def token(self, claims, kid=None):
+        """`jwtfort sign` with this key: claims (a dict) on stdin; `kid` replaces the key's id
+        ("" leaves it out)."""
+        args = ["sign", "--key", self.path] + (["--kid", kid] if kid is not None else [])
+        return cli(*args, "-", input_text=compact_json(claims)).strip()
 
     def sign_rs(self, signing_input, hash_name="sha256"):
-        return p256_sign(self.d, signing_input.encode() if isinstance(signing_input, str)
-                         else signing_input, hash_name)
+        """(r, s) over `signing_input` (str or bytes) with `openssl dgst -<hash_name> -sign`."""
+        if isinstance(signing_input, str):
+            signing_input = signing_input.encode()
+        private = SEC1_HEAD + b64u_decode(self.jwk["d"]) + SEC1_MIDDLE + b"\x04" + \
+            self.x_bytes() + self.y_bytes()
+        with tempfile.NamedTemporaryFile("w", suffix=".pem") as key_file:  # mode 0600
+            key_file.write(pem_of("EC PRIVATE KEY", private))
+            key_file.flush()
+            done = subprocess.run([openssl(), "dgst", "-" + hash_name, "-sign", key_file.name],
+                                  input=signing_input, capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError("openssl dgst failed (%d): %s" % (done.returncode, done.stderr))
+        return rs_of_der(done.stdout)
 
     def es256_token(self, header, claims, hash_name="sha256", encoding="p1363"):
         """A token signed with this key; `header`/`claims` as in hs256_token. `encoding` picks
@@ -309,6 +257,12 @@ class EcKey:
         r, s = self.sign_rs(signing_input, hash_name)
         sig = p1363(r, s) if encoding == "p1363" else der_signature(r, s)
         return signing_input + "." + b64u(sig)
+
+
+def pem_of(label, der):
+    body = base64.b64encode(der).decode()
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN %s-----\n%s\n-----END %s-----\n" % (label, "\n".join(lines), label)
 
 
 # --- HTTP client ---------------------------------------------------------------------------------
@@ -482,15 +436,12 @@ class JwtfortServer:
         self.parent = parent or tempfile.mkdtemp(prefix="jwtfort-http-")
         self.data_dir = data_dir or os.path.join(self.parent, "data")
         self.settings = dict(settings or {})
-        self.process = None
+        self.process = None  # a loopback.Process while it runs
+        self.output = None  # the Process of the latest start: its lines stay after it stopped
         self.port = None
         self.demo_password = None
-        self.stdout_lines = []
-        self.stderr_lines = []
         self.requests_answered = 0  # requests of this harness that got an HTTP response
         self._lock = threading.Lock()
-        self._stdout_queue = queue.Queue()
-        self._threads = []
 
     # The environment of the server and of its `users` commands.
     def env(self):
@@ -498,42 +449,19 @@ class JwtfortServer:
 
     def start(self, timeout=STARTUP_TIMEOUT):
         os.makedirs(self.parent, exist_ok=True)
-        self.stdout_lines = []
-        self.stderr_lines = []
-        self._stdout_queue = queue.Queue()
-        self.process = subprocess.Popen(
-            [SERVER, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.env())
-        self._threads = [
-            threading.Thread(target=self._read_stdout, args=(self.process.stdout,), daemon=True),
-            threading.Thread(target=self._read_stderr, args=(self.process.stderr,), daemon=True)]
-        for t in self._threads:
-            t.start()
         deadline = time.monotonic() + timeout
-        while self.port is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise RuntimeError("jwtfort-server printed no listening line in %.0f s; stdout %r "
-                                   "stderr %r" % (timeout, self.stdout_lines, self.stderr_lines))
-            try:
-                line = self._stdout_queue.get(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    self._join_readers()
-                    raise RuntimeError("jwtfort-server exited with %d before listening; stdout %r "
-                                       "stderr %r" % (self.process.returncode, self.stdout_lines,
-                                                      self.stderr_lines))
-                continue
-            if line is None:
-                continue
+        self.process = self.output = Process(
+            [SERVER, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir],
+            env=self.env(), name="jwtfort-server")
+        try:
+            self.port = int(self.process.wait_for_line(LISTENING, timeout).group(1))
+        except RuntimeError:
+            self.kill()
+            raise
+        for line in self.stdout_lines:
             m = CREATED_DEMO.match(line)
             if m:
                 self.demo_password = m.group(1)
-            m = LISTENING.match(line)
-            if m:
-                self.port = int(m.group(1))
         # Ready means /healthz answers 200.
         while True:
             try:
@@ -547,26 +475,13 @@ class JwtfortServer:
                 raise RuntimeError("jwtfort-server /healthz never answered 200")
             time.sleep(0.05)
 
-    def _read_stdout(self, stream):
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self._lock:
-                self.stdout_lines.append(line)
-            self._stdout_queue.put(line)
-        self._stdout_queue.put(None)
+    @property
+    def stdout_lines(self):
+        return self.output.stdout_lines if self.output else []
 
-    def _read_stderr(self, stream):
-        for raw in iter(stream.readline, b""):
-            with self._lock:
-                self.stderr_lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-
-    def _join_readers(self):
-        for t in self._threads:
-            t.join(10)
-        for stream in (self.process and self.process.stdout, self.process and
-                       self.process.stderr):
-            if stream:
-                stream.close()
+    @property
+    def stderr_lines(self):
+        return self.output.stderr_lines if self.output else []
 
     def wait_for_request_lines(self, others=0, timeout=10):
         """Waits until the log holds a request line for every request of this harness that got
@@ -576,27 +491,16 @@ class JwtfortServer:
                    >= self.requests_answered + others, timeout)
 
     def stderr_text(self):
-        with self._lock:
-            return "\n".join(self.stderr_lines)
+        return self.output.stderr_text() if self.output else ""
 
     def log_lines(self):
-        with self._lock:
-            return list(self.stderr_lines)
+        return self.output.stderr_snapshot() if self.output else []
 
     def stop(self, timeout=30):
         """SIGTERM; returns the exit status (None when it had to be killed)."""
         if self.process is None:
             return None
-        process = self.process
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            status = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            status = None
-        self._join_readers()
+        status = self.process.stop(timeout)
         self.process = None
         self.port = None
         return status
@@ -604,8 +508,6 @@ class JwtfortServer:
     def kill(self):
         if self.process is not None:
             self.process.kill()
-            self.process.wait()
-            self._join_readers()
             self.process = None
 
     def cleanup(self):
@@ -648,10 +550,8 @@ class JwtfortServer:
         return out
 
     def server_key(self):
-        """The private signing key the server generated in DATA_DIR/keys.jwks (first key)."""
-        with open(os.path.join(self.data_dir, "keys.jwks")) as f:
-            ring = json.load(f)
-        return EcKey.from_jwk(ring["keys"][0])
+        """The private signing key the server generated in DATA_DIR/keys.jwks (its only key)."""
+        return EcKey.from_file(os.path.join(self.data_dir, "keys.jwks"))
 
 
 def stop_class_server(server):
@@ -858,38 +758,10 @@ class WebSocket:
 # --- redis-server --------------------------------------------------------------------------------
 
 
-class RedisServer:
-    """A redis-server on a free loopback port, in its own directory (as tests/cli)."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    def url(self, db=0):
-        return "redis://127.0.0.1:%d/%d" % (self.port, db)
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", self.directory],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((LOOPBACK, self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
+def redis_server(directory):
+    """The redis-server of the command line on a free loopback port, keeping an append-only file
+    in `directory` (so a restart finds its data); `start()` it."""
+    return loopback.RedisServer(REDIS_SERVER, directory)
 
 
 # --- listeners -----------------------------------------------------------------------------------
@@ -1002,42 +874,28 @@ http {
 """ % {"d": d, "port": self.port, "body": server_body})
 
     def start(self):
-        self.stderr = open(os.path.join(self.directory, "stderr.log"), "w")
-        self.process = subprocess.Popen(
+        self.process = Process(
             [NGINX, "-p", self.directory, "-c", self.config_path, "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("nginx exited with %d: %s" % (self.process.returncode,
-                                                                self.logs()))
-            try:
-                with socket.create_connection((LOOPBACK, self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not listen: " + self.logs())
+            name="nginx")
+        try:
+            self.process.wait_for_port(self.port, STARTUP_TIMEOUT)
+        except RuntimeError as e:
+            raise RuntimeError("%s\n%s" % (e, self.logs())) from None
+        return self
 
     def logs(self):
-        out = []
-        for name in ("stderr.log", "error.log"):
-            try:
-                with open(os.path.join(self.directory, name)) as f:
-                    out.append(f.read())
-            except OSError:
-                pass
+        out = [self.process.stderr_text()] if self.process else []
+        try:
+            with open(os.path.join(self.directory, "error.log")) as f:
+                out.append(f.read())
+        except OSError:
+            pass
         return "\n".join(out)
 
     def stop(self):
         if self.process is not None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.process.stop(15, signal.SIGQUIT)  # graceful
             self.process = None
-            self.stderr.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -22,11 +22,11 @@ PROPAGATION_BOUND = 2.0  # seconds
 class SharedRedisTest(ss.ServerTestCase, unittest.TestCase):
     def setUp(self):
         self.redis_dir = tempfile.mkdtemp(prefix="jwtfort-http-redis-")
-        self.redis = ss.RedisServer(self.redis_dir)
+        self.redis = ss.redis_server(self.redis_dir)
         self.redis.start()
         self.addCleanup(shutil.rmtree, self.redis_dir, ignore_errors=True)
         self.addCleanup(self.redis.stop)
-        settings = ss.hs256_settings(JWTFORT_STORE_URL=self.redis.url())
+        settings = ss.hs256_settings(JWTFORT_STORE_URL=self.redis.url)
         user = [("alice", "alice-password-1", [])]
         # Each instance has its own data directory (users), the store is what they share.
         self.a = self.start_server(settings, users=user)

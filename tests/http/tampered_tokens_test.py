@@ -471,11 +471,12 @@ class ES256PlaybookTest(PlaybookMixin, unittest.TestCase):
             cls.key = cls.server.server_key()
             assert cls.key.point == cls.public.point, "keys.jwks does not hold the JWKS key"
             cls.kid = cls.H["kid"]
-            cls.attacker = ss.EcKey.generate(kid="attacker")
-            cls.listener = ss.ConnectionCounter()
             cls.work = tempfile.mkdtemp(prefix="jwtfort-http-att-")
+            cls.attacker = ss.EcKey.generate(cls.work, kid="attacker")
+            cls.listener = ss.ConnectionCounter()
         except BaseException:
             cls.server.cleanup()
+            shutil.rmtree(getattr(cls, "work", ""), ignore_errors=True)
             raise
 
     @classmethod
@@ -502,9 +503,15 @@ class ES256PlaybookTest(PlaybookMixin, unittest.TestCase):
     def test_a0_controls_signed_here_are_accepted(self):
         self.assertEqual((self.H["alg"], self.jwk["kid"]), ("ES256", self.kid))
         self.assertNotIn("d", self.jwk)
+        # Controls of the two signers: openssl (es) over any signing input, and the jwtfort
+        # command, whose header is the server's (alg, kid, typ).
         self.check("re-signed with the server's key", self.es(self.H, self.C), 200)
         # One key in the ring: a token without kid finds it (docs/errors.md, unknown_key).
         self.check("no kid, one key", self.es(self.header(kid=...), self.C), 200)
+        control = self.key.token(self.C)
+        self.assertEqual(ss.header_of(control), self.H)
+        self.check("signed by the jwtfort command", control, 200)
+        self.check("no kid, signed by the jwtfort command", self.key.token(self.C, kid=""), 200)
 
     def test_a1_alg_none(self):
         for alg in ("none", "None", "NONE", "nOnE"):
@@ -515,8 +522,9 @@ class ES256PlaybookTest(PlaybookMixin, unittest.TestCase):
             self.check("A1 %s signed with the key" % alg, self.es(h, self.C))
 
     def test_a2_a6_a7_signature_forms(self):
-        si = ss.signing_input_of(self.H, self.C)
-        r, s = self.key.sign_rs(si)
+        control = self.key.token(self.C)
+        si, signature = control.rsplit(".", 1)
+        r, s = ss.rs_of(signature)
         n = ss.P256_N
         self.check("A7 control R||S", si + "." + ss.b64u(ss.p1363(r, s)), 200)
         self.check("A2 empty signature", si + ".")

@@ -12,11 +12,9 @@
 #include "integration/redis_server.hpp"
 #include "integration/store_test_support.hpp"
 #include "jwtfort/store/token_store.hpp"
+#include "support/assertions.hpp"
 
 namespace jwtfort {
-// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
-inline void PrintTo(errc code, std::ostream* os) { *os << to_string(code); }
-
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,17 +24,6 @@ using test::eventually;
 using test::probe;
 using test::redis_server;
 using test::refresh_use_of;
-
-#define EXPECT_OK(expr)                                     \
-  do {                                                      \
-    const auto& r_ = (expr);                                \
-    EXPECT_TRUE(r_) << #expr << ": " << r_.error().message; \
-  } while (0)
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const auto& r_ = (expr);                                \
-    ASSERT_TRUE(r_) << #expr << ": " << r_.error().message; \
-  } while (0)
 
 store_options quiet_options() {
   store_options o;

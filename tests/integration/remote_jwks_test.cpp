@@ -4,13 +4,7 @@
 
 #include "jwtfort/remote_jwks.hpp"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -27,15 +21,9 @@
 
 #include "jwtfort/claims.hpp"
 #include "jwtfort/signer.hpp"
-
-extern char** environ;
-
-namespace jwtfort {
-// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
-inline void PrintTo(errc code, std::ostream* os) {
-  *os << to_string(code) << " (" << static_cast<int>(code) << ")";
-}
-}  // namespace jwtfort
+#include "support/assertions.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -44,15 +32,7 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t start_time = 1'700'000'000;
 
-template <class T>
-T must(result<T> r, std::string_view what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-
-void must(result<void> r, std::string_view what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-}
+using test::must;
 
 // The code of a failed result, or nullopt when it succeeded; for EXPECT_EQ with a readable diff.
 template <class T>
@@ -83,20 +63,8 @@ std::string base64url(std::string_view bytes) {
 }
 
 // A temporary directory, removed with its contents.
-class temp_dir {
- public:
-  temp_dir() {
-    char path[] = "/tmp/jwtfort-jwks-XXXXXX";
-    if (::mkdtemp(path) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = path;
-  }
-  ~temp_dir() { std::filesystem::remove_all(path_); }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("jwtfort-jwks-") {}
 };
 
 // Replaces the file in one step, so the server never serves half of it.
@@ -111,38 +79,14 @@ class jwks_server {
  public:
   jwks_server(const temp_dir& dir, const std::string& jwks_file,
               const std::vector<std::string>& extra_args = {})
-      : count_file_(dir.file("counts.json")) {
-    std::vector<std::string> args = {"python3", JWTFORT_TESTS_DIR "/integration/jwks_server.py",
-                                     jwks_file, count_file_};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-      ::close(in[0]), ::close(in[1]);
-      throw std::runtime_error("pipe2 failed");
-    }
-    spawn(args, in[0], out[1]);
-    ::close(in[0]);
-    ::close(out[1]);
-    stdin_ = in[1];
-    port_ = read_port(out[0]);
-    ::close(out[0]);
-    if (port_ <= 0) {
-      stop();
-      throw std::runtime_error("jwks_server.py did not report a port");
-    }
+      : count_file_(dir.file("counts.json")), child_(arguments(jwks_file, extra_args), true) {
+    // The first stdout line is the port.
+    const auto line = child_.read_line(20s);
+    port_ = line ? std::atoi(line->c_str()) : 0;
+    if (port_ <= 0) throw std::runtime_error("jwks_server.py did not report a port");
   }
-  ~jwks_server() { stop(); }
-  jwks_server(const jwks_server&) = delete;
-  jwks_server& operator=(const jwks_server&) = delete;
 
-  void stop() {
-    if (pid_ <= 0) return;
-    ::close(stdin_);
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void stop() { child_.kill(); }
 
   std::string url(std::string_view path, std::string_view scheme = "http",
                   std::string_view host = "127.0.0.1") const {
@@ -157,31 +101,16 @@ class jwks_server {
   }
 
  private:
-  void spawn(const std::vector<std::string>& args, int child_stdin, int child_stdout) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_adddup2(&actions, child_stdin, 0);
-    ::posix_spawn_file_actions_adddup2(&actions, child_stdout, 1);
-    const int rc = ::posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ);
-    ::posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) pid_ = -1;
-  }
-
-  // The first stdout line is the port; 0 when none comes within 20 s.
-  int read_port(int fd) const {
-    std::string line;
-    char c = 0;
-    pollfd p{fd, POLLIN, 0};
-    while (pid_ > 0 && ::poll(&p, 1, 20000) == 1 && ::read(fd, &c, 1) == 1 && c != '\n') line += c;
-    return c == '\n' ? std::atoi(line.c_str()) : 0;
+  std::vector<std::string> arguments(const std::string& jwks_file,
+                                     const std::vector<std::string>& extra_args) const {
+    std::vector<std::string> args = {"python3", JWTFORT_TESTS_DIR "/integration/jwks_server.py",
+                                     jwks_file, count_file_};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return args;
   }
 
   std::string count_file_;
-  pid_t pid_ = -1;
-  int stdin_ = -1;
+  test::child_process child_;
   int port_ = 0;
 };
 

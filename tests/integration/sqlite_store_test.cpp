@@ -19,11 +19,10 @@
 
 #include "integration/store_test_support.hpp"
 #include "jwtfort/store/token_store.hpp"
+#include "support/assertions.hpp"
+#include "support/temp_dir.hpp"
 
 namespace jwtfort {
-// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
-inline void PrintTo(errc code, std::ostream* os) { *os << to_string(code); }
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -34,43 +33,9 @@ using test::probe;
 
 constexpr std::int64_t t0 = 1'700'000'000;
 
-#define EXPECT_OK(expr)                                                        \
-  do {                                                                         \
-    const auto& r_ = (expr);                                                   \
-    EXPECT_TRUE(r_) << #expr << " failed: " << (r_ ? "" : r_.error().message); \
-  } while (0)
-#define ASSERT_OK(expr)                                                        \
-  do {                                                                         \
-    const auto& r_ = (expr);                                                   \
-    ASSERT_TRUE(r_) << #expr << " failed: " << (r_ ? "" : r_.error().message); \
-  } while (0)
-// Expects a failure with exactly `expected`.
-#define EXPECT_ERRC(expr, expected)                                             \
-  do {                                                                          \
-    const auto& r_ = (expr);                                                    \
-    if (r_) {                                                                   \
-      ADD_FAILURE() << #expr << " succeeded; expected " << to_string(expected); \
-    } else {                                                                    \
-      EXPECT_EQ(r_.code(), expected) << r_.error().message;                     \
-    }                                                                           \
-  } while (0)
-
 // A fresh directory per test, removed afterwards.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "jwtfort-sqlite-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) std::abort();
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("jwtfort-sqlite-") {}
 };
 
 store_options quiet() {

@@ -1,7 +1,8 @@
 #pragma once
 // Helpers shared by the token_store tests (memory, SQLite, Redis) and the service tests on them:
 // polling for what a background thread or another process does, refresh_use values, racing
-// threads at one refresh token, and the store_probe child process read line by line.
+// threads at one refresh token, and the store_probe child process read line by line
+// (support/child_process.hpp).
 //
 // Example:
 //   jwtfort::test::probe child({JWTFORT_STORE_PROBE, url, "wait-revoked", "j1", "5000"});
@@ -10,30 +11,21 @@
 //
 // Failures to start a child throw std::system_error, which gtest reports as a failure of the
 // running test.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "jwtfort/store/token_store.hpp"
 #include "jwtfort/tokens.hpp"
-
-extern char** environ;
+#include "support/child_process.hpp"
 
 namespace jwtfort::test {
 
@@ -151,84 +143,7 @@ race_outcome race(int threads, Attempt attempt) {
   return {succeeded.load(), reused.load(), revoked.load()};
 }
 
-/// A child process, e.g. store_probe, whose stdout the test reads line by line; `argv[0]` is the
-/// program. The child is killed (SIGKILL) and reaped when this object goes away.
-class probe {
- public:
-  explicit probe(std::vector<std::string> argv) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-      throw std::system_error(errno, std::generic_category(), "pipe2");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const int failed = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);  // the child's copy is the only writer: its exit ends our reads
-    out_ = fds[0];
-    if (failed != 0) {
-      ::close(out_);  // no destructor runs for a constructor that throws
-      throw std::system_error(failed, std::generic_category(), "posix_spawn " + argv[0]);
-    }
-  }
-  probe(const probe&) = delete;
-  probe& operator=(const probe&) = delete;
-  ~probe() {
-    kill();
-    ::close(out_);
-  }
-
-  /// The next complete line, or nothing at the end of the output or after `timeout`.
-  std::optional<std::string> read_line(
-      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (auto end = buffer_.find('\n'); end != std::string::npos) {
-        std::string line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        return line;
-      }
-      // Rounded up: a last partial millisecond must not become a poll that returns at once.
-      const auto left =
-          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{out_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        return std::nullopt;
-      char chunk[4096];
-      const ssize_t n = ::read(out_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;  // a partial last line is dropped: it was not complete
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  /// Whether the child runs: started and neither killed nor waited for yet.
-  bool started() const { return pid_ > 0; }
-
-  /// kill -9 and reap.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  /// Waits for the child to exit by itself: its exit status, or -1 if a signal ended it or it
-  /// was already reaped (waitpid(-1) would wait for any child at all).
-  int wait() {
-    if (pid_ <= 0) return -1;
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
-};
+/// store_probe and other helper programs, read line by line.
+using probe = child_process;
 
 }  // namespace jwtfort::test

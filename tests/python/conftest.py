@@ -3,57 +3,24 @@ poll for what other store connections see."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from loopback import free_port
+from loopback import RedisServer
 
 from jwtfort.compat.fastapi_jwt_auth import AuthJWT as CompatAuthJWT
 from jwtfort.fastapi import AuthJWT
 
-REDIS_SERVER = shutil.which("redis-server")
-STARTUP_DEADLINE = 10.0
-NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
+__all__ = ["RedisServer"]  # the type of the redis_server fixture, for annotations
 
 
-class RedisServer:
+def start_redis() -> RedisServer:
     """A redis-server on a free 127.0.0.1 port, without persistence."""
-
-    def __init__(self) -> None:
-        if REDIS_SERVER is None:
-            pytest.skip("redis-server is not installed")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", *NO_PERSISTENCE],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self._wait_until_ready()
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_DEADLINE
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self._process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.02)  # polling a starting process, not waiting on a token clock
-        self.stop()
-        raise RuntimeError("redis-server did not start")
+    try:
+        return RedisServer(startup_timeout=10).start()
+    except FileNotFoundError:
+        pytest.skip("redis-server is not installed")
 
 
 @pytest.fixture(params=[AuthJWT, CompatAuthJWT], ids=["native", "compat"])
@@ -66,7 +33,7 @@ def base(request: pytest.FixtureRequest) -> type[AuthJWT]:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """The URL of a redis-server shared by the session."""
-    server = RedisServer()
+    server = start_redis()
     yield server.url
     server.stop()
 
@@ -74,7 +41,7 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     """A redis-server of the test's own, which the test may stop."""
-    server = RedisServer()
+    server = start_redis()
     yield server
     server.stop()
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
-import socket
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from loopback import free_port
 from pydantic import BaseModel, ValidationError
 
 import jwtfort
@@ -515,9 +515,7 @@ def test_a_stopped_redis_is_unavailable_not_anonymous(
 
 
 def test_an_unreachable_redis_fails_without_its_password() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()  # no one listens there
     config = RedisConfig(host="127.0.0.1", port=port, password="hunter2-secret")
     auth = AuthConfig(secret=SECRET)
     error = fails(jwtfort.StoreUnavailable, "store_unavailable", JWTAuthBackend, auth, config)

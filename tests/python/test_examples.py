@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from loopback import free_port
+from loopback import Process, free_port
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -32,36 +29,19 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--app-dir", str(EXAMPLES)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
-        self._process = subprocess.Popen(
-            command,
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._wait_until_ready()
+        self._process = Process(command, env={**os.environ, **env}, name="uvicorn")
+        try:
+            self._process.wait_for_port(self.port, STARTUP_DEADLINE)
+        except RuntimeError:
+            self._process.stop(timeout=15)
+            raise
         self.http = httpx.Client(base_url=self.url, timeout=10)
 
     def stop(self) -> str:
         """Stops the server; returns what it printed."""
         self.http.close()
-        if self._process.poll() is None:
-            self._process.terminate()
-        output, _ = self._process.communicate(timeout=15)
-        return output
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_DEADLINE
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited:\n{self._process.communicate()[0]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)  # polling a starting process
-        self.stop()
-        raise RuntimeError("uvicorn did not start")
+        self._process.stop(timeout=15)
+        return "\n".join(self._process.stdout_lines + self._process.stderr_lines)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 #pragma once
 // Helpers shared by the unit tests: tokens built by hand from raw header and payload JSON text,
 // raw signatures made through crypto::sign (or OpenSSL directly, to play the attacker), a fixed
-// clock, and keys generated once per test process.
+// clock, and keys generated once per test process. The assertions (EXPECT_OK, EXPECT_ERRC, must)
+// are every test tree's, from support/assertions.hpp.
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -28,62 +29,12 @@
 #include "jwtfort/key.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/verifier.hpp"
-
-namespace jwtfort {
-// A failed EXPECT_EQ on codes prints the wire name, not a bare number.
-inline void PrintTo(errc code, std::ostream* os) {
-  *os << to_string(code) << " (" << static_cast<int>(code) << ")";
-}
-}  // namespace jwtfort
-
-/// Expects `expr` (a result<T>) to fail with exactly `expected`; accepts `<< context`.
-#define EXPECT_ERRC(expr, expected) EXPECT_PRED_FORMAT2(::jwtfort::test::has_errc, expr, expected)
-#define ASSERT_ERRC(expr, expected) ASSERT_PRED_FORMAT2(::jwtfort::test::has_errc, expr, expected)
-/// Expects `expr` (a result<T>) to succeed; prints the code and message otherwise.
-#define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::jwtfort::test::is_ok, expr)
-#define ASSERT_OK(expr) ASSERT_PRED_FORMAT1(::jwtfort::test::is_ok, expr)
-
-namespace jwtfort::test {
-
-template <class R>
-testing::AssertionResult has_errc(const char* expr, const char*, const R& r, errc expected) {
-  if (r.has_value())
-    return testing::AssertionFailure() << expr << " succeeded; expected " << to_string(expected);
-  if (r.code() != expected)
-    return testing::AssertionFailure()
-           << expr << " failed with " << to_string(r.code()) << " (" << r.error().message
-           << "); expected " << to_string(expected);
-  return testing::AssertionSuccess();
-}
-
-template <class R>
-testing::AssertionResult is_ok(const char* expr, const R& r) {
-  if (r.has_value()) return testing::AssertionSuccess();
-  return testing::AssertionFailure()
-         << expr << " failed with " << to_string(r.code()) << ": " << r.error().message;
-}
-
-}  // namespace jwtfort::test
+#include "support/assertions.hpp"
 
 namespace jwtfort::test {
 
 /// "Now" for every test: 2023-11-14T22:13:20Z.
 inline constexpr std::int64_t now = 1'700'000'000;
-
-/// The value of `r`, or an exception (which gtest reports as a failure) naming the error.
-template <class T>
-T must(result<T> r, std::string_view what = "result") {
-  if (!r)
-    throw std::runtime_error(std::string(what) + " failed: " + std::string(to_string(r.code())) +
-                             ": " + r.error().message);
-  return std::move(*r);
-}
-
-inline void must(result<void> r, std::string_view what = "result") {
-  if (!r)
-    throw std::runtime_error(std::string(what) + " failed: " + std::string(to_string(r.code())) +
-                             ": " + r.error().message);
-}
 
 inline std::string b64(std::string_view bytes) { return base64url::encode(bytes); }
 inline std::string unb64(std::string_view text) { return must(base64url::decode(text), "decode"); }
