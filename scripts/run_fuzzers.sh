@@ -20,10 +20,8 @@ jobs=${JOBS:-$(nproc)}
 
 log() { printf '[fuzz %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-log "configure $build (clang-14, libFuzzer + ASan + UBSan)"
-CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DJWTFORT_BUILD_FUZZ=ON -DJWTFORT_BUILD_TESTS=OFF \
-  -DJWTFORT_BUILD_CLI=OFF -DJWTFORT_BUILD_BENCH=OFF >/dev/null
+log "configure $build (the fuzz preset: clang-14, libFuzzer + ASan + UBSan)"
+cmake --preset fuzz -B "$build" >/dev/null
 log "build ${targets[*]}"
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 

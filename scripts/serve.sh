@@ -10,6 +10,6 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build="${BUILD_DIR:-build}"
 echo "[serve] building jwtfort-server in $build (the first build takes a few minutes)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --preset release -B "$build" >/dev/null  # the build scripts/test.sh makes (CMakePresets.json)
 cmake --build "$build" --target jwtfort_server -j "$(nproc)"
 exec "$build/server/jwtfort-server" serve --data-dir "${JWTFORT_DATA_DIR:-jwtfort-data}" "$@"

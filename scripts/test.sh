@@ -6,6 +6,8 @@
 # Usage: scripts/test.sh [--quick]
 #   --quick  only the Release build and its tests.
 # FUZZ_SECONDS (default 60) sets the time per fuzz target.
+# The builds are CMakePresets.json's presets (release in build/, asan, tsan, fuzz); a compiler launcher
+# is taken from CMAKE_CXX_COMPILER_LAUNCHER in the environment (e.g. ccache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
@@ -21,11 +23,11 @@ step "format (.clang-format)"
 scripts/check_format.sh
 
 step "release build (warnings are errors)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DJWTFORT_WERROR=ON -DJWTFORT_BUILD_BENCH=ON
-cmake --build build -j "$jobs"
+cmake --preset release
+cmake --build --preset release -j "$jobs"
 
 step "release tests"
-ctest --test-dir build --output-on-failure -j "$jobs"
+ctest --preset release -j "$jobs"
 
 $quick && exit 0
 
@@ -42,26 +44,21 @@ build-python/ci-venv/bin/mypy
 build-python/ci-venv/bin/mypy tests/support/loopback.py
 
 step "sanitizer build (address, undefined)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
-  -DJWTFORT_SANITIZE=address,undefined
-cmake --build build-asan -j "$jobs"
+cmake --preset asan
+cmake --build --preset asan -j "$jobs"
 
-step "sanitizer tests"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE package
+step "sanitizer tests (all but the package tests)"
+ctest --preset asan -j "$jobs"
 
 step "thread sanitizer build (stores, token service, server)"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJWTFORT_WERROR=ON \
-  -DJWTFORT_SANITIZE=thread
-cmake --build build-tsan -j "$jobs"
+cmake --preset tsan
+cmake --build --preset tsan -j "$jobs"
 
 step "thread sanitizer tests"
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L integration
-ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
+ctest --preset tsan -j "$jobs" -L integration
+ctest --preset tsan -j "$jobs" \
   -R '^(memory_store|revocation_index|token_service_test|key_state_cache|verified_cache|http_)'
-ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L server
-unset TSAN_OPTIONS
+ctest --preset tsan -j "$jobs" -L server
 
 step "fuzz targets (clang, libFuzzer)"
 scripts/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"

@@ -1,18 +1,25 @@
 // Signs and verifies one HS256 token through the public API only, then checks that a tampered
-// token is refused, then runs one revocation through the token service on the memory store
-// (jwtfort::service), and asks the HTTP authenticator about a request carrying the revoked token
-// (jwtfort::http). Exits 0 when every check holds, 1 naming the first one that does not.
+// token is refused (jwtfort::core). Built with jwtfort::http, it also runs one revocation through
+// the token service on the memory store and asks the HTTP authenticator about a request carrying
+// the revoked token. Built with jwtfort::store_url, it opens a SQLite store by URL in the
+// directory given as its argument. Exits 0 when every check holds, 1 naming the first one that
+// does not.
 
 #include <array>
 #include <cstddef>
 #include <cstdio>
 #include <jwtfort/claims.hpp>
-#include <jwtfort/http/authenticator.hpp>
 #include <jwtfort/key.hpp>
 #include <jwtfort/signer.hpp>
-#include <jwtfort/tokens.hpp>
 #include <jwtfort/verifier.hpp>
 #include <string>
+#if defined(JWTFORT_CONSUMER_HTTP)
+#include <jwtfort/http/authenticator.hpp>
+#include <jwtfort/tokens.hpp>
+#endif
+#if defined(JWTFORT_CONSUMER_STORE_URL)
+#include <jwtfort/store/token_store.hpp>
+#endif
 
 namespace {
 
@@ -23,7 +30,7 @@ int fail(const char* what) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   using namespace jwtfort;
   constexpr std::int64_t now = 1'700'000'000;
   auto k = key::from_secret("consumer-test-secret-of-32-bytes!", algorithm::hs256);
@@ -57,7 +64,9 @@ int main() {
   if (refused) return fail("a tampered token verifies");
   if (refused.code() != errc::invalid_signature)
     return fail("a tampered token fails with a code other than invalid_signature");
+  std::puts("consumer: sign and verify ok");
 
+#if defined(JWTFORT_CONSUMER_HTTP)
   token_service_options so;
   so.store = make_memory_store();
   auto ring = key_ring::from_key(*k);
@@ -80,7 +89,21 @@ int main() {
   const http::decision d = auth->decide({.method = "GET", .target = "/me", .headers = fields});
   if (!d.challenge() || d.challenge()->status != 401 || d.challenge()->code != errc::revoked)
     return fail("the authenticator does not refuse the revoked token with a 401");
+  std::puts("consumer: revoke and authenticate ok");
+#endif
 
-  std::puts("consumer: sign, verify, revoke and authenticate ok");
+#if defined(JWTFORT_CONSUMER_STORE_URL)
+  if (argc != 2) return fail("usage: consumer DIRECTORY (for the SQLite store)");
+  auto store = open_store(std::string("sqlite://") + argv[1] + "/tokens.db");
+  if (!store) return fail("open_store cannot open a SQLite store");
+  if (!(*store)->revoke_token("t-1", now + 60)) return fail("the SQLite store cannot revoke");
+  if ((*store)->check({.jwt_id = "t-1"}).code() != errc::revoked)
+    return fail("the SQLite store does not report its revocation");
+  std::puts("consumer: SQLite store by URL ok");
+#else
+  (void)argc;
+  (void)argv;
+#endif
+
   return 0;
 }
