@@ -1,7 +1,5 @@
 #include "jwtfort/claims.hpp"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <cmath>
 
@@ -40,7 +38,8 @@ result<claims> claims::from_json(std::string_view object_json) {
   auto o = json::parse_object(json::slot::scratch, object_json, json::claims_limits);
   if (!o) return o.error();
   claims c;
-  for (auto field : *o) c.members_.emplace_back(std::string(field.key), json::to_text(field.value));
+  for (auto field : *o)
+    c.members_.emplace_back(std::string(field.name), json::to_text(field.value));
   return c;
 }
 
