@@ -129,6 +129,16 @@ std::string_view claims::json_of(std::string_view name) const noexcept {
   return {};
 }
 
+std::optional<std::string> claims::string_value(std::string_view name) const {
+  const std::string_view text = json_of(name);
+  if (text.empty()) return std::nullopt;
+  auto v = json::parse_value(json::slot::scratch, text, json::claims_limits);
+  if (!v) return std::nullopt;
+  auto s = v->as_string();
+  if (!s) return std::nullopt;
+  return std::string(*s);
+}
+
 std::string claims::to_json() const {
   std::string out = "{";
   for (const auto& [name, value] : members_) {
