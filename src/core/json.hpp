@@ -8,7 +8,6 @@
 // slot parses again; copying one copies two words, never the text.
 
 #include <cstddef>
-#include <cstdint>
 #include <iterator>
 #include <optional>
 #include <string>

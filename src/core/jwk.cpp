@@ -3,6 +3,7 @@
 
 #include "core/jwk.hpp"
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
