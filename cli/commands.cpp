@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
@@ -143,13 +142,6 @@ failure bad_header(std::string msg) {
   return failure::configuration(error(errc::invalid_header, "--header: " + std::move(msg)));
 }
 
-// The value of a JSON string literal, or nothing when `json_value` is not a string.
-std::optional<std::string> json_string(std::string_view json_value) {
-  auto v = nlohmann::json::parse(json_value, nullptr, /*allow_exceptions=*/false);
-  if (!v.is_string()) return std::nullopt;
-  return v.get<std::string>();
-}
-
 // Splits --header into `typ` (the signer's own option) and the other members. `alg` and `kid`
 // belong to the key and --kid; the signer refuses the rest of the reserved names (crit, jwk...).
 outcome<header_options> header_from_option(const std::optional<std::string>& text) {
@@ -164,7 +156,7 @@ outcome<header_options> header_from_option(const std::optional<std::string>& tex
     if (name == "alg") return bad_header("may not set \"alg\"; the key decides it");
     if (name == "kid") return bad_header("may not set \"kid\"; use --kid");
     if (name == "typ") {
-      auto typ = json_string(value);
+      auto typ = object->string_value(name);
       if (!typ) return bad_header("\"typ\" must be a string");
       h.type = *typ;
       continue;

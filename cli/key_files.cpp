@@ -11,7 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <nlohmann/json.hpp>
+
+#include "jwtfort/claims.hpp"
 
 namespace jwtfort::cli {
 namespace {
@@ -43,22 +44,9 @@ std::string_view trim_left(std::string_view text) {
   return text;
 }
 
-bool is_jwks(std::string_view text) {
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return doc.is_object() && doc.contains("keys");
-}
-
 outcome<std::vector<key>> one(result<key> k) {
   if (!k) return failure::configuration(k.error());
   return std::vector<key>{std::move(*k)};
-}
-
-outcome<std::vector<key>> load_jwks(std::string_view text) {
-  auto set = key_set::from_jwks(text);
-  if (!set) return failure::configuration(set.error());
-  if (set->empty())
-    return failure::configuration(error(errc::invalid_key, "JWKS holds no usable key"));
-  return set->keys();
 }
 
 outcome<std::vector<key>> load_jwk(std::string_view text, std::span<const algorithm> candidates) {
@@ -68,6 +56,25 @@ outcome<std::vector<key>> load_jwk(std::string_view text, std::span<const algori
   for (algorithm alg : candidates)
     if (auto bound = key::from_jwk(text, alg)) return one(std::move(bound));
   return failure::configuration(k.error());
+}
+
+// A JSON object with "keys" is a JWKS, any other a JWK.
+outcome<std::vector<key>> load_jwk_or_jwks(std::string_view text,
+                                           std::span<const algorithm> candidates) {
+  auto set = key_set::from_jwks(text);
+  if (set) {
+    if (set->empty())
+      return failure::configuration(error(errc::invalid_key, "JWKS holds no usable key"));
+    return set->keys();
+  }
+  // Not a usable JWKS: either a JWKS whose fault is worth naming, or a JWK. claims::from_json,
+  // the library's strict object reader, says which members there are; a document beyond its
+  // limits (64 KiB, 256 members) is no single JWK, whose largest form (RSA-8192, private) is
+  // under 7 KB.
+  auto members = claims::from_json(text);
+  const bool jwks = members ? members->contains("keys") : members.code() == errc::json_too_complex;
+  if (jwks) return failure::configuration(set.error());
+  return load_jwk(text, candidates);
 }
 
 outcome<std::vector<key>> load_pem_as(std::string_view pem, std::span<const algorithm> candidates) {
@@ -184,7 +191,7 @@ outcome<std::vector<key>> load_key_file(const std::string& path,
   sensitive_text file{std::move(*read)};
   std::string_view text = trim_left(file.text);
   if (text.starts_with("-----BEGIN")) return load_pem(text, candidates);
-  if (text.starts_with("{")) return is_jwks(text) ? load_jwks(text) : load_jwk(text, candidates);
+  if (text.starts_with("{")) return load_jwk_or_jwks(text, candidates);
   return failure::configuration(
       error(errc::invalid_key, "key file " + path + " holds neither PEM nor a JWK or JWKS"));
 }

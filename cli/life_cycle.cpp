@@ -1,17 +1,15 @@
 // The token life cycle from the command line, on the configured keys and store: the same
 // `config` (environment or --config FILE) a server would run with.
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "json_writer.hpp"
 #include "jwtfort/config.hpp"
 #include "jwtfort/tokens.hpp"
 #include "key_files.hpp"
 
 namespace jwtfort::cli {
 namespace {
-
-using json = nlohmann::json;
 
 outcome<config> load_config(const parsed_args& a) {
   auto c = a.has("config") ? config::from_file(*a.value("config")) : config::from_environment();
@@ -59,8 +57,11 @@ outcome<std::string> one_token(const parsed_args& a) {
 }
 
 std::string pair_json(const std::string& access, const std::string& refresh) {
-  return json{{"access_token", access}, {"refresh_token", refresh}, {"token_type", "bearer"}}
-             .dump() +
+  return json_object()
+             .text("access_token", access)
+             .text("refresh_token", refresh)
+             .text("token_type", "bearer")
+             .str() +
          "\n";
 }
 
@@ -149,8 +150,11 @@ outcome<std::string> token_verify(const parsed_args& a) {
            : type == "refresh" ? service->require_refresh(*token)
                                : check_any(*service, *token);
   if (!t) return failure::of(t.error());
-  return json{{"header", json::parse(t->header_json())}, {"claims", json::parse(t->claims_json())}}
-             .dump() +
+  // Members in name order at every level, as this command has always printed them.
+  return json_object()
+             .raw("claims", sorted_json(t->claims_json()))
+             .raw("header", sorted_json(t->header_json()))
+             .str() +
          "\n";
 }
 
@@ -164,17 +168,18 @@ outcome<std::string> token_revoke(const parsed_args& a) {
   if (!service) return service.error();
   if (subject) {
     if (auto done = service->revoke_subject(*subject); !done) return failure::of(done.error());
-    return json{{"revoked", "subject"}, {"sub", *subject}}.dump() + "\n";
+    return json_object().text("revoked", "subject").text("sub", *subject).str() + "\n";
   }
   auto token = one_token(a);
   if (!token) return token.error();
   auto t = check_any(*service, *token);
   if (!t) return failure::of(t.error());
   if (auto done = service->revoke(*t); !done) return failure::of(done.error());
-  return json{{"revoked", "token"},
-              {"type", t->string_claim("type").value_or("")},
-              {"jti", t->jwt_id()}}
-             .dump() +
+  return json_object()
+             .text("jti", t->jwt_id())
+             .text("revoked", "token")
+             .text("type", t->string_claim("type").value_or(""))
+             .str() +
          "\n";
 }
 
@@ -228,9 +233,9 @@ outcome<std::string> keys_rotate(const parsed_args& a) {
   auto written = write_private_file(c->key_ring_file, *text + "\n");
   wipe(*text);
   if (!written) return written.error();
-  json ids = json::array();
+  std::vector<std::string> ids;
   for (const key& k : ring->keys().keys()) ids.push_back(k.id());
-  return json{{"active", ring->active().id()}, {"keys", ids}}.dump() + "\n";
+  return json_object().text("active", ring->active().id()).texts("keys", ids).str() + "\n";
 }
 
 // --- store purge / stats -------------------------------------------------------------------------
@@ -248,7 +253,7 @@ outcome<std::string> store_purge(const parsed_args& a) {
   if (!store) return store.error();
   auto purged = (*store)->purge_expired(system_now());
   if (!purged) return failure::of(purged.error());
-  return json{{"purged", *purged}}.dump() + "\n";
+  return json_object().number("purged", *purged).str() + "\n";
 }
 
 outcome<std::string> store_stats(const parsed_args& a) {
@@ -256,11 +261,12 @@ outcome<std::string> store_stats(const parsed_args& a) {
   if (!store) return store.error();
   auto s = (*store)->stats();
   if (!s) return failure::of(s.error());
-  return json{{"revoked_tokens", s->revoked_tokens},
-              {"revoked_subjects", s->revoked_subjects},
-              {"revoked_families", s->revoked_families},
-              {"used_refresh_tokens", s->used_refresh_tokens}}
-             .dump() +
+  return json_object()
+             .number("revoked_families", s->revoked_families)
+             .number("revoked_subjects", s->revoked_subjects)
+             .number("revoked_tokens", s->revoked_tokens)
+             .number("used_refresh_tokens", s->used_refresh_tokens)
+             .str() +
          "\n";
 }
 

@@ -4,6 +4,7 @@
 /// name twice replaces the earlier value (so a token never carries duplicate members).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,9 @@ class JWTFORT_API claims {
   void erase(std::string_view name);
   /// The JSON text of one member's value, or empty when absent.
   std::string_view json_of(std::string_view name) const noexcept;
+  /// A string member's value, escapes resolved; nullopt when absent or not a string.
+  /// Example: `claims::from_json(R"({"typ":"at+jwt"})")->string_value("typ")` is `"at+jwt"`.
+  std::optional<std::string> string_value(std::string_view name) const;
   /// Members as (name, JSON value text) pairs, in order.
   const std::vector<std::pair<std::string, std::string>>& members() const noexcept {
     return members_;

@@ -1,7 +1,5 @@
 #include "jwtfort/claims.hpp"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <cmath>
 
@@ -40,7 +38,8 @@ result<claims> claims::from_json(std::string_view object_json) {
   auto o = json::parse_object(json::slot::scratch, object_json, json::claims_limits);
   if (!o) return o.error();
   claims c;
-  for (auto field : *o) c.members_.emplace_back(std::string(field.key), json::to_text(field.value));
+  for (auto field : *o)
+    c.members_.emplace_back(std::string(field.name), json::to_text(field.value));
   return c;
 }
 
@@ -128,6 +127,16 @@ std::string_view claims::json_of(std::string_view name) const noexcept {
   for (const auto& m : members_)
     if (m.first == name) return m.second;
   return {};
+}
+
+std::optional<std::string> claims::string_value(std::string_view name) const {
+  const std::string_view text = json_of(name);
+  if (text.empty()) return std::nullopt;
+  auto v = json::parse_value(json::slot::scratch, text, json::claims_limits);
+  if (!v) return std::nullopt;
+  auto s = v->as_string();
+  if (!s) return std::nullopt;
+  return std::string(*s);
 }
 
 std::string claims::to_json() const {

@@ -1,6 +1,37 @@
+#include "core/json.hpp"
+#include "core/jwk.hpp"
 #include "jwtfort/key.hpp"
 
 namespace jwtfort {
+
+result<key_set> key_set::from_jwks(std::string_view jwks_json) {
+  auto root = json::parse_object(json::slot::scratch, jwks_json, json::document_limits);
+  if (!root) return error(root.code(), "JWKS: " + root.error().message);
+  auto keys = json::find(*root, "keys");
+  auto list = keys ? keys->as_array() : std::nullopt;
+  if (!list) return error(errc::invalid_key, "JWKS has no \"keys\" array");
+  key_set set;
+  std::size_t index = 0;
+  for (json::value entry : *list) {
+    auto o = entry.as_object();
+    if (!o)
+      return error(errc::invalid_key, "JWKS entry " + std::to_string(index) + " is not an object");
+    auto kty = json::string_member(*o, "kty", errc::invalid_key);
+    auto use = json::string_member(*o, "use", errc::invalid_key);
+    // RFC 7517 §5: skip what we cannot use (unknown kty) and encryption keys.
+    bool known =
+        kty && *kty && (**kty == "oct" || **kty == "RSA" || **kty == "EC" || **kty == "OKP");
+    bool encryption = use && *use && **use == "enc";
+    if (known && !encryption) {
+      auto k = jwk::to_key(*o, std::nullopt);
+      if (!k)
+        return error(k.code(), "JWKS entry " + std::to_string(index) + ": " + k.error().message);
+      if (auto r = set.add(std::move(*k)); !r) return r.error();
+    }
+    ++index;
+  }
+  return set;
+}
 
 result<void> key_set::add(key k) {
   for (const key& existing : keys_) {

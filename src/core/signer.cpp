@@ -1,7 +1,5 @@
 #include "jwtfort/signer.hpp"
 
-#include <simdjson.h>
-
 #include "core/base64url.hpp"
 #include "core/json.hpp"
 #include "crypto/crypto.hpp"
@@ -30,11 +28,11 @@ result<std::string> build_header(const key& k, const header_options& options) {
     if (!extra) return error(errc::invalid_header, "extra header: " + extra.error().message);
     for (auto field : *extra) {
       for (std::string_view reserved : reserved_header_members)
-        if (field.key == reserved)
+        if (field.name == reserved)
           return error(errc::invalid_header,
                        "extra header may not set \"" + std::string(reserved) + "\"");
       out += ',';
-      append_json_string(out, field.key);
+      append_json_string(out, field.name);
       out += ':';
       out += json::to_text(field.value);
     }

@@ -29,37 +29,36 @@ std::optional<std::string> verified_token::claim_json(std::string_view name) con
 
 std::optional<std::string> verified_token::string_claim(std::string_view name) const {
   auto v = claim(claims_json(), name);
-  std::string_view s;
-  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
-  return std::string(s);
+  if (!v) return std::nullopt;
+  auto s = v->as_string();
+  if (!s) return std::nullopt;
+  return std::string(*s);
 }
 
 std::optional<std::int64_t> verified_token::integer_claim(std::string_view name) const {
   auto v = claim(claims_json(), name);
-  std::int64_t i = 0;
-  if (!v || v->get_int64().get(i) != simdjson::SUCCESS) return std::nullopt;
-  return i;
+  if (!v) return std::nullopt;
+  return v->as_int64();
 }
 
 std::optional<bool> verified_token::bool_claim(std::string_view name) const {
   auto v = claim(claims_json(), name);
-  bool b = false;
-  if (!v || v->get_bool().get(b) != simdjson::SUCCESS) return std::nullopt;
-  return b;
+  if (!v) return std::nullopt;
+  return v->as_bool();
 }
 
 std::optional<std::vector<std::string>> verified_token::string_list_claim(
     std::string_view name) const {
   auto v = claim(claims_json(), name);
   if (!v) return std::nullopt;
-  std::string_view s;
-  if (v->get_string().get(s) == simdjson::SUCCESS) return std::vector<std::string>{std::string(s)};
-  simdjson::dom::array list;
-  if (v->get_array().get(list) != simdjson::SUCCESS) return std::nullopt;
+  if (auto s = v->as_string()) return std::vector<std::string>{std::string(*s)};
+  auto list = v->as_array();
+  if (!list) return std::nullopt;
   std::vector<std::string> out;
-  for (auto item : list) {
-    if (item.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
-    out.emplace_back(s);
+  for (json::value item : *list) {
+    auto s = item.as_string();
+    if (!s) return std::nullopt;
+    out.emplace_back(*s);
   }
   return out;
 }

@@ -59,12 +59,11 @@ result<header_fields> read_header(const json::object& header) {
   header_fields h;
   std::string_view refused;
   for (auto field : header) {
-    std::string_view name = field.key;
+    std::string_view name = field.name;
     auto string_value = [&](std::optional<std::string_view>& slot) -> result<void> {
-      std::string_view s;
-      if (field.value.get_string().get(s) != simdjson::SUCCESS)
+      slot = field.value.as_string();
+      if (!slot)
         return error(errc::invalid_header, "header \"" + std::string(name) + "\" must be a string");
-      slot = s;
       return {};
     };
     if (name == "alg") {
@@ -97,14 +96,14 @@ result<header_fields> read_header(const json::object& header) {
 // RFC 7515 §4.1.11: every name in crit must be understood, present, and not a registered one.
 result<void> check_critical(const json::value& crit, const json::object& header,
                             const std::vector<std::string>& understood) {
-  simdjson::dom::array list;
-  if (crit.get_array().get(list) != simdjson::SUCCESS || list.size() == 0)
+  auto list = crit.as_array();
+  if (!list || list->size() == 0)
     return error(errc::invalid_critical_header, "\"crit\" must be a non-empty array");
   std::vector<std::string_view> seen;
-  for (auto item : list) {
-    std::string_view name;
-    if (item.get_string().get(name) != simdjson::SUCCESS)
-      return error(errc::invalid_critical_header, "\"crit\" must hold strings");
+  for (json::value item : *list) {
+    auto string = item.as_string();
+    if (!string) return error(errc::invalid_critical_header, "\"crit\" must hold strings");
+    std::string_view name = *string;
     if (contains(registered_header_names, name))
       return error(errc::invalid_critical_header, "\"crit\" lists a registered header parameter");
     for (auto s : seen)
@@ -166,10 +165,9 @@ struct claim_fields {
 
 result<void> read_string_claim(std::string_view name, const json::value& value,
                                std::optional<std::string_view>& slot) {
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS)
+  slot = value.as_string();
+  if (!slot)
     return error(errc::invalid_claim, "claim \"" + std::string(name) + "\" must be a string");
-  slot = s;
   return {};
 }
 
@@ -198,21 +196,19 @@ result<void> check_audience(const json::value& aud, const std::vector<std::strin
       if (e == a) return true;
     return false;
   };
-  std::string_view single;
-  if (aud.get_string().get(single) == simdjson::SUCCESS) {
-    if (expected.empty() || matches(single)) return {};
+  if (auto single = aud.as_string()) {
+    if (expected.empty() || matches(*single)) return {};
     return error(errc::invalid_audience, "token audience is not accepted");
   }
-  simdjson::dom::array list;
-  if (aud.get_array().get(list) != simdjson::SUCCESS || list.size() == 0)
+  auto list = aud.as_array();
+  if (!list || list->size() == 0)
     return error(errc::invalid_claim,
                  "claim \"aud\" must be a string or a non-empty array of strings");
   bool found = false;
-  for (auto item : list) {
-    std::string_view a;
-    if (item.get_string().get(a) != simdjson::SUCCESS)
-      return error(errc::invalid_claim, "claim \"aud\" array must hold only strings");
-    found = found || matches(a);
+  for (json::value item : *list) {
+    auto a = item.as_string();
+    if (!a) return error(errc::invalid_claim, "claim \"aud\" array must hold only strings");
+    found = found || matches(*a);
   }
   if (expected.empty() || found) return {};
   return error(errc::invalid_audience, "token audience is not accepted");

@@ -30,6 +30,9 @@ result<void> random_bytes(std::span<unsigned char> out);
 /// SHA-256 of `data`, 32 raw bytes.
 std::string sha256(std::string_view data);
 
+/// Overwrites `bytes` with zeros in a way the compiler keeps (a secret's copy before it is freed).
+void cleanse(std::string& bytes) noexcept;
+
 /// Constant-time equality of two byte strings of the same length (RFC 7515 §10.9).
 bool equal_constant_time(std::span<const unsigned char> a, std::span<const unsigned char> b);
 

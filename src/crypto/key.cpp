@@ -1,5 +1,6 @@
-// Key loading, policy checks, generation and JWK export (RFC 7517, RFC 7518 §6, RFC 8037 §2,
-// RFC 7638). Policy: RFC 8725 §3.1 and §3.5 with jwtfort's settled limits.
+// Key loading, policy checks and generation, and keys from and to JWK members (RFC 7517,
+// RFC 7518 §6, RFC 8037 §2); core/jwk.cpp reads and writes the JSON around them. Policy:
+// RFC 8725 §3.1 and §3.5 with jwtfort's settled limits.
 
 #include "jwtfort/key.hpp"
 
@@ -16,12 +17,10 @@
 #include <cstring>
 #include <memory>
 
-#include "core/base64url.hpp"
-#include "core/json.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/hmac.hpp"
+#include "crypto/jwk_fields.hpp"
 #include "crypto/key_material.hpp"
-#include "jwtfort/claims.hpp"
 
 namespace jwtfort {
 namespace detail {
@@ -32,22 +31,19 @@ key_material::key_material(const key_material& other)
       bits(other.bits),
       has_private(other.has_private),
       curve(other.curve),
-      pkey(other.pkey),
-      secret(other.secret) {
-  if (pkey != nullptr) EVP_PKEY_up_ref(pkey);
-}
+      pkey(share(other.pkey.get())),
+      secret(other.secret) {}
 
-key_material::~key_material() {
-  EVP_PKEY_free(pkey);
-  OPENSSL_cleanse(secret.data(), secret.size());
-}
+key_material::~key_material() { OPENSSL_cleanse(secret.data(), secret.size()); }
 
 }  // namespace detail
 
 namespace {
 
+using crypto::jwk_fields;
 using detail::key_material;
 using detail::okp_curve;
+using detail::pkey_ptr;
 
 struct bn_deleter {
   void operator()(BIGNUM* b) const { BN_clear_free(b); }
@@ -61,6 +57,10 @@ struct bio_deleter {
   void operator()(BIO* b) const { BIO_free(b); }
 };
 using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
+struct decoder_ctx_deleter {
+  void operator()(OSSL_DECODER_CTX* c) const { OSSL_DECODER_CTX_free(c); }
+};
+using decoder_ctx_ptr = std::unique_ptr<OSSL_DECODER_CTX, decoder_ctx_deleter>;
 
 error key_error(errc code, std::string message) {
   ERR_clear_error();
@@ -154,11 +154,12 @@ result<void> check_rsa_public_numbers(EVP_PKEY* pkey) {
 constexpr unsigned min_rsa_bits = 2048;
 constexpr unsigned min_legacy_rsa_bits = 1000;
 
-// Checks an EVP_PKEY against `alg` and the key policy and wraps it. Takes ownership of `pkey`.
-result<key> adopt(EVP_PKEY* pkey, algorithm alg, std::string kid,
+// Checks an EVP_PKEY against `alg` and the key policy and wraps it.
+result<key> adopt(pkey_ptr owned, algorithm alg, std::string kid,
                   unsigned rsa_floor = min_rsa_bits) {
   auto m = std::make_shared<key_material>();
-  m->pkey = pkey;
+  m->pkey = std::move(owned);
+  EVP_PKEY* pkey = m->pkey.get();
   m->alg = alg;
   m->kid = std::move(kid);
   m->has_private = has_private_part(pkey);
@@ -232,336 +233,252 @@ result<key> make_secret(std::string_view secret, algorithm alg, std::string kid,
 
 // --- JWK import ---------------------------------------------------------------------------------
 
-// A base64url member decoded; `required` members must be present.
-result<std::optional<std::string>> b64_member(const json::object& o, std::string_view name) {
-  auto s = json::string_member(o, name, errc::invalid_key);
-  if (!s) return s.error();
-  if (!*s) return std::optional<std::string>{};
-  auto bytes = base64url::decode(**s);
-  if (!bytes)
-    return error(errc::invalid_key, "JWK member \"" + std::string(name) + "\" is not base64url");
-  return std::optional<std::string>{std::move(*bytes)};
+result<const std::string*> required(const std::optional<std::string>& member,
+                                    std::string_view name) {
+  if (!member) return error(errc::invalid_key, "JWK has no \"" + std::string(name) + "\"");
+  return &*member;
 }
 
-result<std::string> required_b64(const json::object& o, std::string_view name) {
-  auto v = b64_member(o, name);
-  if (!v) return v.error();
-  if (!*v) return error(errc::invalid_key, "JWK has no \"" + std::string(name) + "\"");
-  return std::move(**v);
+bn_ptr to_bn(const std::string& bytes) {
+  return bn_ptr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()), nullptr));
 }
 
 // RFC 7518 §2 Base64urlUInt: minimal octets, so no leading zero byte.
-result<bn_ptr> uint_member(const json::object& o, std::string_view name) {
-  auto bytes = required_b64(o, name);
+result<bn_ptr> uint_member(const std::optional<std::string>& member, std::string_view name) {
+  auto bytes = required(member, name);
   if (!bytes) return bytes.error();
-  if (bytes->empty() || (*bytes)[0] == '\0')
+  if ((*bytes)->empty() || (**bytes)[0] == '\0')
     return error(errc::invalid_key,
                  "JWK member \"" + std::string(name) + "\" is not a minimal unsigned integer");
-  return bn_ptr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes->data()),
-                          static_cast<int>(bytes->size()), nullptr));
+  return to_bn(**bytes);
 }
 
-EVP_PKEY* from_params(const char* type, OSSL_PARAM_BLD* bld, bool is_private) {
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+struct param_bld_deleter {
+  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+};
+using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, param_bld_deleter>;
+struct params_deleter {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+using params_ptr = std::unique_ptr<OSSL_PARAM, params_deleter>;
+
+pkey_ptr from_params(const char* type, OSSL_PARAM_BLD* bld, bool is_private) {
+  params_ptr params(OSSL_PARAM_BLD_to_param(bld));
   pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
-  if (params != nullptr && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1)
+  if (params && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1)
     EVP_PKEY_fromdata(ctx.get(), &pkey, is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                      params);
-  OSSL_PARAM_free(params);
-  return pkey;
+                      params.get());
+  return pkey_ptr(pkey);
 }
 
-result<EVP_PKEY*> rsa_from_jwk(const json::object& o) {
-  auto n = uint_member(o, "n");
+result<pkey_ptr> rsa_from_jwk(const jwk_fields& f) {
+  auto n = uint_member(f.n, "n");
   if (!n) return n.error();
-  auto e = uint_member(o, "e");
+  auto e = uint_member(f.e, "e");
   if (!e) return e.error();
-  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
-                                                                      OSSL_PARAM_BLD_free);
+  param_bld_ptr bld(OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n->get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e->get());
-  const bool is_private = json::find(o, "d").has_value();
+  const bool is_private = f.d.has_value();
   std::vector<bn_ptr> keep;
   if (is_private) {
-    static constexpr std::pair<const char*, const char*> members[] = {
-        {"d", OSSL_PKEY_PARAM_RSA_D},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
-        {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
-        {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
-    for (auto [jwk_name, param] : members) {
-      if (!json::find(o, jwk_name)) {
-        if (std::string_view(jwk_name) == "d") continue;
+    const std::pair<const std::optional<std::string>*, const char*> members[] = {
+        {&f.d, OSSL_PKEY_PARAM_RSA_D},          {&f.p, OSSL_PKEY_PARAM_RSA_FACTOR1},
+        {&f.q, OSSL_PKEY_PARAM_RSA_FACTOR2},    {&f.dp, OSSL_PKEY_PARAM_RSA_EXPONENT1},
+        {&f.dq, OSSL_PKEY_PARAM_RSA_EXPONENT2}, {&f.qi, OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
+    for (auto [member, param] : members) {
+      if (!*member)
         return error(errc::invalid_key, "RSA private JWK must carry d, p, q, dp, dq and qi");
-      }
-      auto v = required_b64(o, jwk_name);
-      if (!v) return v.error();
-      keep.emplace_back(BN_bin2bn(reinterpret_cast<const unsigned char*>(v->data()),
-                                  static_cast<int>(v->size()), nullptr));
+      keep.push_back(to_bn(**member));
       OSSL_PARAM_BLD_push_BN(bld.get(), param, keep.back().get());
     }
   }
-  EVP_PKEY* pkey = from_params("RSA", bld.get(), is_private);
-  if (pkey == nullptr) return key_error(errc::invalid_key, "RSA JWK is not a valid key");
+  pkey_ptr pkey = from_params("RSA", bld.get(), is_private);
+  if (!pkey) return key_error(errc::invalid_key, "RSA JWK is not a valid key");
   return pkey;
 }
 
-result<EVP_PKEY*> ec_from_jwk(const json::object& o, algorithm alg) {
+result<pkey_ptr> ec_from_jwk(const jwk_fields& f, algorithm alg) {
   const std::size_t n = curve_bytes(alg);
-  auto x = required_b64(o, "x");
+  auto x = required(f.x, "x");
   if (!x) return x.error();
-  auto y = required_b64(o, "y");
+  auto y = required(f.y, "y");
   if (!y) return y.error();
   // RFC 7518 §6.2.1.2/§6.2.1.3: coordinates are full length, leading zeros included.
-  if (x->size() != n || y->size() != n)
+  if ((*x)->size() != n || (*y)->size() != n)
     return error(errc::invalid_key,
                  "EC JWK coordinates must be exactly " + std::to_string(n) + " bytes");
-  std::string point = "\x04" + *x + *y;
-  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
-                                                                      OSSL_PARAM_BLD_free);
+  std::string point = "\x04" + **x + **y;
+  param_bld_ptr bld(OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve_for(alg), 0);
   OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  auto d = b64_member(o, "d");
-  if (!d) return d.error();
   bn_ptr priv;
-  if (*d) {
-    if ((*d)->size() != n) return error(errc::invalid_key, "EC JWK \"d\" has the wrong length");
-    priv.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>((*d)->data()),
-                         static_cast<int>((*d)->size()), nullptr));
+  if (f.d) {
+    if (f.d->size() != n) return error(errc::invalid_key, "EC JWK \"d\" has the wrong length");
+    priv = to_bn(*f.d);
     OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get());
   }
-  EVP_PKEY* pkey = from_params("EC", bld.get(), priv != nullptr);
-  if (pkey == nullptr) return key_error(errc::invalid_key, "EC JWK point is not on the curve");
+  pkey_ptr pkey = from_params("EC", bld.get(), priv != nullptr);
+  if (!pkey) return key_error(errc::invalid_key, "EC JWK point is not on the curve");
   return pkey;
 }
 
-result<EVP_PKEY*> okp_from_jwk(const json::object& o, okp_curve curve) {
+result<pkey_ptr> okp_from_jwk(const jwk_fields& f, okp_curve curve) {
   const bool ed448 = curve == okp_curve::ed448;
   const std::size_t n = ed448 ? 57 : 32;
   const int type = ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519;
-  auto x = required_b64(o, "x");
+  auto x = required(f.x, "x");
   if (!x) return x.error();
-  if (x->size() != n) return error(errc::invalid_key, "OKP JWK \"x\" has the wrong length");
-  auto d = b64_member(o, "d");
-  if (!d) return d.error();
-  const auto* xp = reinterpret_cast<const unsigned char*>(x->data());
-  if (!*d) {
-    EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(type, nullptr, xp, n);
-    if (pkey == nullptr) return key_error(errc::invalid_key, "OKP JWK public key is invalid");
+  if ((*x)->size() != n) return error(errc::invalid_key, "OKP JWK \"x\" has the wrong length");
+  const auto* xp = reinterpret_cast<const unsigned char*>((*x)->data());
+  if (!f.d) {
+    pkey_ptr pkey(EVP_PKEY_new_raw_public_key(type, nullptr, xp, n));
+    if (!pkey) return key_error(errc::invalid_key, "OKP JWK public key is invalid");
     return pkey;
   }
-  if ((*d)->size() != n) return error(errc::invalid_key, "OKP JWK \"d\" has the wrong length");
-  EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(
-      type, nullptr, reinterpret_cast<const unsigned char*>((*d)->data()), n);
-  if (pkey == nullptr) return key_error(errc::invalid_key, "OKP JWK private key is invalid");
+  if (f.d->size() != n) return error(errc::invalid_key, "OKP JWK \"d\" has the wrong length");
+  pkey_ptr pkey(EVP_PKEY_new_raw_private_key(
+      type, nullptr, reinterpret_cast<const unsigned char*>(f.d->data()), n));
+  if (!pkey) return key_error(errc::invalid_key, "OKP JWK private key is invalid");
   // The public key follows from d; a JWK whose x disagrees is inconsistent.
   unsigned char derived[57];
   std::size_t len = sizeof derived;
-  if (EVP_PKEY_get_raw_public_key(pkey, derived, &len) != 1 || len != n ||
-      CRYPTO_memcmp(derived, xp, n) != 0) {
-    EVP_PKEY_free(pkey);
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), derived, &len) != 1 || len != n ||
+      CRYPTO_memcmp(derived, xp, n) != 0)
     return key_error(errc::invalid_key, "OKP JWK \"x\" does not match \"d\"");
-  }
   return pkey;
 }
 
+struct x509_deleter {
+  void operator()(X509* c) const { X509_free(c); }
+};
+using x509_ptr = std::unique_ptr<X509, x509_deleter>;
+
 // RFC 7517 §4.7: the first certificate of x5c must hold the same key as the JWK.
-result<void> check_x5c(const json::object& o, EVP_PKEY* pkey) {
-  auto v = json::find(o, "x5c");
-  if (!v) return {};
-  simdjson::dom::array certs;
-  std::string_view first;
-  if (v->get_array().get(certs) != simdjson::SUCCESS || certs.size() == 0 ||
-      certs.at(0).get_string().get(first) != simdjson::SUCCESS)
-    return error(errc::invalid_key, "JWK \"x5c\" must be a non-empty array of strings");
-  // x5c is standard base64 with padding (RFC 7517 §4.7); translate to the url alphabet.
-  std::string url(first);
-  while (!url.empty() && url.back() == '=') url.pop_back();
-  for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  auto der = base64url::decode(url);
-  if (!der) return error(errc::invalid_key, "JWK \"x5c\" certificate is not base64");
-  const auto* p = reinterpret_cast<const unsigned char*>(der->data());
-  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der->size()));
-  bool same = cert != nullptr && EVP_PKEY_eq(X509_get0_pubkey(cert), pkey) == 1;
-  X509_free(cert);
-  if (!same)
+result<void> check_x5c(const std::string& der, const EVP_PKEY* pkey) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  x509_ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || EVP_PKEY_eq(X509_get0_pubkey(cert.get()), pkey) != 1)
     return key_error(errc::invalid_key, "JWK \"x5c\" certificate does not hold the JWK's key");
   return {};
 }
 
-// `use` and `key_ops` (RFC 7517 §4.2, §4.3): a signature key only.
-result<void> check_usage(const json::object& o) {
-  auto use = json::string_member(o, "use", errc::invalid_key);
-  if (!use) return use.error();
-  if (*use && **use != "sig") return error(errc::invalid_key, "JWK \"use\" is not \"sig\"");
-  auto ops = json::find(o, "key_ops");
-  if (!ops) return {};
-  simdjson::dom::array list;
-  if (ops->get_array().get(list) != simdjson::SUCCESS)
-    return error(errc::invalid_key, "JWK \"key_ops\" must be an array");
-  for (auto op : list) {
-    std::string_view s;
-    if (op.get_string().get(s) != simdjson::SUCCESS)
-      return error(errc::invalid_key, "JWK \"key_ops\" must hold strings");
-    if (s == "verify" || s == "sign") return {};
-  }
-  return error(errc::invalid_key, "JWK \"key_ops\" allows neither sign nor verify");
+// --- JWK export ---------------------------------------------------------------------------------
+
+std::string bn_bytes(const EVP_PKEY* pkey, const char* param, std::size_t pad_to = 0) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1) return std::string();
+  bn_ptr own(bn);
+  std::string bytes(std::max<std::size_t>(pad_to, static_cast<std::size_t>(BN_num_bytes(bn))),
+                    '\0');
+  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  return bytes;
 }
 
-result<key> jwk_to_key(const json::object& o, std::optional<algorithm> wanted) {
-  auto kty = json::string_member(o, "kty", errc::invalid_key);
-  if (!kty) return kty.error();
-  if (!*kty) return error(errc::invalid_key, "JWK has no \"kty\"");
-  if (auto r = check_usage(o); !r) return r.error();
-  auto kid = json::string_member(o, "kid", errc::invalid_key);
-  if (!kid) return kid.error();
-  std::string id = *kid ? std::string(**kid) : std::string();
+std::string raw_okp_key(const EVP_PKEY* pkey, bool private_part) {
+  unsigned char raw[57];
+  std::size_t len = sizeof raw;
+  if (private_part)
+    EVP_PKEY_get_raw_private_key(pkey, raw, &len);
+  else
+    EVP_PKEY_get_raw_public_key(pkey, raw, &len);
+  std::string out(reinterpret_cast<char*>(raw), len);
+  OPENSSL_cleanse(raw, sizeof raw);
+  return out;
+}
 
-  auto alg_name = json::string_member(o, "alg", errc::invalid_key);
-  if (!alg_name) return alg_name.error();
-  std::optional<algorithm> alg;
-  if (*alg_name) {
-    alg = algorithm_from_string(**alg_name);
-    if (!alg)
-      return error(errc::unsupported_algorithm, "JWK \"alg\" is not a supported JWS algorithm");
-    if (wanted && *wanted != *alg)
-      return error(errc::key_algorithm_mismatch,
-                   "JWK \"alg\" differs from the requested algorithm");
-  }
-  if (!alg) alg = wanted;
+}  // namespace
 
-  if (**kty == "oct") {
+namespace crypto {
+
+jwk_fields::~jwk_fields() {
+  for (std::optional<std::string>* member : {&k, &d, &p, &q, &dp, &dq, &qi})
+    if (*member) OPENSSL_cleanse((*member)->data(), (*member)->size());
+}
+
+result<key> key_from_jwk(const jwk_fields& f) {
+  std::optional<algorithm> alg = f.alg;
+  if (f.kty == "oct") {
     if (!alg) return error(errc::invalid_key, "oct JWK has no \"alg\"; give the algorithm");
-    auto k = required_b64(o, "k");
+    auto k = required(f.k, "k");
     if (!k) return k.error();
-    return make_secret(*k, *alg, std::move(id), false);
+    return make_secret(**k, *alg, f.kid, false);
   }
-  result<EVP_PKEY*> pkey = error(errc::invalid_key);
-  if (**kty == "RSA") {
+  result<pkey_ptr> pkey = error(errc::invalid_key);
+  if (f.kty == "RSA") {
     if (!alg) return error(errc::invalid_key, "RSA JWK has no \"alg\"; give the algorithm");
     if (family_of(*alg) != key_family::rsa)
       return error(errc::invalid_key, "RSA JWK used with a non-RSA algorithm");
-    pkey = rsa_from_jwk(o);
-  } else if (**kty == "EC") {
-    auto crv = json::string_member(o, "crv", errc::invalid_key);
-    if (!crv) return crv.error();
-    auto crv_alg = *crv ? ec_alg_for_curve(**crv) : std::nullopt;
+    pkey = rsa_from_jwk(f);
+  } else if (f.kty == "EC") {
+    auto crv_alg = f.crv ? ec_alg_for_curve(*f.crv) : std::nullopt;
     if (!crv_alg) return error(errc::invalid_key, "EC JWK curve is not P-256, P-384 or P-521");
     if (alg && *alg != *crv_alg)
       return error(errc::invalid_key, "EC JWK \"alg\" does not match its curve");
     alg = crv_alg;
-    pkey = ec_from_jwk(o, *alg);
-  } else if (**kty == "OKP") {
-    auto crv = json::string_member(o, "crv", errc::invalid_key);
-    if (!crv) return crv.error();
-    okp_curve curve = !*crv                ? okp_curve::none
-                      : **crv == "Ed25519" ? okp_curve::ed25519
-                      : **crv == "Ed448"   ? okp_curve::ed448
-                                           : okp_curve::none;
+    pkey = ec_from_jwk(f, *alg);
+  } else if (f.kty == "OKP") {
+    okp_curve curve = !f.crv                ? okp_curve::none
+                      : *f.crv == "Ed25519" ? okp_curve::ed25519
+                      : *f.crv == "Ed448"   ? okp_curve::ed448
+                                            : okp_curve::none;
     if (curve == okp_curve::none)
       return error(errc::invalid_key, "OKP JWK curve is not Ed25519 or Ed448");
     if (!alg) alg = curve == okp_curve::ed448 ? algorithm::ed448 : algorithm::ed25519;
     if (family_of(*alg) != key_family::okp)
       return error(errc::invalid_key, "OKP JWK used with a non-EdDSA algorithm");
-    pkey = okp_from_jwk(o, curve);
+    pkey = okp_from_jwk(f, curve);
   } else {
     return error(errc::invalid_key, "JWK \"kty\" is not supported");
   }
   if (!pkey) return pkey.error();
-  if (auto r = check_x5c(o, *pkey); !r) {
-    EVP_PKEY_free(*pkey);
-    return r.error();
-  }
-  return adopt(*pkey, *alg, std::move(id));
+  if (f.x5c)
+    if (auto r = check_x5c(*f.x5c, pkey->get()); !r) return r.error();
+  return adopt(std::move(*pkey), *alg, f.kid);
 }
 
-// --- JWK export ---------------------------------------------------------------------------------
-
-std::string bn_b64(EVP_PKEY* pkey, const char* param, std::size_t pad_to = 0) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1) return {};
-  std::string bytes(std::max<std::size_t>(pad_to, static_cast<std::size_t>(BN_num_bytes(bn))),
-                    '\0');
-  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  BN_clear_free(bn);
-  std::string out = base64url::encode(bytes);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-  return out;
-}
-
-// The public members in RFC 7638 order (lexicographic), as (name, value) pairs.
-std::vector<std::pair<std::string, std::string>> public_members(const key_material& m) {
-  if (family_of(m.alg) == key_family::hmac)
-    return {{"k", base64url::encode(m.secret)}, {"kty", "oct"}};
-  if (family_of(m.alg) == key_family::rsa)
-    return {{"e", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_E)},
-            {"kty", "RSA"},
-            {"n", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_N)}};
-  if (family_of(m.alg) == key_family::ec) {
-    const std::size_t n = curve_bytes(m.alg);
-    return {{"crv", curve_for(m.alg)},
-            {"kty", "EC"},
-            {"x", bn_b64(m.pkey, OSSL_PKEY_PARAM_EC_PUB_X, n)},
-            {"y", bn_b64(m.pkey, OSSL_PKEY_PARAM_EC_PUB_Y, n)}};
-  }
-  unsigned char raw[57];
-  std::size_t len = sizeof raw;
-  EVP_PKEY_get_raw_public_key(m.pkey, raw, &len);
-  return {{"crv", m.curve == okp_curve::ed448 ? "Ed448" : "Ed25519"},
-          {"kty", "OKP"},
-          {"x", base64url::encode(std::string_view(reinterpret_cast<char*>(raw), len))}};
-}
-
-std::vector<std::pair<std::string, std::string>> private_members(const key_material& m) {
+void export_jwk_fields(const key_material& m, bool with_private, jwk_fields& out) {
+  const EVP_PKEY* pkey = m.pkey.get();
   switch (family_of(m.alg)) {
-    case key_family::hmac: return {};  // k is already a public_members() entry for oct keys
+    case key_family::hmac:
+      out.kty = "oct";
+      out.k = m.secret;
+      return;
     case key_family::rsa:
-      return {{"d", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_D)},
-              {"p", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_FACTOR1)},
-              {"q", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_FACTOR2)},
-              {"dp", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1)},
-              {"dq", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2)},
-              {"qi", bn_b64(m.pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1)}};
-    case key_family::ec:
-      return {{"d", bn_b64(m.pkey, OSSL_PKEY_PARAM_PRIV_KEY, curve_bytes(m.alg))}};
-    case key_family::okp: {
-      unsigned char raw[57];
-      std::size_t len = sizeof raw;
-      EVP_PKEY_get_raw_private_key(m.pkey, raw, &len);
-      std::string d = base64url::encode(std::string_view(reinterpret_cast<char*>(raw), len));
-      OPENSSL_cleanse(raw, sizeof raw);
-      return {{"d", d}};
+      out.kty = "RSA";
+      out.n = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_N);
+      out.e = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_E);
+      if (!with_private) return;
+      out.d = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_D);
+      out.p = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1);
+      out.q = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2);
+      out.dp = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1);
+      out.dq = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2);
+      out.qi = bn_bytes(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+      return;
+    case key_family::ec: {
+      const std::size_t n = curve_bytes(m.alg);
+      out.kty = "EC";
+      out.crv = curve_for(m.alg);
+      out.x = bn_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_X, n);
+      out.y = bn_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, n);
+      if (with_private) out.d = bn_bytes(pkey, OSSL_PKEY_PARAM_PRIV_KEY, n);
+      return;
     }
+    case key_family::okp:
+      out.kty = "OKP";
+      out.crv = m.curve == okp_curve::ed448 ? "Ed448" : "Ed25519";
+      out.x = raw_okp_key(pkey, false);
+      if (with_private) out.d = raw_okp_key(pkey, true);
+      return;
   }
-  return {};
 }
 
-std::string write_jwk(const key& k, bool with_private) {
-  const key_material& m = k.material();
-  std::string out = "{";
-  auto member = [&out](std::string_view name, std::string_view value) {
-    if (out.size() > 1) out += ',';
-    append_json_string(out, name);
-    out += ':';
-    append_json_string(out, value);
-  };
-  auto pub = public_members(m);
-  for (auto& [name, value] : pub)
-    if (name == "kty") member(name, value);
-  member("use", "sig");
-  member("alg", to_string(m.alg));
-  member("kid", m.kid.empty() ? k.thumbprint() : m.kid);
-  for (auto& [name, value] : pub)
-    if (name != "kty") member(name, value);
-  if (with_private)
-    for (auto& [name, value] : private_members(m)) {
-      member(name, value);
-      OPENSSL_cleanse(value.data(), value.size());
-    }
-  out += '}';
-  return out;
-}
+void cleanse(std::string& bytes) noexcept { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 
-}  // namespace
+}  // namespace crypto
 
 namespace {
 
@@ -569,18 +486,17 @@ result<key> load_pem(std::string_view pem, algorithm alg, unsigned rsa_floor) {
   if (family_of(alg) == key_family::hmac)
     return error(errc::invalid_key,
                  "HMAC keys are raw secrets; a PEM key is never used as an HMAC secret");
-  EVP_PKEY* pkey = nullptr;
+  EVP_PKEY* decoded = nullptr;
   // The decoder recognises SPKI, PKCS#8 and the PKCS#1 RSA forms alike.
-  OSSL_DECODER_CTX* dctx =
-      OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr, 0, nullptr, nullptr);
-  if (dctx == nullptr) return key_error(errc::internal_error, "cannot create a PEM decoder");
+  decoder_ctx_ptr dctx(
+      OSSL_DECODER_CTX_new_for_pkey(&decoded, "PEM", nullptr, nullptr, 0, nullptr, nullptr));
+  if (!dctx) return key_error(errc::internal_error, "cannot create a PEM decoder");
   const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
   std::size_t len = pem.size();
-  int ok = OSSL_DECODER_from_data(dctx, &data, &len);
-  OSSL_DECODER_CTX_free(dctx);
-  if (ok != 1 || pkey == nullptr)
-    return key_error(errc::invalid_key, "PEM text is not a supported key");
-  return adopt(pkey, alg, {}, rsa_floor);
+  const int ok = OSSL_DECODER_from_data(dctx.get(), &data, &len);
+  pkey_ptr pkey(decoded);
+  if (ok != 1 || !pkey) return key_error(errc::invalid_key, "PEM text is not a supported key");
+  return adopt(std::move(pkey), alg, {}, rsa_floor);
 }
 
 }  // namespace
@@ -593,18 +509,6 @@ result<key> key::from_legacy_pem_unsafe(std::string_view pem, algorithm alg) {
   return load_pem(pem, alg, min_legacy_rsa_bits);
 }
 
-result<key> key::from_jwk(std::string_view jwk_json) {
-  auto o = json::parse_object(json::slot::scratch, jwk_json, json::document_limits);
-  if (!o) return error(o.code(), "JWK: " + o.error().message);
-  return jwk_to_key(*o, std::nullopt);
-}
-
-result<key> key::from_jwk(std::string_view jwk_json, algorithm alg) {
-  auto o = json::parse_object(json::slot::scratch, jwk_json, json::document_limits);
-  if (!o) return error(o.code(), "JWK: " + o.error().message);
-  return jwk_to_key(*o, alg);
-}
-
 result<key> key::from_secret(std::string_view secret, algorithm alg) {
   return make_secret(secret, alg, {}, false);
 }
@@ -614,7 +518,7 @@ result<key> key::from_weak_secret_unsafe(std::string_view secret, algorithm alg)
 }
 
 result<key> key::generate(algorithm alg, unsigned rsa_bits) {
-  EVP_PKEY* pkey = nullptr;
+  pkey_ptr pkey;
   switch (family_of(alg)) {
     case key_family::hmac: {
       std::string secret(crypto::hmac_tag_bytes(alg), '\0');
@@ -629,15 +533,18 @@ result<key> key::generate(algorithm alg, unsigned rsa_bits) {
       // Too large is not weak: the same code as loading a key above the cap (adopt()).
       if (rsa_bits > 8192)
         return error(errc::invalid_key, "RSA key size must be at most 8192 bits");
-      pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits));
+      pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits)));
       break;
-    case key_family::ec: pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_for(alg)); break;
+    case key_family::ec:
+      pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_for(alg)));
+      break;
     case key_family::okp:
-      pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, alg == algorithm::ed448 ? "ED448" : "ED25519");
+      pkey.reset(
+          EVP_PKEY_Q_keygen(nullptr, nullptr, alg == algorithm::ed448 ? "ED448" : "ED25519"));
       break;
   }
-  if (pkey == nullptr) return key_error(errc::internal_error, "key generation failed");
-  return adopt(pkey, alg, {});
+  if (!pkey) return key_error(errc::internal_error, "key generation failed");
+  return adopt(std::move(pkey), alg, {});
 }
 
 algorithm key::alg() const noexcept { return material_->alg; }
@@ -662,72 +569,14 @@ bool key::accepts(algorithm header_alg) const noexcept {
          (header_alg == algorithm::ed448 && m.curve == okp_curve::ed448);
 }
 
-std::string key::thumbprint() const {
-  std::string canonical = "{";
-  for (auto& [name, value] : public_members(*material_)) {
-    if (canonical.size() > 1) canonical += ',';
-    append_json_string(canonical, name);
-    canonical += ':';
-    append_json_string(canonical, value);
-  }
-  canonical += '}';
-  std::string out = base64url::encode(crypto::sha256(canonical));
-  OPENSSL_cleanse(canonical.data(), canonical.size());
-  return out;
-}
-
-result<std::string> key::to_public_jwk() const {
-  if (is_symmetric()) return error(errc::invalid_key, "an HMAC secret has no public JWK");
-  return write_jwk(*this, false);
-}
-
-result<std::string> key::to_private_jwk() const {
-  if (!can_sign()) return error(errc::invalid_key, "key has no private part");
-  return write_jwk(*this, true);
-}
-
 result<std::string> key::to_public_pem() const {
   if (is_symmetric()) return error(errc::invalid_key, "an HMAC secret has no public PEM");
   bio_ptr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), material_->pkey) != 1)
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), material_->pkey.get()) != 1)
     return key_error(errc::internal_error, "cannot write PEM");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(len));
-}
-
-}  // namespace jwtfort
-
-namespace jwtfort {
-
-result<key_set> key_set::from_jwks(std::string_view jwks_json) {
-  auto root = json::parse_object(json::slot::scratch, jwks_json, json::document_limits);
-  if (!root) return error(root.code(), "JWKS: " + root.error().message);
-  auto keys = json::find(*root, "keys");
-  simdjson::dom::array list;
-  if (!keys || keys->get_array().get(list) != simdjson::SUCCESS)
-    return error(errc::invalid_key, "JWKS has no \"keys\" array");
-  key_set set;
-  std::size_t index = 0;
-  for (json::value entry : list) {
-    json::object o;
-    if (entry.get_object().get(o) != simdjson::SUCCESS)
-      return error(errc::invalid_key, "JWKS entry " + std::to_string(index) + " is not an object");
-    auto kty = json::string_member(o, "kty", errc::invalid_key);
-    auto use = json::string_member(o, "use", errc::invalid_key);
-    // RFC 7517 §5: skip what we cannot use (unknown kty) and encryption keys.
-    bool known =
-        kty && *kty && (**kty == "oct" || **kty == "RSA" || **kty == "EC" || **kty == "OKP");
-    bool encryption = use && *use && **use == "enc";
-    if (known && !encryption) {
-      auto k = jwk_to_key(o, std::nullopt);
-      if (!k)
-        return error(k.code(), "JWKS entry " + std::to_string(index) + ": " + k.error().message);
-      if (auto r = set.add(std::move(*k)); !r) return r.error();
-    }
-    ++index;
-  }
-  return set;
 }
 
 }  // namespace jwtfort

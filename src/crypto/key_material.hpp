@@ -15,14 +15,26 @@ namespace jwtfort::detail {
 
 enum class okp_curve : std::uint8_t { none, ed25519, ed448 };
 
+struct pkey_deleter {
+  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+};
+/// The one owner type of an EVP_PKEY in the library.
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
+
+/// A second owner of `p` (OpenSSL counts the references), or null for null.
+inline pkey_ptr share(EVP_PKEY* p) noexcept {
+  if (p != nullptr) EVP_PKEY_up_ref(p);
+  return pkey_ptr(p);
+}
+
 struct key_material {
   algorithm alg{};
   std::string kid;
   unsigned bits = 0;
   bool has_private = false;
   okp_curve curve = okp_curve::none;
-  EVP_PKEY* pkey = nullptr;  // RSA, EC, OKP
-  std::string secret;        // HMAC
+  pkey_ptr pkey;       // RSA, EC, OKP
+  std::string secret;  // HMAC
   // A process-unique number, so per-thread caches never confuse two keys that happened to live
   // at the same address.
   std::uint64_t serial = next_serial();

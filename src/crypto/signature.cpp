@@ -74,7 +74,7 @@ bool configure_padding(EVP_PKEY_CTX* pctx, algorithm alg) {
 
 bool init_verify(EVP_MD_CTX* ctx, const detail::key_material& key, algorithm alg) {
   EVP_PKEY_CTX* pctx = nullptr;
-  return EVP_DigestVerifyInit(ctx, &pctx, digest_for(alg), nullptr, key.pkey) == 1 &&
+  return EVP_DigestVerifyInit(ctx, &pctx, digest_for(alg), nullptr, key.pkey.get()) == 1 &&
          configure_padding(pctx, alg);
 }
 
@@ -111,7 +111,7 @@ bool evp_sign(const detail::key_material& key, algorithm alg, std::string_view i
               std::string& out) {
   md_ctx_ptr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.pkey) != 1 ||
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.pkey.get()) != 1 ||
       !configure_padding(pctx, alg))
     return false;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
@@ -142,7 +142,7 @@ result<void> verify(const detail::key_material& key, algorithm alg, std::string_
     case key_family::rsa:
       // RFC 8017 §8.1.2/§8.2.2 step 1: the signature is exactly as long as the modulus. OpenSSL
       // checks this for PKCS#1 v1.5 but accepts a short PSS signature.
-      if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey)))
+      if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey.get())))
         return invalid_signature("RSA signature length differs from the modulus length");
       break;
     case key_family::ec: {

@@ -226,12 +226,11 @@ result<void> check_csrf(const request_view& r, const authenticator_options& o, r
   auto submitted = find_header(r, header, &twice);
   if (!submitted || text::trim_ows(*submitted).empty())
     return error(errc::csrf_failed, "Missing CSRF Token");
-  std::string_view expected;
   auto claim = json::find(claims, "csrf");
-  if (!claim || claim->get_string().get(expected) != simdjson::SUCCESS)
-    return error(errc::csrf_failed, "Missing claim: csrf");
+  auto expected = claim ? claim->as_string() : std::nullopt;
+  if (!expected) return error(errc::csrf_failed, "Missing claim: csrf");
   if (twice ||
-      !crypto::equal_constant_time(bytes_of(expected), bytes_of(text::trim_ows(*submitted))))
+      !crypto::equal_constant_time(bytes_of(*expected), bytes_of(text::trim_ows(*submitted))))
     return error(errc::csrf_failed, "CSRF double submit tokens do not match");
   return {};
 }
@@ -240,15 +239,14 @@ result<void> check_csrf(const request_view& r, const authenticator_options& o, r
 std::vector<std::string> string_list(const json::object& claims, std::string_view name) {
   std::vector<std::string> out;
   auto v = json::find(claims, name);
-  std::string_view s;
-  simdjson::dom::array list;
   if (!v) return out;
-  if (v->get_string().get(s) == simdjson::SUCCESS) {
-    out.emplace_back(s);
-  } else if (v->get_array().get(list) == simdjson::SUCCESS) {
-    for (auto item : list) {
-      if (item.get_string().get(s) != simdjson::SUCCESS) return {};
-      out.emplace_back(s);
+  if (auto s = v->as_string()) {
+    out.emplace_back(*s);
+  } else if (auto list = v->as_array()) {
+    for (json::value item : *list) {
+      auto text = item.as_string();
+      if (!text) return {};
+      out.emplace_back(*text);
     }
   }
   return out;
@@ -257,8 +255,9 @@ std::vector<std::string> string_list(const json::object& claims, std::string_vie
 // RFC 9068 §2.2.3: `scope` is one space-separated string; some issuers write a `scp` list.
 std::vector<std::string> scopes_of(const json::object& claims) {
   auto v = json::find(claims, "scope");
-  std::string_view s;
-  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return string_list(claims, "scp");
+  auto scope = v ? v->as_string() : std::nullopt;
+  if (!scope) return string_list(claims, "scp");
+  std::string_view s = *scope;
   std::vector<std::string> out;
   while (!s.empty()) {
     const std::size_t end = std::min(s.find(' '), s.size());

@@ -141,6 +141,29 @@ class SqliteLifeCycleTest(LifeCycleTestCase):
         self.assertNotIn("exp", claims_of(forever))
         self.fails(2, "invalid_claim", "token", "create", "--sub", "x", "--claims", '{"sub":"y"}')
 
+    def test_printed_json_has_one_fixed_form(self):
+        # Compact, and in name order at every level, nested objects in arrays included: the form
+        # scripts may compare byte for byte.
+        def canonical(value):
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+        extra = '{"zz": {"b": [{"d": 1, "c": "\u00e9\\u001f"}], "a": null}, "aa": [true, "x"]}'
+        out = self.ok("token", "create", "--sub", "alice", "--claims", extra)
+        pair = json.loads(out)
+        self.assertEqual(out, canonical(pair) + "\n")
+        token = pair["access_token"]
+        expected = {"claims": claims_of(token), "header": header_of(token)}
+        self.assertEqual(self.ok("token", "verify", token), canonical(expected) + "\n")
+        self.assertEqual(self.ok("token", "revoke", "--subject", "bob"),
+                         '{"revoked":"subject","sub":"bob"}\n')
+        self.assertEqual(self.ok("store", "purge"), '{"purged":0}\n')
+        self.assertEqual(self.ok("store", "stats"),
+                         '{"revoked_families":0,"revoked_subjects":1,"revoked_tokens":0,'
+                         '"used_refresh_tokens":0}\n')
+        self.assertEqual(self.ok("token", "revoke", token),
+                         canonical({"jti": claims_of(token)["jti"], "revoked": "token",
+                                    "type": "access"}) + "\n")
+
     def test_usage_and_configuration_errors(self):
         self.fails(2, "usage", "token", "create")
         self.fails(2, "usage", "token", "create", "--sub", "a", "--type", "both")

@@ -111,6 +111,18 @@ TEST(claims, contains_erase_json_of) {
 }
 
 // RFC 8259 §7: quote, backslash and U+0000..U+001F are escaped; everything else is kept.
+// string_value reads a member back as the string it holds, whatever escapes its text used.
+TEST(claims, string_value) {
+  auto c = must(claims::from_json(R"({"typ":"a\u0062\"c\n","n":1,"z":null,"e":""})"));
+  EXPECT_EQ(c.string_value("typ"), "ab\"c\n");
+  EXPECT_EQ(c.string_value("e"), "");
+  EXPECT_EQ(c.string_value("n"), std::nullopt);
+  EXPECT_EQ(c.string_value("z"), std::nullopt);
+  EXPECT_EQ(c.string_value("missing"), std::nullopt);
+  c.set("sub", std::string_view("nul\0and \x01", 9));
+  EXPECT_EQ(c.string_value("sub"), std::string("nul\0and \x01", 9));
+}
+
 TEST(claims, string_escaping) {
   EXPECT_EQ(json_literal(""), R"("")");
   EXPECT_EQ(json_literal("plain"), R"("plain")");

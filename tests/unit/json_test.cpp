@@ -274,6 +274,55 @@ TEST(json, parse_value_and_to_text) {
   EXPECT_EQ(json::to_text(*v), R"([1,"ab",{"k":null}])");
 }
 
+template <class T>
+T present(std::optional<T> v) {
+  EXPECT_TRUE(v.has_value());
+  return v.value_or(T{});
+}
+
+// The views read a value only as the type it has: a wrong type is nullopt, never a conversion.
+TEST(json, views_read_each_type_and_nothing_else) {
+  auto o = parse(R"({"s":"t\u0065xt","i":-7,"big":18446744073709551615,"f":1.5,"b":false,)"
+                 R"("z":null,"a":["x",2],"o":{"k":"v"}})");
+  ASSERT_TRUE(o);
+  const auto at = [&](std::string_view name) { return present(o->find(name)); };
+  EXPECT_EQ(at("s").as_string(), "text");
+  EXPECT_EQ(at("i").as_int64(), -7);
+  EXPECT_EQ(at("b").as_bool(), false);
+  EXPECT_FALSE(at("big").as_int64());  // above int64: not silently wrapped
+  EXPECT_FALSE(at("f").as_int64());
+  EXPECT_FALSE(at("i").as_string());
+  EXPECT_FALSE(at("s").as_bool());
+  EXPECT_FALSE(at("z").as_object());
+  EXPECT_FALSE(at("o").as_array());
+  EXPECT_FALSE(at("a").as_object());
+  EXPECT_EQ(json::to_text(at("f")), "1.5");
+
+  auto list = present(at("a").as_array());
+  ASSERT_EQ(list.size(), 2u);
+  std::vector<std::string> items;
+  for (json::value item : list) items.push_back(json::to_text(item));
+  EXPECT_EQ(items, (std::vector<std::string>{R"("x")", "2"}));
+
+  auto inner = present(at("o").as_object());
+  EXPECT_EQ(inner.size(), 1u);
+  EXPECT_EQ(present(inner.find("k")).as_string(), "v");
+  EXPECT_FALSE(inner.find("s"));  // members of the outer object are not the inner one's
+}
+
+// Members come in document order, with their names unescaped.
+TEST(json, object_iteration_keeps_document_order) {
+  auto o = parse(R"({"z":1,"\u0061":2,"m":[]})");
+  ASSERT_TRUE(o);
+  std::vector<std::string> names;
+  for (const json::object::member& m : *o) names.emplace_back(m.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"z", "a", "m"}));
+  EXPECT_EQ(o->size(), 3u);
+  auto empty = parse("{}");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->begin() == empty->end());
+}
+
 // Each slot keeps its own parser: a header parsed in one slot survives a payload parse.
 TEST(json, slots_are_independent) {
   auto header = json::parse_object(json::slot::header, R"({"alg":"HS256"})", json::header_limits);

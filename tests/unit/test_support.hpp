@@ -242,13 +242,13 @@ inline std::string encode_pkey(const EVP_PKEY* pkey, bool private_part, const ch
 }
 inline std::string encode_key(const key& k, bool private_part, const char* structure,
                               const char* format = "PEM") {
-  return encode_pkey(k.material().pkey, private_part, structure, format);
+  return encode_pkey(k.material().pkey.get(), private_part, structure, format);
 }
 
 /// The raw RSA private-key operation (no padding) on a modulus-sized block: lets a test build
 /// signatures with a chosen encoded message (RFC 8017 §8.2.1 EM), well formed or not.
 inline std::string rsa_raw_sign(const key& k, std::string_view block) {
-  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, k.material().pkey, nullptr));
+  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, k.material().pkey.get(), nullptr));
   std::string out(block.size(), '\0');
   std::size_t len = out.size();
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
@@ -267,7 +267,7 @@ inline std::string pss_sign(const key& k, std::string_view input, int salt_lengt
   std::size_t len = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   if (!md ||
-      EVP_DigestSignInit_ex(md.get(), &pctx, "SHA256", nullptr, nullptr, k.material().pkey,
+      EVP_DigestSignInit_ex(md.get(), &pctx, "SHA256", nullptr, nullptr, k.material().pkey.get(),
                             nullptr) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) != 1 ||
@@ -288,12 +288,12 @@ inline std::string self_signed_certificate(const key& k) {
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
-  X509_set_pubkey(cert.get(), k.material().pkey);
+  X509_set_pubkey(cert.get(), k.material().pkey.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>("attacker"), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
-  if (X509_sign(cert.get(), k.material().pkey, EVP_sha256()) <= 0)
+  if (X509_sign(cert.get(), k.material().pkey.get(), EVP_sha256()) <= 0)
     throw std::runtime_error("cannot sign the certificate");
   unsigned char* der = nullptr;
   int len = i2d_X509(cert.get(), &der);
