@@ -1,10 +1,7 @@
-"""jwtfort's C++ core; use the `jwtfort` package instead.
+"""jwtfort's C++ core; use the `jwtfort` package instead."""
 
-JSON travels as text, durations as whole seconds, algorithms as JWS names. Every error is raised
-as the jwtfort.errors class of its code.
-"""
+from collections.abc import Sequence
 
-from collections.abc import Callable, Sequence
 
 def algorithms() -> list[str]:
     """Every JWS algorithm name, in the order of the C++ enum."""
@@ -12,192 +9,170 @@ def algorithms() -> list[str]:
 def error_codes() -> list[tuple[str, int]]:
     """Every error code as (wire name, value)."""
 
-def http_challenge(
-    code: int, message: str, header_name: str, realm: str, scopes: list[str]
-) -> tuple[int, str, str]:
-    """(status, client message, WWW-Authenticate) for an error code, as the HTTP middleware
-    answers it; `scopes` fill the scope attribute of an insufficient_scope challenge."""
-
-def decode_unverified(token: bytes | str) -> tuple[str, str]:
-    """The header and payload JSON of a token, without any verification."""
+def http_challenge(code: int, message: str, header_name: str, realm: str, scopes: Sequence[str]) -> tuple[int, str, str]:
+    """
+    (status, client message, WWW-Authenticate) for an error code, as the HTTP middleware answers it; `scopes` fill the scope attribute of an insufficient_scope challenge.
+    """
 
 class Key:
     @staticmethod
     def generate(alg: str, rsa_bits: int) -> Key: ...
+
     @staticmethod
     def from_secret(secret: bytes | str, alg: str) -> Key: ...
+
     @staticmethod
     def from_weak_secret_unsafe(secret: bytes | str, alg: str) -> Key: ...
+
     @staticmethod
     def from_pem(pem: bytes | str, alg: str) -> Key: ...
+
     @staticmethod
     def from_legacy_pem_unsafe(pem: bytes | str, alg: str) -> Key: ...
+
     @staticmethod
     def from_jwk(jwk: bytes | str, alg: str | None) -> Key: ...
+
     @property
     def alg(self) -> str: ...
+
     @property
     def id(self) -> str: ...
+
     @property
     def can_sign(self) -> bool: ...
+
     @property
     def is_symmetric(self) -> bool: ...
+
     @property
     def bits(self) -> int: ...
+
     def with_id(self, kid: str) -> Key: ...
+
     def accepts(self, alg: str) -> bool: ...
+
     def thumbprint(self) -> str: ...
+
     def to_public_jwk(self) -> str: ...
+
     def to_private_jwk(self) -> str: ...
+
     def to_public_pem(self) -> str: ...
 
 class KeySet:
     def __init__(self) -> None: ...
+
     @staticmethod
     def from_jwks(jwks: bytes | str) -> KeySet: ...
+
     def add(self, key: Key) -> None: ...
+
     def find(self, kid: str | None, alg: str) -> Key: ...
+
     def to_jwks(self) -> str: ...
+
     @property
     def keys(self) -> list[Key]: ...
+
     def __len__(self) -> int: ...
 
 class KeyRing:
     @staticmethod
     def from_key(key: Key) -> KeyRing: ...
+
     @staticmethod
     def from_jwks(private_jwks: bytes | str) -> KeyRing: ...
+
     def add_verification_key(self, key: Key) -> None: ...
+
     def rotated(self, keep: int) -> KeyRing: ...
+
     @property
     def active(self) -> Key: ...
+
     @property
     def keys(self) -> KeySet: ...
+
     def to_public_jwks(self) -> str: ...
+
     def to_private_jwks(self) -> str: ...
 
 class Signer:
     def __init__(self, key: Key) -> None: ...
+
     def sign_json(self, claims_json: bytes | str, *, typ: str, extra_header_json: str) -> str: ...
+
     @property
     def key(self) -> Key: ...
 
 class VerifiedToken:
     @property
     def alg(self) -> str: ...
+
     @property
     def key_id(self) -> str: ...
+
     @property
     def header_json(self) -> str: ...
+
     @property
     def claims_json(self) -> str: ...
+
     @property
     def subject(self) -> str | None: ...
+
     @property
     def issuer(self) -> str | None: ...
+
     @property
     def jwt_id(self) -> str | None: ...
+
     @property
     def expires_at(self) -> int | None: ...
+
     @property
     def not_before(self) -> int | None: ...
+
     @property
     def issued_at(self) -> int | None: ...
 
 class Verifier:
-    def __init__(
-        self,
-        *,
-        algorithms: Sequence[str],
-        keys: KeySet,
-        issuer: str | None,
-        audiences: Sequence[str],
-        ignore_audience: bool,
-        typ: str | None,
-        required_claims: Sequence[str],
-        leeway: int,
-        understood_critical: Sequence[str],
-        max_token_bytes: int,
-        clock: int | Callable[[], float] | None,
-    ) -> None: ...
+    def __init__(self, *, algorithms: Sequence[str], keys: KeySet, issuer: str | None, audiences: Sequence[str], ignore_audience: bool, typ: str | None, required_claims: Sequence[str], leeway: int, understood_critical: Sequence[str], max_token_bytes: int, clock: object | None) -> None: ...
+
     def verify(self, token: bytes | str) -> VerifiedToken: ...
+
+def decode_unverified(token: bytes | str) -> tuple[str, str]:
+    """The header and payload JSON of a token, without any verification."""
 
 class Store:
     def purge_expired(self, now: int | None = None) -> int: ...
-    def stats(self) -> dict[str, int]: ...
 
-def open_store(
-    url: str,
-    *,
-    fail_open: bool,
-    purge_interval: float,
-    sync_interval: float,
-    redis_timeout: float,
-    redis_prefix: str,
-) -> Store: ...
+    def stats(self) -> dict: ...
+
+def open_store(url: str, *, fail_open: bool, purge_interval: float, sync_interval: float, redis_timeout: float, redis_prefix: str) -> Store: ...
 
 class TokenService:
-    def __init__(
-        self,
-        keys: KeyRing,
-        *,
-        store: Store | None,
-        algorithms: Sequence[str],
-        access_lifetime: int | None,
-        refresh_lifetime: int | None,
-        encode_issuer: str | None,
-        decode_issuer: str | None,
-        audiences: Sequence[str],
-        leeway: int,
-        csrf_claim: bool,
-        revocation_checks: Sequence[str],
-        reuse_grace: int,
-        max_token_bytes: int,
-        verified_cache_entries: int,
-        clock: int | Callable[[], float] | None,
-        verified_cache_bytes: int = ...,
-    ) -> None: ...
-    def cache_stats(self) -> dict[str, int]: ...
-    def create_access_token(
-        self,
-        subject: str,
-        *,
-        fresh: bool,
-        lifetime: int | None,
-        never_expires: bool,
-        audience: Sequence[str],
-        extra_claims_json: str,
-        typ: str,
-        extra_header_json: str,
-    ) -> str: ...
-    def create_refresh_token(
-        self,
-        subject: str,
-        *,
-        fresh: bool,
-        lifetime: int | None,
-        never_expires: bool,
-        audience: Sequence[str],
-        extra_claims_json: str,
-        typ: str,
-        extra_header_json: str,
-    ) -> str: ...
-    def create_token_pair(
-        self,
-        subject: str,
-        *,
-        fresh: bool,
-        lifetime: int | None,
-        never_expires: bool,
-        audience: Sequence[str],
-        extra_claims_json: str,
-        typ: str,
-        extra_header_json: str,
-    ) -> tuple[str, str]: ...
+    def __init__(self, keys: KeyRing, *, store: Store | None, algorithms: Sequence[str], access_lifetime: int | None, refresh_lifetime: int | None, encode_issuer: str | None, decode_issuer: str | None, audiences: Sequence[str], leeway: int, csrf_claim: bool, revocation_checks: Sequence[str], reuse_grace: int, max_token_bytes: int, verified_cache_entries: int, clock: object | None, verified_cache_bytes: int = 16777216) -> None: ...
+
+    def cache_stats(self) -> dict: ...
+
+    def create_access_token(self, subject: str, *, fresh: bool, lifetime: int | None, never_expires: bool, audience: Sequence[str], extra_claims_json: str, typ: str, extra_header_json: str) -> str: ...
+
+    def create_refresh_token(self, subject: str, *, fresh: bool, lifetime: int | None, never_expires: bool, audience: Sequence[str], extra_claims_json: str, typ: str, extra_header_json: str) -> str: ...
+
+    def create_token_pair(self, subject: str, *, fresh: bool, lifetime: int | None, never_expires: bool, audience: Sequence[str], extra_claims_json: str, typ: str, extra_header_json: str) -> tuple[str, str]: ...
+
     def require_access(self, token: bytes | str) -> VerifiedToken: ...
+
     def require_fresh(self, token: bytes | str) -> VerifiedToken: ...
+
     def require_refresh(self, token: bytes | str) -> VerifiedToken: ...
+
     def optional_access(self, token: bytes | str) -> VerifiedToken | None: ...
+
     def refresh(self, token: bytes | str) -> tuple[str, str]: ...
+
     def revoke(self, token: VerifiedToken) -> None: ...
+
     def revoke_subject(self, subject: str) -> None: ...

@@ -1,24 +1,21 @@
-"""``AuthJWT``: fastapi-jwt-auth's dependency on jwtfort's token service.
+"""``AuthJWT``: fastapi-jwt-auth's dependency on jwtfort's token service, the request side.
 
 Tokens are made and verified by :class:`jwtfort.TokenService` (signature, algorithm allow-list,
 time window, type, freshness, issuer, audience, store revocation); this module finds the token
 in the request, checks the CSRF double submit of cookie tokens, asks the denylist callback, and
-turns refusals into HTTP answers.
+turns refusals into HTTP answers. The services of each configuration and the caches that keep
+them are in ``_runtime.py`` (keys in ``_keys.py``), the async denylist callback's bridge in
+``_denylist.py``, cookie reading and writing in ``_cookies.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import inspect
 import operator
-import threading
 import warnings
-import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Final, Literal, TypeAlias, cast
+from typing import Any, ClassVar, Final, Literal, cast
 
 from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -29,19 +26,24 @@ from starlette.websockets import WebSocket
 from .. import errors
 from .._convert import Clock
 from ..errors import JWTError
-from ..keys import ALGORITHMS, Key, KeyRing
-from ..store import Store, open_store
 from ..tokens import Lifetime, TokenPair, TokenService
-from ..verifier import VerifiedToken, unverified_claims, unverified_header
+from ..verifier import VerifiedToken, unverified_header
 from ._authorization import credentials
 from ._challenge import challenge_for
 from ._cookies import (
     CSRF_MISSING,
     TOKEN_COOKIE_SENT_TWICE,
+    CookieNames,
     check_double_submit,
     csrf_error,
+    csrf_guarded,
+    delete_token_cookies,
     find_cookie,
+    set_csrf_cookie,
+    set_token_cookie,
+    submitted_csrf,
 )
+from ._denylist import DenylistCallback, is_denylisted, preflight, preflighted
 from ._exceptions import (
     AccessTokenRequired,
     AuthJWTException,
@@ -53,29 +55,17 @@ from ._exceptions import (
     RefreshTokenRequired,
     RevokedTokenError,
 )
+from ._runtime import Runtime, Want, names_of, runtime_of, runtime_of_class
 from ._settings import Snapshot, as_given, given_values, settings_from
-from ._warnings import warn_security
 
-__all__ = ["AuthJWT", "DenylistCallback"]
-
-#: ``token_in_denylist_loader``'s callback: the verified claims in, ``True`` when revoked. It
-#: may be ``async def``.
-DenylistCallback: TypeAlias = Callable[[dict[str, Any]], bool | Awaitable[bool]]
-#: What a protection method wants: the token type, or ``any`` for get_raw_jwt and friends.
-Want: TypeAlias = Literal["access", "fresh", "refresh", "optional", "any"]
+__all__ = ["AuthJWT", "DenylistCallback", "Want", "exception_class"]
 
 _WEBSOCKET_POLICY_VIOLATION: Final = 1008  # RFC 6455 §7.4.1, fastapi-jwt-auth's status
 _STATE_KEY: Final = "jwtfort_authjwt"  # app.state: per-app configurations
-_PREFLIGHT_KEY: Final = "jwtfort_authjwt_preflight"  # connection.state: async denylist answers
-_VERIFIED_CACHE: Final = 1024  # tokens remembered per service, so a repeated token skips crypto
-_RUNTIME_CACHE_LIMIT: Final = 256
 _NO_CALLBACK: Final = (
     "A token_in_denylist_callback must be provided via the '@AuthJWT.token_in_denylist_loader' "
     "if authjwt_denylist_enabled is 'True'"
 )
-# Signatures go through keys bound to one algorithm; a key whose own id names its algorithm
-# keeps HS256 and HS384 made from one secret (or RS256 and PS256 from one key pair) apart.
-_KID_DIGITS: Final = 16
 
 
 class AuthJWT:
@@ -169,7 +159,7 @@ class AuthJWT:
         self._connection = connection if isinstance(connection, HTTPConnection) else req
         self._request = req
         self._response = res
-        self._runtime_state: tuple[_Runtime, DenylistCallback | None] | None = None
+        self._runtime_state: tuple[Runtime, DenylistCallback | None] | None = None
         self._token = None
         self._verified: VerifiedToken | None = None
 
@@ -311,7 +301,7 @@ class AuthJWT:
             raise TypeError("user_claims must be a dictionary")
         options = {
             "lifetime": _lifetime_of(expires_time),
-            "audience": _names(audience),
+            "audience": names_of(audience),
             "extra_claims": user_claims or None,
             "headers": headers,
         }
@@ -387,7 +377,7 @@ class AuthJWT:
             raise TypeError("token must be a string")
         if csrf_token is not None and not isinstance(csrf_token, str):
             raise TypeError("csrf_token must be a string")
-        config = self._runtime().config
+        locations = self._runtime().config.token_location
         if auth_from == "websocket":
             if websocket is not None:
                 self._from_cookies(want, websocket, csrf_token)
@@ -396,7 +386,9 @@ class AuthJWT:
             return
         if auth_from != "request":
             raise ValueError("auth_from must be 'request' or 'websocket'")
-        locations = config.token_location
+        self._from_request(want, locations)
+
+    def _from_request(self, want: Want, locations: frozenset[str]) -> None:
         from_header = self._header_token() if "headers" in locations else None
         # fastapi-jwt-auth's precedence: the header when it holds a token, else the cookies.
         if "headers" in locations and (from_header or "cookies" not in locations):
@@ -422,30 +414,29 @@ class AuthJWT:
         if not isinstance(connection, HTTPConnection):
             raise TypeError("request must be an instance of 'Request' or 'WebSocket'")
         config = self._runtime().config
-        refresh = want == "refresh"
-        key = config.refresh_cookie_key if refresh else config.access_cookie_key
-        is_websocket = connection.scope["type"] == "websocket"
-        if not is_websocket:
-            csrf_header = (
-                config.refresh_csrf_header_name if refresh else config.access_csrf_header_name
-            )
-            csrf_token = connection.headers.get(csrf_header)
-        guarded = config.cookie_csrf_protect and (
-            is_websocket or connection.scope.get("method") in config.csrf_methods
-        )
-        cookie, twice = find_cookie(connection, key)
+        names = CookieNames.of(config, "refresh" if want == "refresh" else "access")
+        submitted = submitted_csrf(connection, names, csrf_token)
+        guarded = csrf_guarded(connection, config)
+        cookie = self._token_cookie(connection, names.token, want)
+        if cookie is None:
+            return  # no token, and an optional one
+        if guarded and not submitted and want != "optional":
+            raise self._refuse(csrf_error(CSRF_MISSING), want)
+        verified = self._verify(cookie, want)
+        if guarded:
+            self._check_csrf(verified, submitted, want)
+        self._accept(cookie, verified)
+
+    def _token_cookie(self, connection: HTTPConnection, name: str, want: Want) -> str | None:
+        """The token cookie ``name``; ``None`` when there is none and none is required."""
+        cookie, twice = find_cookie(connection, name)
         if twice:
             raise self._refuse(errors.MalformedToken(TOKEN_COOKIE_SENT_TWICE), want)
         if not cookie:
             if want == "optional":
-                return
-            raise self._refuse(errors.MissingToken(f"Missing cookie {key}"), want)
-        if guarded and not csrf_token and want != "optional":
-            raise self._refuse(csrf_error(CSRF_MISSING), want)
-        verified = self._verify(cookie, want)
-        if guarded:
-            self._check_csrf(verified, csrf_token, want)
-        self._accept(cookie, verified)
+                return None
+            raise self._refuse(errors.MissingToken(f"Missing cookie {name}"), want)
+        return cookie
 
     def _check_csrf(self, verified: VerifiedToken, csrf_token: object, want: Want) -> None:
         expected = verified.claims.get("csrf")
@@ -484,25 +475,8 @@ class AuthJWT:
             if config.store_url is not None:
                 return  # the token store is the denylist: the core checked it already
             raise RuntimeError(_NO_CALLBACK)
-        if self._is_denylisted(callback, verified, claims):
+        if is_denylisted(callback, verified, preflighted(self._connection)):
             raise self._refuse(errors.RevokedToken("token is in the denylist"), want)
-
-    def _is_denylisted(
-        self, callback: DenylistCallback, verified: VerifiedToken, claims: dict[str, Any]
-    ) -> bool:
-        preflight = self._preflighted()
-        if preflight is not None and verified.jwt_id in preflight.answers:
-            return preflight.answers[verified.jwt_id]
-        answer = callback(claims)
-        if inspect.isawaitable(answer):
-            return _await_from_sync(answer, preflight.loop if preflight else None)
-        return bool(answer)
-
-    def _preflighted(self) -> _Preflighted | None:
-        if self._connection is None:
-            return None
-        found = getattr(self._connection.state, _PREFLIGHT_KEY, None)
-        return found if isinstance(found, _Preflighted) else None
 
     # --- reading the token -----------------------------------------------------------------
 
@@ -632,29 +606,20 @@ class AuthJWT:
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
             raise TypeError("max_age must be a integer")
         target = self._response_for(response)
-        names = _cookie_names(config, kind)
-        attributes = _cookie_attributes(config)
+        names = CookieNames.of(config, kind)
         age = max_age or config.cookie_max_age
-        target.set_cookie(
-            names.token, token, max_age=age, path=names.path, httponly=True, **attributes
-        )
+        set_token_cookie(target, config, names, token, age)
         if not config.cookie_csrf_protect:
             return
         csrf = self._verify(token, kind).claims.get("csrf")
         if isinstance(csrf, str):  # a token made while cookies were not a location has none
-            target.set_cookie(
-                names.csrf, csrf, max_age=age, path=names.csrf_path, httponly=False, **attributes
-            )
+            set_csrf_cookie(target, config, names, csrf, age)
 
     def _unset_cookies(self, kind: Literal["access", "refresh"], response: object) -> None:
         config = self._runtime().config
         self._warn_without_cookies(f"unset_{kind}_cookies")
         target = self._response_for(response)
-        names = _cookie_names(config, kind)
-        attributes = _cookie_attributes(config)
-        target.delete_cookie(names.token, path=names.path, httponly=True, **attributes)
-        if config.cookie_csrf_protect:
-            target.delete_cookie(names.csrf, path=names.csrf_path, httponly=False, **attributes)
+        delete_token_cookies(target, config, CookieNames.of(config, kind))
 
     def _warn_without_cookies(self, method: str) -> None:
         if "cookies" not in self._runtime().config.token_location:
@@ -751,10 +716,10 @@ class AuthJWT:
 
     # --- configuration lookup ------------------------------------------------------------------
 
-    def _runtime(self) -> _Runtime:
+    def _runtime(self) -> Runtime:
         return self._runtime_and_callback()[0]
 
-    def _runtime_and_callback(self) -> tuple[_Runtime, DenylistCallback | None]:
+    def _runtime_and_callback(self) -> tuple[Runtime, DenylistCallback | None]:
         state = self._runtime_state
         if state is None:
             # A request's instance reads the class configuration once, at its first call. One
@@ -770,72 +735,53 @@ class AuthJWT:
     @classmethod
     def _resolve(
         cls, connection: HTTPConnection | None, source: object = None
-    ) -> tuple[_Runtime, DenylistCallback | None]:
+    ) -> tuple[Runtime, DenylistCallback | None]:
         """The application's configuration when it has one (:meth:`configure`), else the
         attributes of ``source`` (an instance, which may shadow some) or of the class."""
-        app = connection.scope.get("app") if connection is not None else None
-        configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
-        if configs:
-            for klass in cls.__mro__:
-                if klass in configs:
-                    runtime, callback = configs[klass]
-                    return cast(_Runtime, runtime), callback
-        # Read on every request, since tests assign class attributes directly; building the
-        # snapshot again only when one of them changed keeps this to one tuple comparison.
-        # An instance may shadow a setting; the hooks come from the class, since a function
-        # read through an instance is a method.
+        configured = _app_configuration(cls, connection)
+        if configured is not None:
+            return configured
+        # Read on every request, since tests assign class attributes directly; the runtime is
+        # built again only when one of them changed. An instance may shadow a setting; the
+        # hooks come from the class, since a function read through an instance is a method.
         raw = _CLASS_ATTRIBUTES(cls)
         if source is not None:
             raw = (*_SETTING_ATTRIBUTES(source), *raw[-2:])
-        cached = _CLASS_RUNTIMES.get(cls)
-        if cached is None or cached[0] != raw:
-            *values, clock, callback = raw
-            cached = (raw, cls._runtime_of(Snapshot.from_values(values), clock), callback)
-            _CLASS_RUNTIMES[cls] = cached
-        return cached[1], cached[2]
+        *values, clock, callback = raw
+        runtime = runtime_of_class(
+            cls, raw, lambda: cls._runtime_of(Snapshot.from_values(values), clock)
+        )
+        return runtime, callback
 
     @classmethod
-    def _runtime_of(cls, snapshot: Snapshot, clock: Clock) -> _Runtime:
-        key = (snapshot, clock, cls._weak_secrets)
-        runtime = _RUNTIMES.get(key)
-        if runtime is None:
-            with _RUNTIMES_LOCK:
-                if len(_RUNTIMES) >= _RUNTIME_CACHE_LIMIT:
-                    _RUNTIMES.clear()
-                runtime = _RUNTIMES.setdefault(
-                    key, _Runtime(snapshot, clock=clock, weak_secrets=cls._weak_secrets)
-                )
-        return runtime
+    def _runtime_of(cls, snapshot: Snapshot, clock: Clock) -> Runtime:
+        return runtime_of(snapshot, clock, weak_secrets=cls._weak_secrets)
 
     @classmethod
     async def _preflight(cls, connection: HTTPConnection) -> None:
-        """Awaits an async denylist callback for the tokens the request carries, so that the
-        sync protection methods find its answers. Tokens that fail verification are skipped:
-        the route's own check refuses them properly."""
+        """Awaits an async denylist callback before the route (see ``_denylist.py``). A
+        configuration that cannot be resolved is left for the route's own call to report."""
         try:
             runtime, callback = cls._resolve(connection)
         except (RuntimeError, TypeError, ValueError):
             return
-        if callback is None or not runtime.config.denylist_enabled or not _is_async(callback):
-            return
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:  # an application on another async library (trio)
-            loop = None
-        preflight = _Preflighted(loop)
-        for token in _candidate_tokens(connection, runtime.config):
-            try:
-                verified = runtime.verify(token, "any")
-            except (RuntimeError, ValueError):
-                continue
-            claims = verified.claims
-            jti = verified.jwt_id
-            if jti and claims.get("type") in runtime.config.denylist_token_checks:
-                answer = callback(claims)
-                if inspect.isawaitable(answer):
-                    answer = await answer
-                preflight.answers[jti] = bool(answer)
-        setattr(connection.state, _PREFLIGHT_KEY, preflight)
+        await preflight(connection, runtime, callback)
+
+
+def _app_configuration(
+    owner: type[AuthJWT], connection: HTTPConnection | None
+) -> tuple[Runtime, DenylistCallback | None] | None:
+    """What :meth:`AuthJWT.configure` stored on the connection's application for ``owner`` or
+    its nearest base class, if anything."""
+    app = connection.scope.get("app") if connection is not None else None
+    configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
+    if not configs:
+        return None
+    for klass in owner.__mro__:
+        if klass in configs:
+            runtime, callback = configs[klass]
+            return cast(Runtime, runtime), callback
+    return None
 
 
 def exception_class(error: JWTError, want: Want) -> type[AuthJWTException]:
@@ -863,295 +809,15 @@ _CLASS_BY_CODE: Final[Mapping[str, type[AuthJWTException]]] = {
 }
 
 
-# --- the per-configuration token services -------------------------------------------------------
-
-
-class _Runtime:
-    """The token services of one configuration, built on first use and shared by every
-    request (a ``TokenService`` is thread-safe).
-
-    One service per signing algorithm makes tokens (``algorithm=`` may differ per token); one
-    service per key family (HMAC secrets, public keys: a key set holds one kind) verifies, with
-    the allow-list ``authjwt_decode_algorithms``.
-    """
-
-    def __init__(self, config: Snapshot, *, clock: Clock, weak_secrets: bool) -> None:
-        self.config = config
-        self._clock = clock
-        self._weak_secrets = weak_secrets
-        self._store = _shared_store(config.store_url) if config.store_url else None
-        self._services: dict[str, TokenService] = {}
-        self._keys: dict[tuple[str, bool], Key] = {}
-        self._groups: list[frozenset[str]] | None = None
-        self._verifiers: dict[frozenset[str], TokenService] = {}
-        self._only_verifier: TokenService | None = None
-        self._lock = threading.Lock()
-
-    def check_keys(self) -> None:
-        """Loads every configured key, so that a weak or unreadable one fails now."""
-        config = self.config
-        for alg in dict.fromkeys([config.algorithm, *(config.decode_algorithms or ())]):
-            if alg not in ALGORITHMS:
-                continue
-            symmetric = alg.startswith("HS")
-            if symmetric and config.secret_key:
-                self._key(alg, sign=True)
-            if not symmetric and config.private_key:
-                self._key(alg, sign=True)
-            if not symmetric and config.public_key:
-                self._key(alg, sign=False)
-
-    def check_usable(self, *, has_denylist: bool) -> None:
-        """Refuses a configuration under which every request would fail: no key for any
-        algorithm of the allow-list, or a denylist with neither a callback nor a store."""
-        config = self.config
-        for alg in config.decode_algorithms or (config.algorithm,):
-            _check_algorithm(alg)
-        usable = [
-            alg
-            for alg in config.decode_algorithms or (config.algorithm,)
-            if (config.secret_key if alg.startswith("HS") else config.public_key)
-        ]
-        if not usable:
-            alg = (config.decode_algorithms or (config.algorithm,))[0]
-            which = "secret" if alg.startswith("HS") else "public"
-            raise errors.ConfigurationError(
-                f"no key to verify tokens: authjwt_{which}_key must be set for {alg}"
-            )
-        if config.denylist_enabled and not has_denylist and config.store_url is None:
-            raise errors.ConfigurationError(
-                "authjwt_denylist_enabled needs authjwt_store_url or a token_in_denylist callback"
-            )
-
-    def service(self, algorithm: str | None) -> TokenService:
-        """The service that signs with ``algorithm`` (default: ``authjwt_algorithm``)."""
-        alg = algorithm or self.config.algorithm
-        service = self._services.get(alg)
-        if service is None:
-            with self._lock:
-                service = self._services.get(alg)
-                if service is None:
-                    key = self._key(alg, sign=True)
-                    service = self._make(KeyRing.from_key(key), [alg])
-                    self._services[alg] = service
-        return service
-
-    def verify(self, token: str, want: Want) -> VerifiedToken:
-        service = self._verifier_for_token(token)
-        if want == "refresh":
-            return service.require_refresh(token)
-        if want == "fresh":
-            return service.require_fresh(token)
-        if want == "any" and _unverified_type(token) == "refresh":
-            return service.require_refresh(token)
-        return service.require_access(token)
-
-    def verifier_for(self, alg: str | None) -> TokenService:
-        """The service that verifies ``alg``. The allow-list decides first: an algorithm it
-        does not hold is refused before any key is looked for, so a family whose key is not
-        configured fails only for tokens of an allowed algorithm of that family."""
-        groups = self._allowed_groups()
-        for algorithms in groups:
-            if alg in algorithms:
-                return self._verifier(algorithms)
-        if alg in ALGORITHMS:
-            raise errors.AlgorithmNotAllowed(f"algorithm {alg} is not allowed")
-        # No alg, or one jwtfort does not know: the first family's service says which.
-        return self._verifier(groups[0])
-
-    def _verifier_for_token(self, token: str) -> TokenService:
-        if self._only_verifier is not None:
-            return self._only_verifier
-        try:
-            alg = unverified_header(token).get("alg")
-        except errors.MalformedToken:
-            alg = None
-        return self.verifier_for(alg if isinstance(alg, str) else None)
-
-    def _allowed_groups(self) -> list[frozenset[str]]:
-        """The allow-list split by key family (HMAC secrets, public keys: a key set holds one
-        kind)."""
-        if self._groups is None:
-            config = self.config
-            algorithms = list(dict.fromkeys(config.decode_algorithms or (config.algorithm,)))
-            for alg in algorithms:
-                _check_algorithm(alg)
-            symmetric = frozenset(a for a in algorithms if a.startswith("HS"))
-            asymmetric = frozenset(a for a in algorithms if not a.startswith("HS"))
-            self._groups = [group for group in (symmetric, asymmetric) if group]
-        return self._groups
-
-    def _verifier(self, algorithms: frozenset[str]) -> TokenService:
-        service = self._verifiers.get(algorithms)
-        if service is None:
-            with self._lock:
-                service = self._verifiers.get(algorithms)
-                if service is None:
-                    service = self._verifiers[algorithms] = self._build_verifier(algorithms)
-                    if len(self._allowed_groups()) == 1:
-                        # One key family: every token goes to it, without reading its header.
-                        self._only_verifier = service
-        return service
-
-    def _build_verifier(self, algorithms: frozenset[str]) -> TokenService:
-        ordered = sorted(algorithms)
-        if all(a.startswith("HS") for a in ordered):
-            keys = [self._key(a, sign=True) for a in ordered]
-            return self._make(_ring(keys[0], keys[1:]), ordered)
-        keys = [self._key(a, sign=False) for a in ordered]
-        # A ring's active key must sign; this one never does, and verifies nothing the
-        # allow-list accepts.
-        return self._make(_ring(_placeholder_key(ordered), keys), ordered)
-
-    def _make(self, ring: KeyRing, algorithms: list[str]) -> TokenService:
-        config = self.config
-        return TokenService(
-            ring,
-            store=self._store,
-            algorithms=algorithms,
-            access_lifetime=_configured_lifetime(config.access_token_expires),
-            refresh_lifetime=_configured_lifetime(config.refresh_token_expires),
-            encode_issuer=config.encode_issuer,
-            decode_issuer=config.decode_issuer,
-            audiences=_names(config.decode_audience),
-            leeway=config.decode_leeway,
-            csrf_claim="cookies" in config.token_location and config.cookie_csrf_protect,
-            revocation_checks=cast(Any, sorted(config.denylist_token_checks)),
-            verified_cache_entries=_VERIFIED_CACHE,
-            clock=self._clock,
-        )
-
-    def _key(self, alg: str, *, sign: bool) -> Key:
-        key = self._keys.get((alg, sign))
-        if key is None:
-            key = self._keys[(alg, sign)] = self._load_key(alg, sign=sign)
-        return key
-
-    def _load_key(self, alg: str, *, sign: bool) -> Key:
-        _check_algorithm(alg)
-        config = self.config
-        if alg.startswith("HS"):
-            if not config.secret_key:
-                raise RuntimeError(
-                    f"authjwt_secret_key must be set when using symmetric algorithm {alg}"
-                )
-            key = self._secret(config.secret_key, alg)
-        else:
-            which = "private" if sign else "public"
-            pem = config.private_key if sign else config.public_key
-            if not pem:
-                raise RuntimeError(
-                    f"authjwt_{which}_key must be set when using asymmetric algorithm {alg}"
-                )
-            key = self._pem(pem, alg, which)
-        return key.with_id(f"{alg}-{key.thumbprint()[:_KID_DIGITS]}")
-
-    def _secret(self, secret: str, alg: str) -> Key:
-        try:
-            return Key.from_secret(secret, alg)
-        except errors.WeakKey:
-            if not self._weak_secrets:
-                raise
-        warn_security(
-            f"authjwt_secret_key is shorter than {alg} requires (RFC 7518 §3.2); accepted only "
-            "for compatibility: use a random secret of at least "
-            f"{int(alg[2:]) // 8} bytes"
-        )
-        return Key.from_weak_secret_unsafe(secret, alg)
-
-    def _pem(self, pem: str, alg: str, which: str) -> Key:
-        try:
-            return Key.from_pem(pem, alg)
-        except errors.WeakKey:
-            if not self._weak_secrets or not alg.startswith(("RS", "PS")):
-                raise
-            # Only a short RSA modulus is let through; a bad exponent stays refused.
-            key = Key.from_legacy_pem_unsafe(pem, alg)
-        warn_security(
-            f"authjwt_{which}_key is an RSA key of {key.bits} bits, shorter than the 2048 "
-            "RFC 7518 §3.3 requires; accepted only for compatibility: use a key of at least "
-            "2048 bits"
-        )
-        return key
-
-
-@dataclass
-class _Preflighted:
-    """What the security dependency learned before the route: the loop of the application and
-    the async denylist callback's answers, by ``jti``."""
-
-    loop: asyncio.AbstractEventLoop | None
-    answers: dict[str, bool] = field(default_factory=dict)
-
-
-_RUNTIMES: Final[dict[tuple[Snapshot, Clock, bool], _Runtime]] = {}
-# The attributes of the settings (an instance may shadow them), then the class hooks.
 _SETTING_ATTRIBUTES: Final = operator.attrgetter(*("_" + name for name in Snapshot._fields))
 _CLASS_ATTRIBUTES: Final = operator.attrgetter(
     *("_" + name for name in Snapshot._fields), "_clock", "_token_in_denylist_callback"
 )
-_CLASS_RUNTIMES: Final[
-    weakref.WeakKeyDictionary[type, tuple[tuple[Any, ...], _Runtime, DenylistCallback | None]]
-] = weakref.WeakKeyDictionary()
-_RUNTIMES_LOCK: Final = threading.Lock()
-_STORES: Final[dict[str, Store]] = {}
-_STORES_LOCK: Final = threading.Lock()
-# When a key family has no signing key, the ring's required active key is one of these.
-_PLACEHOLDER_ALGORITHMS: Final = ("Ed448", "Ed25519", "ES512", "ES384", "ES256")
-
-
-@atexit.register
-def _forget_services() -> None:
-    """Drops the cached services before interpreter shutdown, which tears modules down in no
-    particular order: the native objects are freed while their extension is still there."""
-    with _RUNTIMES_LOCK:
-        _RUNTIMES.clear()
-    _CLASS_RUNTIMES.clear()
-    with _STORES_LOCK:
-        _STORES.clear()
-
-
-def _shared_store(url: str) -> Store:
-    """One store per URL for the process, so that configurations differing in other keys
-    (and ``memory://``) see the same revocations."""
-    with _STORES_LOCK:
-        store = _STORES.get(url)
-        if store is None:
-            store = _STORES[url] = open_store(url)
-        return store
-
-
-def _ring(active: Key, others: Sequence[Key]) -> KeyRing:
-    ring = KeyRing.from_key(active)
-    for key in others:
-        ring.add_verification_key(key)
-    return ring
-
-
-def _placeholder_key(algorithms: Sequence[str]) -> Key:
-    for alg in _PLACEHOLDER_ALGORITHMS:
-        key = Key.generate(alg)
-        if not any(key.accepts(a) for a in algorithms):
-            return key.with_id("unused-" + key.thumbprint()[:_KID_DIGITS])
-    raise errors.ConfigurationError("no placeholder key fits this algorithm allow-list")
 
 
 def _check_token_argument(value: object, name: str) -> None:
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be a string")
-
-
-def _check_algorithm(alg: str) -> None:
-    if alg not in ALGORITHMS:
-        raise ValueError(f"Algorithm {alg} could not be found")
-
-
-def _configured_lifetime(value: object) -> Lifetime:
-    if value is False:
-        return False
-    if isinstance(value, bool) or not isinstance(value, (int, timedelta)):
-        raise TypeError("token lifetimes must be seconds, a timedelta, or False")
-    return value
 
 
 def _lifetime_of(expires_time: object) -> Lifetime | None:
@@ -1164,107 +830,6 @@ def _lifetime_of(expires_time: object) -> Lifetime | None:
     if not isinstance(expires_time, (int, timedelta)):
         raise TypeError("expires_time must be between timedelta, int, bool")
     return expires_time or None
-
-
-def _names(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(cast(Sequence[str], value))
-
-
-def _unverified_type(token: str) -> object:
-    try:
-        return unverified_claims(token).get("type")
-    except errors.MalformedToken:
-        return None
-
-
-def _is_async(callback: object) -> bool:
-    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(
-        getattr(callback, "__call__", None)  # noqa: B004 - an object with `async def __call__`
-    )
-
-
-def _await_from_sync(answer: Awaitable[object], loop: asyncio.AbstractEventLoop | None) -> bool:
-    """The result of an async callback, in a sync method: on the application's loop from a
-    worker thread, on a new loop outside any application; never by blocking a running loop."""
-    coroutine = _as_coroutine(answer)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        coroutine.close()
-        raise RuntimeError(
-            "the async token_in_denylist_loader callback cannot be awaited here: this token "
-            "did not come in the request's header, cookies, query or path, and a running event "
-            "loop cannot be blocked; use a sync callback, or pass tokens the request carries"
-        )
-    if loop is not None and loop.is_running():
-        return bool(asyncio.run_coroutine_threadsafe(coroutine, loop).result())
-    return bool(asyncio.run(coroutine))
-
-
-def _as_coroutine(answer: Awaitable[object]) -> Coroutine[Any, Any, object]:
-    if inspect.iscoroutine(answer):
-        return answer
-
-    async def wait() -> object:
-        return await answer
-
-    return wait()
-
-
-def _candidate_tokens(connection: HTTPConnection, config: Snapshot) -> Iterator[str]:
-    """Every token-shaped value the request carries where a route may take it from."""
-    seen: set[str] = set()
-    values: list[str] = []
-    header = connection.headers.get(config.header_name)
-    if header and header.split():
-        values.append(header.split()[-1])
-    for key in (config.access_cookie_key, config.refresh_cookie_key):
-        values.append(connection.cookies.get(key, ""))
-    if connection.scope["type"] == "websocket":
-        values.extend(v for _, v in connection.query_params.multi_items())
-        values.extend(str(v) for v in connection.path_params.values())
-    for value in values:
-        if value.count(".") == 2 and value not in seen:
-            seen.add(value)
-            yield value
-
-
-@dataclass(frozen=True)
-class _CookieNames:
-    token: str
-    path: str
-    csrf: str
-    csrf_path: str
-
-
-def _cookie_names(config: Snapshot, kind: Literal["access", "refresh"]) -> _CookieNames:
-    if kind == "access":
-        return _CookieNames(
-            config.access_cookie_key,
-            config.access_cookie_path,
-            config.access_csrf_cookie_key,
-            config.access_csrf_cookie_path,
-        )
-    return _CookieNames(
-        config.refresh_cookie_key,
-        config.refresh_cookie_path,
-        config.refresh_csrf_cookie_key,
-        config.refresh_csrf_cookie_path,
-    )
-
-
-def _cookie_attributes(config: Snapshot) -> dict[str, Any]:
-    return {
-        "domain": config.cookie_domain,
-        "secure": config.cookie_secure,
-        "samesite": config.cookie_samesite,
-    }
 
 
 # --- the hidden security dependency ---------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Reading the credentials of an Authorization header value: the one rule that the dependency,
-the bearer and the middleware share. Each of them reports a missing or unusable header in its
-own words."""
+"""The rules the dependency, the bearer and the middleware share: reading the credentials of an
+Authorization header value, and reading what a token's claims grant (scopes and roles). Each of
+them reports a missing or unusable header, or a missing scope, in its own words."""
 
 from __future__ import annotations
 
-__all__ = ["credentials"]
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["credentials", "granted_roles", "granted_scopes", "names_in"]
 
 
 def credentials(value: str, scheme: str) -> str | None:
@@ -21,3 +24,23 @@ def credentials(value: str, scheme: str) -> str | None:
     if len(parts) == 2 and parts[0].lower() == scheme.lower():
         return parts[1]
     return None
+
+
+def granted_scopes(claims: Mapping[str, Any]) -> set[str]:
+    """The OAuth scopes of a token: its ``scope`` claim (RFC 8693 §4.2, space-separated) and
+    its ``scp`` claim (a list, as some identity providers write it)."""
+    return names_in(claims.get("scope")) | names_in(claims.get("scp"))
+
+
+def granted_roles(claims: Mapping[str, Any], claim: str = "roles") -> set[str]:
+    """The roles of a token: its ``roles`` claim (the name RFC 9068 uses), or ``claim``."""
+    return names_in(claims.get(claim))
+
+
+def names_in(value: Any) -> set[str]:
+    """Names from a space-separated string or a list of strings; anything else grants none."""
+    if isinstance(value, str):
+        return set(value.split())
+    if isinstance(value, list):
+        return {name for name in value if isinstance(name, str)}
+    return set()

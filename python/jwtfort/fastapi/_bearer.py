@@ -20,7 +20,7 @@ from ..errors import (
 )
 from ..tokens import TokenService
 from ..verifier import VerifiedToken, Verifier
-from ._authorization import credentials
+from ._authorization import credentials, granted_roles, granted_scopes
 from ._challenge import challenge_for
 from ._config import User
 
@@ -114,7 +114,7 @@ class JWTBearer(HTTPBearer, Generic[ModelT]):
             return None
         except JWTError as error:  # store down, bad configuration: never anonymous
             raise _refusal(error) from None
-        _require(security_scopes.scopes, _scopes_of(token.claims), "scope")
+        _require(security_scopes.scopes, granted_scopes(token.claims), "scope")
         self._remember(request, token)
         return user
 
@@ -146,7 +146,7 @@ class JWTBearer(HTTPBearer, Generic[ModelT]):
             request: Request, user: Annotated[Any, Security(self, scopes=list(scopes))]
         ) -> ModelT:
             token, checked = self._required(request, user)
-            _require(scopes, _scopes_of(token.claims), "scope")
+            _require(scopes, granted_scopes(token.claims), "scope")
             return checked
 
         return dependency
@@ -163,7 +163,7 @@ class JWTBearer(HTTPBearer, Generic[ModelT]):
 
         async def dependency(request: Request, user: Annotated[Any, Security(self)]) -> ModelT:
             token, checked = self._required(request, user)
-            _require(roles, _names(token.claims.get(claim)), "role")
+            _require(roles, granted_roles(token.claims, claim), "role")
             return checked
 
         return dependency
@@ -211,19 +211,6 @@ def _bearer_token(request: Request) -> str:
     if token is None:
         raise MalformedToken("not 'Bearer <token>'", code="invalid_authorization_header")
     return token
-
-
-def _scopes_of(claims: dict[str, Any]) -> set[str]:
-    return _names(claims.get("scope")) | _names(claims.get("scp"))
-
-
-def _names(value: Any) -> set[str]:
-    """Names from a space-separated string or a list of strings; anything else grants none."""
-    if isinstance(value, str):
-        return set(value.split())
-    if isinstance(value, list):
-        return {name for name in value if isinstance(name, str)}
-    return set()
 
 
 def _require(required: Iterable[str], granted: set[str], what: str) -> None:

@@ -1,28 +1,40 @@
-"""Cookies read as jwtfort-server reads them, and the CSRF double submit that guards them.
+"""Cookies read as jwtfort-server reads them, the CSRF double submit that guards them, and the
+token and CSRF cookies ``AuthJWT`` writes and deletes.
 
 A cookie sent twice under one name is refused rather than resolved: a sibling domain can plant
 a second cookie of the same name (cookie tossing), and keeping either copy would let the planted
 one win whenever it comes in the right place. Starlette's ``request.cookies`` keeps the last
 copy and reads the first ``Cookie`` header only, so the tokens and CSRF values are read here.
+
+Used by ``AuthJWT`` (``_authjwt.py``) and the middleware (``_middleware.py``).
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final, Literal
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 from .. import errors
 from ..errors import JWTError
+from ._settings import Snapshot
 
 __all__ = [
     "CSRF_MISMATCH",
     "CSRF_MISSING",
     "TOKEN_COOKIE_SENT_TWICE",
+    "CookieNames",
     "check_double_submit",
     "csrf_error",
+    "csrf_guarded",
+    "delete_token_cookies",
     "find_cookie",
+    "set_csrf_cookie",
+    "set_token_cookie",
+    "submitted_csrf",
 ]
 
 #: jwtfort-server's message for a token cookie sent twice (code ``malformed_token``).
@@ -71,6 +83,93 @@ def check_double_submit(submitted: str | None, expected: str | None, *, unset: s
 
 def csrf_error(message: str) -> JWTError:
     return errors.InvalidToken(message, code="csrf_failed")
+
+
+@dataclass(frozen=True)
+class CookieNames:
+    """The cookies of one token kind in an ``AuthJWT`` configuration: the token's and its CSRF
+    value's, each with its path."""
+
+    token: str
+    path: str
+    csrf: str
+    csrf_path: str
+    csrf_header: str
+
+    @classmethod
+    def of(cls, config: Snapshot, kind: Literal["access", "refresh"]) -> CookieNames:
+        if kind == "access":
+            return cls(
+                config.access_cookie_key,
+                config.access_cookie_path,
+                config.access_csrf_cookie_key,
+                config.access_csrf_cookie_path,
+                config.access_csrf_header_name,
+            )
+        return cls(
+            config.refresh_cookie_key,
+            config.refresh_cookie_path,
+            config.refresh_csrf_cookie_key,
+            config.refresh_csrf_cookie_path,
+            config.refresh_csrf_header_name,
+        )
+
+
+def submitted_csrf(connection: HTTPConnection, names: CookieNames, given: str | None) -> str | None:
+    """The CSRF value sent with a cookie token: the CSRF header of an HTTP request; a WebSocket
+    handshake carries no such header, so the route passes what the client sent (``given``)."""
+    if connection.scope["type"] == "websocket":
+        return given
+    return connection.headers.get(names.csrf_header)
+
+
+def csrf_guarded(connection: HTTPConnection, config: Snapshot) -> bool:
+    """Whether a cookie token needs the double submit here: with CSRF protection on, for the
+    configured methods and for every WebSocket handshake (browsers send those cross-origin)."""
+    return config.cookie_csrf_protect and (
+        connection.scope["type"] == "websocket"
+        or connection.scope.get("method") in config.csrf_methods
+    )
+
+
+def set_token_cookie(
+    response: Response, config: Snapshot, names: CookieNames, token: str, max_age: int | None
+) -> None:
+    """Sets the token cookie, ``HttpOnly``: the page's scripts never see the token."""
+    response.set_cookie(
+        names.token, token, max_age=max_age, path=names.path, httponly=True, **_attributes(config)
+    )
+
+
+def set_csrf_cookie(
+    response: Response, config: Snapshot, names: CookieNames, csrf: str, max_age: int | None
+) -> None:
+    """Sets the CSRF cookie beside the token cookie, readable by the page's scripts, which
+    send it back in the CSRF header."""
+    response.set_cookie(
+        names.csrf,
+        csrf,
+        max_age=max_age,
+        path=names.csrf_path,
+        httponly=False,
+        **_attributes(config),
+    )
+
+
+def delete_token_cookies(response: Response, config: Snapshot, names: CookieNames) -> None:
+    """Deletes the token cookie and, with CSRF protection, its CSRF cookie."""
+    attributes = _attributes(config)
+    response.delete_cookie(names.token, path=names.path, httponly=True, **attributes)
+    if config.cookie_csrf_protect:
+        response.delete_cookie(names.csrf, path=names.csrf_path, httponly=False, **attributes)
+
+
+def _attributes(config: Snapshot) -> dict[str, Any]:
+    return {
+        "domain": config.cookie_domain,
+        "secure": config.cookie_secure,
+        "samesite": config.cookie_samesite,
+    }
 
 
 def _unquote(value: str) -> str:

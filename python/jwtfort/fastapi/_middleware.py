@@ -2,8 +2,10 @@
 
 Every HTTP request and WebSocket handshake must carry a valid token, except on excluded paths and
 for CORS preflight requests. The user model lands in ``request.state.user`` and
-``request.user``. Refusals keep fastapi-auth-jwt's JSON body, messages and statuses, and add
-the ``WWW-Authenticate`` value of jwtfort's challenge table.
+``request.user``, the token's scopes and roles in ``request.auth`` (Starlette's
+``AuthCredentials``, so that ``@requires(...)`` works). Refusals keep fastapi-auth-jwt's JSON
+body, messages and statuses, and add the ``WWW-Authenticate`` value of jwtfort's challenge
+table.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar, Final
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
+from starlette.authentication import AuthCredentials
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,7 +31,8 @@ from ..errors import (
     RevokedToken,
     Unavailable,
 )
-from ._authorization import credentials
+from ..verifier import unverified_claims
+from ._authorization import credentials, granted_roles, granted_scopes
 from ._backend import JWTAuthBackend
 from ._challenge import challenge_for
 from ._cookies import check_double_submit, csrf_error, find_cookie
@@ -65,6 +69,9 @@ OPENAPI_SCHEME: Final = "JWTAuthentication"
 
 # RFC 9110 §9.2.1: what a cross-site page may make a browser send needs no CSRF check.
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+# The scope every authenticated request has, as Starlette's documentation names it.
+AUTHENTICATED_SCOPE: Final = "authenticated"
 
 # WebSocket close code for a refused handshake when the server cannot send an HTTP response
 # (RFC 6455 §7.4.1: policy violation).
@@ -107,6 +114,11 @@ class JWTAuthenticationMiddleware:
     "timestamp"}``. A refused WebSocket handshake gets the same HTTP response when the server
     supports it, else a close with code 1008.
 
+    ``request.auth`` holds Starlette's ``AuthCredentials``: ``authenticated``, the token's
+    scopes (its ``scope`` and ``scp`` claims) and its roles (its ``roles`` claim), so that
+    Starlette's ``@requires("items:write")`` guards a route (403 without it). On an excluded
+    path it holds no scope, so ``@requires`` there answers 403 too.
+
     Example::
 
         backend = JWTAuthBackend(AuthConfig(secret=os.environ["JWT_SECRET"]))
@@ -115,6 +127,10 @@ class JWTAuthenticationMiddleware:
         @app.get("/me")
         def me(request: Request) -> dict[str, Any]:
             return request.state.user.model_dump()
+
+        @app.delete("/items/{id}")
+        @requires("admin")
+        async def delete(request: Request, id: int) -> None: ...
     """
 
     default_excluded_urls: ClassVar[frozenset[str]] = frozenset(
@@ -158,9 +174,14 @@ class JWTAuthenticationMiddleware:
         self._documented = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or self._is_exempt(scope):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if self._is_exempt(scope):
             if scope["type"] == "http" and not self._documented:
                 self._document(scope)
+            # No credentials: @requires answers 403 rather than failing on a missing scope key.
+            scope.setdefault("auth", AuthCredentials())
             await self.app(scope, receive, send)
             return
         try:
@@ -230,6 +251,8 @@ class JWTAuthenticationMiddleware:
             raise _refusal_for(error) from None
         if user is None:
             raise _refusal(401, USER_NOT_FOUND, RevokedToken())
+        # Only once the backend accepted the token: a refused request gets no credentials.
+        connection.scope["auth"] = _credentials_of(token)
         return user
 
     @classmethod
@@ -287,6 +310,17 @@ class _ExcludeRule:
         if not self._base:  # "/" is the root alone, not a prefix of every path
             return path == "/"
         return below or path == self._base
+
+
+def _credentials_of(token: str) -> AuthCredentials:
+    """Starlette's credentials for a token the backend has just accepted: its signature was
+    checked there, so its claims are read here without checking it a second time."""
+    try:
+        claims = unverified_claims(token)
+    except JWTError:  # an overridden authenticate() accepted a token that is no JWT
+        claims = {}
+    granted = granted_scopes(claims) | granted_roles(claims)
+    return AuthCredentials([AUTHENTICATED_SCOPE, *sorted(granted)])
 
 
 def _authorization_header(connection: HTTPConnection) -> str:
