@@ -53,7 +53,7 @@ std::string one_line(std::string_view text) {
 
 int fail(const error& e) {
   std::cerr << "error: " << jwtfort::to_string(e.code) << ": " << one_line(e.message) << '\n';
-  return static_cast<int>(e.code) / 100 == 5 ? 3 : 2;
+  return jwtfort::group_of(e.code) == jwtfort::error_group::unavailable ? 3 : 2;
 }
 
 int usage_error(std::string_view message) {

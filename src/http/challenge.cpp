@@ -41,12 +41,16 @@ entry invalid_token(std::string detail) {
   return {401, scheme_error::invalid_token, std::move(detail)};
 }
 
-// Codes this table does not name yet, by their group (error.hpp ranges).
+// Codes this table does not name yet, by their group.
 entry by_group(errc code) {
-  const int group = static_cast<int>(code) / 100;
-  if (group >= 1 && group <= 4) return invalid_token("Invalid token");
-  if (group == 5) return {503, scheme_error::no_header, "Service unavailable"};
-  return {500, scheme_error::no_header, "Internal server error"};
+  switch (group_of(code)) {
+    case error_group::malformed:
+    case error_group::rejected:
+    case error_group::time:
+    case error_group::forbidden: return invalid_token("Invalid token");
+    case error_group::unavailable: return {503, scheme_error::no_header, "Service unavailable"};
+    default: return {500, scheme_error::no_header, "Internal server error"};
+  }
 }
 
 entry entry_for(const error& failure, const authenticator_options& o) {
