@@ -1,12 +1,11 @@
 // The one table from an error to what the client is told. Client messages are
 // fastapi-jwt-auth's where it has one; every failure of format, signature, algorithm or key reads
 // "Invalid token", so a client cannot probe the verifier for which check failed (security.md §5).
-#include "http/challenge.hpp"
-
 #include <array>
 
 #include "http/text.hpp"
 #include "jwtfort/claims.hpp"
+#include "jwtfort/http/authenticator.hpp"
 
 namespace jwtfort::http {
 namespace {
@@ -128,8 +127,8 @@ std::string bearer(scheme_error kind, const authenticator_options& o,
 
 }  // namespace
 
-challenge make_challenge(const error& failure, const authenticator_options& options,
-                         std::span<const std::string> scopes) {
+challenge challenge_for(const error& failure, const authenticator_options& options,
+                        std::span<const std::string> scopes) {
   entry e = entry_for(failure, options);
   challenge c;
   c.status = e.status;
@@ -137,10 +136,6 @@ challenge make_challenge(const error& failure, const authenticator_options& opti
   c.detail = std::move(e.detail);
   if (e.kind != scheme_error::no_header) c.www_authenticate = bearer(e.kind, options, scopes);
   return c;
-}
-
-challenge challenge_for(const error& failure, const authenticator_options& options) {
-  return make_challenge(failure, options, {});
 }
 
 std::string challenge::body() const {
