@@ -33,6 +33,7 @@
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/settings.hpp"
 #include "jwtfort/tokens.hpp"
 
 namespace jwtfort {
@@ -112,6 +113,9 @@ struct JWTFORT_API config {
   /// other name). Environment variables are not consulted. Errors: invalid_configuration
   /// (unreadable file, syntax error with its line, bad value).
   static result<config> from_file(const std::string& path);
+  /// Adds a row for each setting above to `table`, writing into this object, so that a program
+  /// reads its own settings (`settings_table::add`) and the library's from one source at once.
+  void add_settings(settings_table& table);
 
   /// Checks the settings together: a signing key for the algorithm (a missing or short secret
   /// refuses to start; key files are read), AUTHJWT_ALGORITHM and AUTHJWT_DECODE_ALGORITHMS

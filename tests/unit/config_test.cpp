@@ -483,6 +483,69 @@ TEST_F(config_test, secrets_never_appear_in_messages) {
   EXPECT_EQ(b.error().message.find(pem.substr(40, 20)), std::string::npos) << b.error().message;
 }
 
+// A program's own rows next to the library's: one table, one pass, the library's messages.
+TEST_F(config_test, a_program_adds_its_own_settings_to_the_table) {
+  struct program_settings : config {
+    std::int64_t workers = 4;
+    std::string mode = "fast";
+    std::string token_prefix;  // a parser of the program's own, for a secret
+  } s;
+  settings_table table;
+  s.add_settings(table);
+  table.add(setting::integer("JWTFORT_WORKERS", s.workers, 1, 64));
+  table.add(setting::one_of("JWTFORT_MODE", s.mode, {"fast", "safe"}));
+  table.add(setting(
+      "JWTFORT_TOKEN_PREFIX",
+      [&s](const setting& row, const setting_value& v) -> result<void> {
+        if (v.text.size() < 3) return row.invalid("must be at least 3 characters", v.text);
+        s.token_prefix = v.text;
+        return {};
+      },
+      true));
+  ASSERT_NE(table.find("AUTHJWT_HEADER_NAME"), nullptr);
+  ASSERT_NE(table.find("JWTFORT_WORKERS"), nullptr);
+  EXPECT_EQ(table.find("JWTFORT_WORKER"), nullptr);
+
+  ASSERT_OK(table.read_file(file("a.toml",
+                                 "[authjwt]\nheader_name = \"X\"\n[jwtfort]\n"
+                                 "workers = 8\nmode = \"SAFE\"\n")));
+  EXPECT_EQ(s.header_name, "X");
+  EXPECT_EQ(s.workers, 8);
+  EXPECT_EQ(s.mode, "safe");
+
+  auto bad = table.read_file(file("b.env", "\njwtfort_workers=65\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            (dir / "b.env").string() + ":2: JWTFORT_WORKERS: must be 1..64, got '65'");
+  auto unknown = table.read_file(file("c.json", "{\"jwtfort\": {\"workerz\": 1}}"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, (dir / "c.json").string() + ":1: workerz: unknown setting");
+
+  auto lookup = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "JWTFORT_MODE") return "slow";
+    return std::nullopt;
+  };
+  auto refused = table.read_lookup(lookup);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::invalid_configuration);
+  EXPECT_EQ(refused.error().message, "JWTFORT_MODE: must be one of fast, safe, got 'slow'");
+  auto hidden = table.read_lookup([](std::string_view name) -> std::optional<std::string> {
+    if (name == "JWTFORT_TOKEN_PREFIX") return "ab";
+    return std::nullopt;
+  });
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().message, "JWTFORT_TOKEN_PREFIX: must be at least 3 characters");
+
+  ASSERT_EQ(setenv("JWTFORT_WORKERS", "2", 1), 0);
+  auto from_env = table.read_environment();
+  auto library_alone = config::from_environment();
+  unsetenv("JWTFORT_WORKERS");
+  ASSERT_OK(from_env);
+  EXPECT_EQ(s.workers, 2);
+  ASSERT_FALSE(library_alone);
+  EXPECT_EQ(library_alone.error().message, "JWTFORT_WORKERS: unknown setting");
+}
+
 TEST_F(config_test, validate_refuses_a_missing_or_weak_secret) {
   auto missing = config{}.validate();
   expect_refused(missing, errc::invalid_configuration, "AUTHJWT_SECRET_KEY");
