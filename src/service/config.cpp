@@ -186,21 +186,6 @@ void add_jwtfort_settings(config& c, settings_table& t) {
   t.add(setting::integer("JWTFORT_REFRESH_REUSE_GRACE", c.refresh_reuse_grace, 0, 300));
   t.add(setting::boolean("JWTFORT_ALLOW_WEAK_SECRET", c.allow_weak_secret));
   t.add(setting::text("JWTFORT_DATA_DIR", c.data_dir));
-  t.add(setting::text("JWTFORT_LISTEN", c.listen));
-  t.add(setting::integer("JWTFORT_THREADS", c.threads, 0, 256));
-  t.add(setting::integer("JWTFORT_LOGIN_ATTEMPTS_PER_USER", c.login_attempts_per_user, 1, 100000));
-  t.add(setting::integer("JWTFORT_LOGIN_ATTEMPTS_PER_ADDRESS", c.login_attempts_per_address, 1,
-                         100000));
-  t.add(setting::integer("JWTFORT_LOGIN_WINDOW", c.login_window, 1, 86400));
-  t.add(setting::boolean("JWTFORT_TRUST_FORWARDED_FOR", c.trust_forwarded_for));
-  t.add(setting::one_of("JWTFORT_LOG", c.log, {"json", "off"}));
-  t.add(setting::integer("JWTFORT_MAX_CONNECTIONS", c.max_connections, 0, 1000000));
-  t.add(setting::integer("JWTFORT_MAX_CONNECTIONS_PER_ADDRESS", c.max_connections_per_address, 0,
-                         1000000));
-  t.add(setting::integer("JWTFORT_HEADER_TIMEOUT", c.header_timeout, 1, 300));
-  t.add(setting::integer("JWTFORT_IDLE_TIMEOUT", c.idle_timeout, 1, 3600));
-  t.add(setting::integer("JWTFORT_VERIFIED_CACHE_ENTRIES", c.verified_cache_entries, 0, 16777216));
-  t.add(setting::integer("JWTFORT_VERIFIED_CACHE_BYTES", c.verified_cache_bytes, 0, 68719476736));
 }
 
 // A config read from one source through its table.

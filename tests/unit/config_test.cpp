@@ -42,9 +42,7 @@ auto fields(const config& c) {
       c.access_csrf_cookie_path, c.refresh_csrf_cookie_path, c.access_csrf_header_name,
       c.refresh_csrf_header_name, c.csrf_methods, c.store_url, c.store_fail_open, c.secret_key_file,
       c.private_key_file, c.public_key_file, c.key_ring_file, c.jwks_url, c.issuer, c.audience,
-      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir, c.listen, c.threads,
-      c.login_attempts_per_user, c.login_attempts_per_address, c.login_window,
-      c.trust_forwarded_for, c.log, c.verified_cache_entries, c.verified_cache_bytes);
+      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir);
 }
 
 // The exact outcome of a refused configuration: the code, and a message naming the setting.
@@ -119,8 +117,6 @@ TEST(config_defaults, equal_fastapi_jwt_auths) {
   EXPECT_EQ(c.csrf_methods, (std::vector<std::string>{"POST", "PUT", "PATCH", "DELETE"}));
   EXPECT_EQ(c.store_url, "");
   EXPECT_EQ(c.store_url_or_default(), "sqlite://jwtfort-data/tokens.db");
-  EXPECT_EQ(c.listen, "127.0.0.1:8000");
-  EXPECT_EQ(c.login_attempts_per_user, 5);
   EXPECT_FALSE(c.store_fail_open);
   EXPECT_EQ(c.secret_key_file, "");
   EXPECT_EQ(c.private_key_file, "");
@@ -242,20 +238,6 @@ TEST(config_docs, list_every_setting) {
   const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const auto& [name, value] : every_setting)
     EXPECT_NE(docs.find("| `" + name + "` |"), std::string::npos) << name << " is not in the table";
-}
-
-TEST(config_lookup, verified_cache_bounds_of_the_server) {
-  EXPECT_EQ(config{}.verified_cache_entries, 16384);
-  EXPECT_EQ(config{}.verified_cache_bytes, 16 * 1024 * 1024);
-  auto c = from(
-      {{"JWTFORT_VERIFIED_CACHE_ENTRIES", "2000"}, {"JWTFORT_VERIFIED_CACHE_BYTES", "1048576"}});
-  ASSERT_OK(c);
-  EXPECT_EQ(c->verified_cache_entries, 2000);
-  EXPECT_EQ(c->verified_cache_bytes, 1048576);
-  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_ENTRIES", "-1"}}), errc::invalid_configuration,
-                 "JWTFORT_VERIFIED_CACHE_ENTRIES");
-  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_BYTES", "16MiB"}}), errc::invalid_configuration,
-                 "JWTFORT_VERIFIED_CACHE_BYTES");
 }
 
 TEST(config_lookup, empty_values_unset_optional_settings) {
