@@ -30,9 +30,14 @@ struct failure {
   /// The kind the code's group calls for: a token problem (1xx-4xx) is a rejection, an
   /// unavailable store (5xx) is temporary, anything else (6xx) is the configuration's fault.
   static failure of(const jwtfort::error& e) {
-    int group = static_cast<int>(e.code) / 100;
-    if (group <= 4) return rejected(e);
-    return from(group == 5 ? failure_kind::unavailable : failure_kind::configuration, e);
+    switch (group_of(e.code)) {
+      case error_group::malformed:
+      case error_group::rejected:
+      case error_group::time:
+      case error_group::forbidden: return rejected(e);
+      case error_group::unavailable: return from(failure_kind::unavailable, e);
+      default: return configuration(e);
+    }
   }
 
  private:

@@ -7,14 +7,19 @@
 #include "jwtfort/config.hpp"
 #include "jwtfort/tokens.hpp"
 #include "key_files.hpp"
+#include "server_settings.hpp"
 
 namespace jwtfort::cli {
 namespace {
 
+// Read as the server reads them, so that its own settings (JWTFORT_LISTEN...) are known names
+// here too; the command uses the library's part.
 outcome<config> load_config(const parsed_args& a) {
-  auto c = a.has("config") ? config::from_file(*a.value("config")) : config::from_environment();
+  using server::server_settings;
+  auto c = a.has("config") ? server_settings::from_file(*a.value("config"))
+                           : server_settings::from_environment();
   if (!c) return failure::configuration(c.error());
-  return std::move(*c);
+  return config(std::move(*c));
 }
 
 outcome<std::shared_ptr<token_store>> open_configured_store(const config& c) {

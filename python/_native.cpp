@@ -41,8 +41,6 @@
 #include "jwtfort/token.hpp"
 #include "jwtfort/tokens.hpp"
 #include "jwtfort/verifier.hpp"
-// The challenge table with its `scope` attribute, which the public challenge_for() leaves out.
-#include "http/challenge.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -679,12 +677,12 @@ void bind_names(nb::module_& m) {
       "http_challenge",
       [](int code, std::string message, std::string header_name, std::string realm,
          const std::vector<std::string>& scopes) {
-        // The HTTP boundary's one table (src/http/challenge.cpp), so that FastAPI apps answer
+        // The HTTP boundary's one table (challenge_for), so that FastAPI apps answer
         // exactly as jwtfort-server does.
         jwtfort::http::authenticator_options options;
         options.header_name = std::move(header_name);
         options.realm = std::move(realm);
-        auto c = jwtfort::http::make_challenge(
+        auto c = jwtfort::http::challenge_for(
             jwtfort::error(static_cast<errc>(code), std::move(message)), options, scopes);
         return std::make_tuple(c.status, std::move(c.detail), std::move(c.www_authenticate));
       },

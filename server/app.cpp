@@ -7,8 +7,8 @@
 
 namespace jwtfort::server {
 
-token_service_options service_options(const config& settings, std::shared_ptr<token_store> store,
-                                      jwtfort::clock clock) {
+token_service_options service_options(const server_settings& settings,
+                                      std::shared_ptr<token_store> store, jwtfort::clock clock) {
   token_service_options o = settings.make_service_options();
   // Logout revokes access tokens and rotation revokes refresh families: with checks off for a
   // type, its revocations would be written and never read.
@@ -39,7 +39,7 @@ http::authenticator_options authenticator_options_for(const config& settings) {
   return o;
 }
 
-application::application(config settings, std::shared_ptr<const token_service> tokens,
+application::application(server_settings settings, std::shared_ptr<const token_service> tokens,
                          http::authenticator auth, user_store users, jwtfort::clock clock)
     : settings_(std::move(settings)),
       tokens_(std::move(tokens)),
@@ -53,7 +53,8 @@ application::application(config settings, std::shared_ptr<const token_service> t
   if (public_jwks_.empty()) public_jwks_ = R"({"keys":[]})";  // an HMAC ring publishes nothing
 }
 
-result<std::unique_ptr<application>> application::create(config settings, jwtfort::clock clock) {
+result<std::unique_ptr<application>> application::create(server_settings settings,
+                                                         jwtfort::clock clock) {
   auto ring = settings.make_key_ring();
   if (!ring) return ring.error();
   auto store = open_store(settings.store_url_or_default(),
@@ -71,7 +72,7 @@ result<std::unique_ptr<application>> application::create(config settings, jwtfor
                                                       std::move(*auth), std::move(*users), clock));
 }
 
-result<startup> start(config settings, jwtfort::clock clock) {
+result<startup> start(server_settings settings, jwtfort::clock clock) {
   auto created = bootstrap(settings);
   if (!created) return created.error();
   if (auto valid = settings.validate(); !valid) return valid.error();

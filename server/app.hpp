@@ -9,7 +9,6 @@
 #include <string>
 
 #include "jwtfort/clock.hpp"
-#include "jwtfort/config.hpp"
 #include "jwtfort/http/authenticator.hpp"
 #include "jwtfort/http/cookies.hpp"
 #include "jwtfort/result.hpp"
@@ -17,6 +16,7 @@
 #include "jwtfort/tokens.hpp"
 #include "login_throttle.hpp"
 #include "metrics.hpp"
+#include "server_settings.hpp"
 #include "users.hpp"
 
 namespace jwtfort::server {
@@ -27,13 +27,13 @@ class application {
   /// is the time of the token service and the login throttle.
   /// Errors: those of make_key_ring, open_store (store_unavailable, invalid_configuration),
   /// token_service::create, authenticator::create and user_store::open.
-  static result<std::unique_ptr<application>> create(config settings,
+  static result<std::unique_ptr<application>> create(server_settings settings,
                                                      jwtfort::clock clock = system_now);
 
   application(const application&) = delete;
   application& operator=(const application&) = delete;
 
-  const config& settings() const noexcept { return settings_; }
+  const server_settings& settings() const noexcept { return settings_; }
   const token_service& tokens() const noexcept { return *tokens_; }
   /// The service's store (the server always has one: logout depends on it).
   token_store& store() const noexcept { return *tokens_->options().store; }
@@ -46,10 +46,10 @@ class application {
   const std::string& public_jwks() const noexcept { return public_jwks_; }
 
  private:
-  application(config settings, std::shared_ptr<const token_service> tokens,
+  application(server_settings settings, std::shared_ptr<const token_service> tokens,
               http::authenticator auth, user_store users, jwtfort::clock clock);
 
-  config settings_;
+  server_settings settings_;
   std::shared_ptr<const token_service> tokens_;
   std::optional<http::authenticator> auth_;
   http::cookie_options cookies_;
@@ -69,13 +69,13 @@ struct startup {
 /// Bootstraps the data directory (which may set `settings.key_ring_file`), validates the
 /// settings, then wires the application.
 /// Errors: those of bootstrap, config::validate and application::create.
-result<startup> start(config settings, jwtfort::clock clock = system_now);
+result<startup> start(server_settings settings, jwtfort::clock clock = system_now);
 
 /// The service options the server runs with: the configured ones, with revocation checks on
 /// for both token types (logout depends on them) and a `csrf` claim in every token (cookie
 /// login), on `store` and `clock`.
-token_service_options service_options(const config& settings, std::shared_ptr<token_store> store,
-                                      jwtfort::clock clock);
+token_service_options service_options(const server_settings& settings,
+                                      std::shared_ptr<token_store> store, jwtfort::clock clock);
 
 /// The authenticator options: the configured locations extended to header and cookies, and
 /// the server's route table (public routes excluded, /refresh wanting a refresh token, /admin

@@ -16,17 +16,17 @@
 #include <vector>
 
 #include "app.hpp"
-#include "jwtfort/config.hpp"
 #include "listener.hpp"
 #include "request_log.hpp"
 #include "serve.hpp"
+#include "server_settings.hpp"
 #include "users_command.hpp"
 
 namespace {
 
-using jwtfort::config;
 using jwtfort::errc;
 using jwtfort::error;
+using jwtfort::server::server_settings;
 
 constexpr std::string_view usage_text =
     "usage: jwtfort-server [serve] [--config FILE] [--listen HOST:PORT] [--data-dir DIR]\n"
@@ -53,7 +53,7 @@ std::string one_line(std::string_view text) {
 
 int fail(const error& e) {
   std::cerr << "error: " << jwtfort::to_string(e.code) << ": " << one_line(e.message) << '\n';
-  return static_cast<int>(e.code) / 100 == 5 ? 3 : 2;
+  return jwtfort::group_of(e.code) == jwtfort::error_group::unavailable ? 3 : 2;
 }
 
 int usage_error(std::string_view message) {
@@ -97,9 +97,9 @@ std::optional<std::string> parse_serve_flags(std::span<const std::string_view> a
   return std::nullopt;
 }
 
-jwtfort::result<config> load_settings(const serve_flags& flags) {
-  auto settings =
-      flags.config_file ? config::from_file(*flags.config_file) : config::from_environment();
+jwtfort::result<server_settings> load_settings(const serve_flags& flags) {
+  auto settings = flags.config_file ? server_settings::from_file(*flags.config_file)
+                                    : server_settings::from_environment();
   if (!settings) return settings;
   if (flags.listen) settings->listen = *flags.listen;
   if (flags.data_dir) settings->data_dir = *flags.data_dir;

@@ -12,6 +12,7 @@
 
 #include "bootstrap.hpp"
 #include "jwtfort/config.hpp"
+#include "server_settings.hpp"
 #include "users.hpp"
 
 namespace jwtfort::server {
@@ -174,7 +175,9 @@ int run_users_command(std::span<const std::string_view> args, std::istream& in, 
     err << "error: usage: " << problem << '\n' << synopsis;
     return exit_misuse;
   }
-  auto cfg = c.config_file ? config::from_file(*c.config_file) : config::from_environment();
+  // The server's settings, so that a file or environment the server runs with is accepted here.
+  auto cfg = c.config_file ? server_settings::from_file(*c.config_file)
+                           : server_settings::from_environment();
   if (!cfg) return report(err, cfg.error(), exit_misuse);
   if (c.data_dir) cfg->data_dir = *c.data_dir;
   if (c.verb == "add") return add(*cfg, c, in, out, err);

@@ -17,7 +17,7 @@ namespace jwtfort::server {
 
 /// Runs the `users` command. `args` are the words after "users" (options as `--name VALUE` or
 /// `--name=VALUE`, anywhere; `--` ends them). The settings come from `--config FILE`
-/// (`config::from_file`), else from the environment (`config::from_environment`); `--data-dir`
+/// (`server_settings::from_file`), else from the environment (`from_environment`); `--data-dir`
 /// overrides the data directory. `add` reads the password from the first line of `in` (a
 /// trailing CR is dropped) and creates the data directory if needed; `list` and `remove` need an
 /// existing users database. `list` prints `NAME<TAB>role1,role2` lines sorted by name; `add` and

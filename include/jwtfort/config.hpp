@@ -1,5 +1,5 @@
 #pragma once
-/// `config`: every setting of a jwtfort deployment in one struct, read from environment
+/// `config`: every setting of the jwtfort library in one struct, read from environment
 /// variables or from a file (TOML, JSON or `.env`).
 ///
 /// The `AUTHJWT_*` names and defaults are fastapi-jwt-auth's, so an existing `.env` keeps
@@ -16,7 +16,8 @@
 /// reason, e.g. "AUTHJWT_ACCESS_TOKEN_EXPIRES: expected seconds or false, got 'soon'"; the value
 /// of AUTHJWT_SECRET_KEY and AUTHJWT_PRIVATE_KEY is never shown. In a file, the message starts
 /// with "<path>:<line>: ". Unknown `AUTHJWT_*`/`JWTFORT_*` names are errors too (a typo must not
-/// silently keep a default).
+/// silently keep a default). A program with settings of its own (the reference server's listen
+/// address...) reads them in the same pass through a `settings_table` (settings.hpp).
 ///
 /// Example:
 ///   auto cfg = config::from_environment();
@@ -33,6 +34,7 @@
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/settings.hpp"
 #include "jwtfort/tokens.hpp"
 
 namespace jwtfort {
@@ -85,22 +87,7 @@ struct JWTFORT_API config {
   std::optional<std::int64_t> leeway;    ///< overrides decode_leeway
   std::int64_t refresh_reuse_grace = 0;  ///< seconds, 0..300
   bool allow_weak_secret = false;        ///< loud: accept an HMAC secret shorter than the hash
-
-  // --- the reference server and the CLI (JWTFORT_<NAME>).
-  std::string data_dir = "jwtfort-data";     ///< users, generated keys and the default SQLite store
-  std::string listen = "127.0.0.1:8000";     ///< HOST:PORT, `[v6]:PORT`; port 0 = any free port
-  std::int64_t threads = 0;                  ///< I/O threads; 0 = one per core
-  std::int64_t login_attempts_per_user = 5;  ///< failed logins per user per window
-  std::int64_t login_attempts_per_address = 20;  ///< failed logins per client address per window
-  std::int64_t login_window = 60;                ///< seconds
-  bool trust_forwarded_for = false;  ///< client address from X-Forwarded-For (behind a proxy)
-  std::string log = "json";          ///< request log: "json" (one line per request) or "off"
-  std::int64_t max_connections = 0;  ///< open connections in all; 0 = from the descriptor limit
-  std::int64_t max_connections_per_address = 0;  ///< per client address; 0 = derived (docs)
-  std::int64_t header_timeout = 10;  ///< seconds from a request's first byte to its last header
-  std::int64_t idle_timeout = 30;    ///< seconds a kept-alive connection may wait for a request
-  std::int64_t verified_cache_entries = 16384;           ///< verified tokens remembered; 0 = off
-  std::int64_t verified_cache_bytes = 16 * 1024 * 1024;  ///< and their estimated bytes at most
+  std::string data_dir = "jwtfort-data";  ///< the default SQLite store's (and the server's) own
 
   /// Reads the process environment; any other AUTHJWT_*/JWTFORT_* variable is an error.
   /// Errors: invalid_configuration.
@@ -112,6 +99,9 @@ struct JWTFORT_API config {
   /// other name). Environment variables are not consulted. Errors: invalid_configuration
   /// (unreadable file, syntax error with its line, bad value).
   static result<config> from_file(const std::string& path);
+  /// Adds a row for each setting above to `table`, writing into this object, so that a program
+  /// reads its own settings (`settings_table::add`) and the library's from one source at once.
+  void add_settings(settings_table& table);
 
   /// Checks the settings together: a signing key for the algorithm (a missing or short secret
   /// refuses to start; key files are read), AUTHJWT_ALGORITHM and AUTHJWT_DECODE_ALGORITHMS

@@ -67,6 +67,23 @@ enum class errc : int {
   internal_error = 603,         ///< a crypto library failure that is not the input's fault
 };
 
+/// What a caller must do about a code: its group, the hundreds of its value (1xx malformed ...
+/// 6xx misconfigured). A code added later lands in its group, so boundaries that cannot list
+/// every code (an HTTP status, an exit code, an exception class) decide by the group.
+enum class error_group : int {
+  malformed = 1,      ///< 1xx: not a well-formed compact JWS/JWT
+  rejected = 2,       ///< 2xx: well formed but not acceptable
+  time = 3,           ///< 3xx: outside its validity window
+  forbidden = 4,      ///< 4xx: valid, but this use does not accept it
+  unavailable = 5,    ///< 5xx: try again later
+  misconfigured = 6,  ///< 6xx: the application's own keys or settings are wrong
+};
+
+/// The group of `code`, e.g. `group_of(errc::expired)` -> `error_group::time`.
+constexpr error_group group_of(errc code) noexcept {
+  return static_cast<error_group>(static_cast<int>(code) / 100);
+}
+
 /// Stable wire name, e.g. `errc::expired` -> "expired".
 JWTFORT_API std::string_view to_string(errc code) noexcept;
 

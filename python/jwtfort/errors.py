@@ -246,7 +246,7 @@ _BY_CODE: Final[Mapping[str, type[JWTError]]] = {
     "internal_error": JWTError,
 }
 
-# A code newer than this table still lands in its group (codes are grouped by hundreds).
+# A code newer than this table still lands in its group.
 _BY_GROUP: Final[Mapping[int, type[JWTError]]] = {
     1: MalformedToken,
     2: InvalidToken,
@@ -257,6 +257,12 @@ _BY_GROUP: Final[Mapping[int, type[JWTError]]] = {
 }
 
 
+def _group_of(value: int) -> int:
+    """The group of a code's value, as the C++ ``group_of``: its hundreds (1 malformed, 2
+    rejected, 3 time, 4 forbidden, 5 unavailable, 6 misconfigured)."""
+    return value // 100
+
+
 def _restore(cls: type[JWTError], message: str, code: str) -> JWTError:
     return cls(message, code=code)
 
@@ -264,7 +270,7 @@ def _restore(cls: type[JWTError], message: str, code: str) -> JWTError:
 def error_class(code: str, value: int = 0) -> type[JWTError]:
     """The class raised for the wire name ``code`` (``value`` is its number, for codes newer
     than this module)."""
-    return _BY_CODE.get(code) or _BY_GROUP.get(value // 100, JWTError)
+    return _BY_CODE.get(code) or _BY_GROUP.get(_group_of(value), JWTError)
 
 
 def _from_native(code: str, value: int, message: str) -> JWTError:

@@ -6,7 +6,6 @@
 
 #include "core/json.hpp"
 #include "crypto/crypto.hpp"
-#include "http/challenge.hpp"
 #include "http/text.hpp"
 
 namespace jwtfort::http {
@@ -412,7 +411,7 @@ decision authenticator::decide(const request_view& request) const {
 decision authenticator::decide(const request_view& request, const route_rule& rule) const {
   if (rule.need == requirement::none) return decision::anonymous{};
   auto outcome = authenticate(*service_, options_, request, rule);
-  if (!outcome) return make_challenge(outcome.error(), options_, rule.scopes);
+  if (!outcome) return challenge_for(outcome.error(), options_, rule.scopes);
   if (!*outcome) return decision::anonymous{};
   return std::move(**outcome);
 }

@@ -1,12 +1,11 @@
 // The one table from an error to what the client is told. Client messages are
 // fastapi-jwt-auth's where it has one; every failure of format, signature, algorithm or key reads
 // "Invalid token", so a client cannot probe the verifier for which check failed (security.md §5).
-#include "http/challenge.hpp"
-
 #include <array>
 
 #include "http/text.hpp"
 #include "jwtfort/claims.hpp"
+#include "jwtfort/http/authenticator.hpp"
 
 namespace jwtfort::http {
 namespace {
@@ -41,12 +40,16 @@ entry invalid_token(std::string detail) {
   return {401, scheme_error::invalid_token, std::move(detail)};
 }
 
-// Codes this table does not name yet, by their group (error.hpp ranges).
+// Codes this table does not name yet, by their group.
 entry by_group(errc code) {
-  const int group = static_cast<int>(code) / 100;
-  if (group >= 1 && group <= 4) return invalid_token("Invalid token");
-  if (group == 5) return {503, scheme_error::no_header, "Service unavailable"};
-  return {500, scheme_error::no_header, "Internal server error"};
+  switch (group_of(code)) {
+    case error_group::malformed:
+    case error_group::rejected:
+    case error_group::time:
+    case error_group::forbidden: return invalid_token("Invalid token");
+    case error_group::unavailable: return {503, scheme_error::no_header, "Service unavailable"};
+    default: return {500, scheme_error::no_header, "Internal server error"};
+  }
 }
 
 entry entry_for(const error& failure, const authenticator_options& o) {
@@ -124,8 +127,8 @@ std::string bearer(scheme_error kind, const authenticator_options& o,
 
 }  // namespace
 
-challenge make_challenge(const error& failure, const authenticator_options& options,
-                         std::span<const std::string> scopes) {
+challenge challenge_for(const error& failure, const authenticator_options& options,
+                        std::span<const std::string> scopes) {
   entry e = entry_for(failure, options);
   challenge c;
   c.status = e.status;
@@ -133,10 +136,6 @@ challenge make_challenge(const error& failure, const authenticator_options& opti
   c.detail = std::move(e.detail);
   if (e.kind != scheme_error::no_header) c.www_authenticate = bearer(e.kind, options, scopes);
   return c;
-}
-
-challenge challenge_for(const error& failure, const authenticator_options& options) {
-  return make_challenge(failure, options, {});
 }
 
 std::string challenge::body() const {

@@ -180,6 +180,23 @@ class SqliteLifeCycleTest(LifeCycleTestCase):
         env = dict(self.env, JWTFORT_STORE_URL="mysql://x")
         self.fails(2, "invalid_configuration", "token", "create", "--sub", "a", env=env)
 
+    def test_the_servers_own_settings_are_known_and_checked(self):
+        # One environment or file serves jwtfort-server and the command.
+        env = dict(self.env, JWTFORT_LISTEN="127.0.0.1:0", JWTFORT_THREADS="2")
+        self.ok("token", "create", "--sub", "a", env=env)
+        config = self.path("server.toml")
+        with open(config, "w") as f:
+            f.write('[authjwt]\nsecret_key = "%s"\n[jwtfort]\nstore_url = "%s"\nlog = "off"\n'
+                    % (SECRET, self.env["JWTFORT_STORE_URL"]))
+        self.ok("token", "create", "--sub", "a", "--config", config, env={"PATH": self.env["PATH"]})
+        err = self.fails(2, "invalid_configuration", "token", "create", "--sub", "a",
+                         env=dict(self.env, JWTFORT_THREADS="many"))
+        self.assertEqual(err, "error: invalid_configuration: JWTFORT_THREADS: expected an integer, "
+                              "got 'many'\n")
+        err = self.fails(2, "invalid_configuration", "token", "create", "--sub", "a",
+                         env=dict(self.env, JWTFORT_LISTENS="127.0.0.1:0"))
+        self.assertEqual(err, "error: invalid_configuration: JWTFORT_LISTENS: unknown setting\n")
+
     def test_config_file_instead_of_environment(self):
         config = self.path("jwtfort.toml")
         with open(config, "w") as f:

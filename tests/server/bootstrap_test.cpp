@@ -48,8 +48,8 @@ bool only_expected_files(const std::string& dir) {
          std::includes(allowed.begin(), allowed.end(), names.begin(), names.end());
 }
 
-config with_data_dir(const std::string& dir) {
-  config cfg;
+server_settings with_data_dir(const std::string& dir) {
+  server_settings cfg;
   cfg.data_dir = dir;
   return cfg;
 }
@@ -57,7 +57,7 @@ config with_data_dir(const std::string& dir) {
 TEST(bootstrap, fresh_directory_gets_a_ring_and_a_demo_user) {
   temp_dir tmp;
   const std::string data = tmp / "nested/data";  // parents are created too
-  config cfg = with_data_dir(data);
+  server_settings cfg = with_data_dir(data);
   auto boot = bootstrap(cfg);
   ASSERT_EQ(outcome(boot), "ok");
 
@@ -92,7 +92,7 @@ TEST(bootstrap, fresh_directory_gets_a_ring_and_a_demo_user) {
 TEST(bootstrap, server_files_are_private_whatever_the_umask) {
   temp_dir tmp;
   const std::string data = tmp / "data", store = tmp / "tokens.db";
-  config cfg = with_data_dir(data);
+  server_settings cfg = with_data_dir(data);
   cfg.store_url = "sqlite://" + store;
   mode_t old = ::umask(0);  // even a umask that lets everything through
   auto started = start(cfg);
@@ -127,7 +127,7 @@ TEST(bootstrap, second_run_keeps_the_ring_and_prints_no_password) {
 
 TEST(bootstrap, configured_secret_means_no_generated_ring) {
   temp_dir tmp;
-  config cfg = with_data_dir(tmp / "data");
+  server_settings cfg = with_data_dir(tmp / "data");
   cfg.secret_key = std::string(32, 's');
   auto boot = bootstrap(cfg);
   ASSERT_EQ(outcome(boot), "ok");
@@ -142,7 +142,7 @@ TEST(bootstrap, any_named_key_means_no_generated_ring) {
   for (auto field : {&config::secret_key_file, &config::private_key, &config::private_key_file,
                      &config::key_ring_file}) {
     temp_dir tmp;
-    config cfg = with_data_dir(tmp / "data");
+    server_settings cfg = with_data_dir(tmp / "data");
     cfg.*field = tmp / "elsewhere";
     auto boot = bootstrap(cfg);
     ASSERT_EQ(outcome(boot), "ok");
@@ -153,7 +153,7 @@ TEST(bootstrap, any_named_key_means_no_generated_ring) {
 
 TEST(bootstrap, asymmetric_algorithm_without_key_gets_a_ring_of_that_algorithm) {
   temp_dir tmp;
-  config cfg = with_data_dir(tmp / "data");
+  server_settings cfg = with_data_dir(tmp / "data");
   cfg.alg = algorithm::eddsa;
   ASSERT_EQ(outcome(bootstrap(cfg)), "ok");
   auto ring = key_ring::from_jwks(read(tmp / "data/keys.jwks"));
@@ -172,7 +172,7 @@ TEST(bootstrap, existing_users_mean_no_demo_user) {
     ASSERT_EQ(outcome(users), "ok");
     ASSERT_EQ(outcome(users->add("alice", "alice-password", {"admin"})), "ok");
   }
-  config cfg = with_data_dir(data);
+  server_settings cfg = with_data_dir(data);
   auto boot = bootstrap(cfg);
   ASSERT_EQ(outcome(boot), "ok");
   EXPECT_EQ(boot->demo_password, std::nullopt);
@@ -185,7 +185,7 @@ TEST(bootstrap, refuses_a_world_writable_data_dir) {
   const std::string data = tmp / "data";
   fs::create_directory(data);
   fs::permissions(data, fs::perms::all);
-  config cfg = with_data_dir(data);
+  server_settings cfg = with_data_dir(data);
   EXPECT_EQ(outcome(bootstrap(cfg)), "invalid_configuration: data directory " + data +
                                          " is writable by every user (mode 0777); run chmod o-w " +
                                          data);
@@ -198,7 +198,7 @@ TEST(bootstrap, refuses_a_world_writable_data_dir) {
 TEST(bootstrap, refuses_unusable_data_dirs) {
   temp_dir tmp;
   std::ofstream(tmp / "file") << "x";
-  config cfg = with_data_dir(tmp / "file");
+  server_settings cfg = with_data_dir(tmp / "file");
   EXPECT_EQ(outcome(bootstrap(cfg)),
             "invalid_configuration: data directory " + (tmp / "file") + ": not a directory");
   cfg.data_dir = tmp / "file/data";
@@ -214,7 +214,7 @@ TEST(bootstrap, refuses_a_ring_file_that_does_not_load) {
   const std::string data = tmp / "data";
   ASSERT_EQ(outcome(prepare_data_dir(data)), "ok");
   std::ofstream(data + "/keys.jwks") << "{\"keys\":[]}";
-  config cfg = with_data_dir(data);
+  server_settings cfg = with_data_dir(data);
   auto boot = bootstrap(cfg);
   ASSERT_FALSE(boot);
   EXPECT_EQ(boot.code(), errc::invalid_key) << boot.error().message;

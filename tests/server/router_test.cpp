@@ -61,7 +61,7 @@ std::map<std::string, std::string> cookies_set(const response& r) {
 class router_test : public testing::Test {
  protected:
   void SetUp() override {
-    config settings;
+    server_settings settings;
     settings.secret_key = secret;
     settings.store_url = "memory://";
     settings.data_dir = dir_.path() + "/data";
@@ -77,7 +77,7 @@ class router_test : public testing::Test {
     router_.emplace(*app_);
   }
 
-  virtual void configure(config&) {}
+  virtual void configure(server_settings&) {}
 
   response call(std::string method, std::string target, header_list headers = {},
                 std::string body = {}, std::string client = "10.0.0.1") {
@@ -556,7 +556,7 @@ TEST_F(router_test, verify_applies_csrf_when_any_method_is_a_csrf_method) {
 }
 
 class csrf_methods_test : public router_test {
-  void configure(config& settings) override { settings.csrf_methods = {"PUT"}; }
+  void configure(server_settings& settings) override { settings.csrf_methods = {"PUT"}; }
 };
 
 TEST_F(csrf_methods_test, verify_applies_csrf_to_the_configured_methods_only) {
@@ -797,7 +797,7 @@ TEST_F(router_test, metrics_count_requests_outcomes_and_logins) {
 // --- a generated ES256 ring
 
 class generated_key_test : public router_test {
-  void configure(config& settings) override { settings.secret_key.clear(); }
+  void configure(server_settings& settings) override { settings.secret_key.clear(); }
 };
 
 TEST_F(generated_key_test, bootstrap_generates_an_es256_ring_published_as_jwks) {

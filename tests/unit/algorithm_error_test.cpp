@@ -61,6 +61,19 @@ TEST(errc, wire_names_match_the_documentation) {
   EXPECT_EQ(to_string(static_cast<errc>(999)), "unknown_error");
 }
 
+TEST(errc, group_of_names_the_group_of_each_documented_range) {
+  EXPECT_EQ(group_of(errc::invalid_authorization_header), error_group::malformed);
+  EXPECT_EQ(group_of(errc::invalid_credentials), error_group::rejected);
+  EXPECT_EQ(group_of(errc::issued_in_future), error_group::time);
+  EXPECT_EQ(group_of(errc::insufficient_scope), error_group::forbidden);
+  EXPECT_EQ(group_of(errc::too_many_attempts), error_group::unavailable);
+  EXPECT_EQ(group_of(errc::internal_error), error_group::misconfigured);
+  // A code added later to a range lands in its group.
+  EXPECT_EQ(group_of(static_cast<errc>(507)), error_group::unavailable);
+  for (const auto& [name, value] : documented_codes())
+    EXPECT_EQ(static_cast<int>(group_of(static_cast<errc>(value))), value / 100) << name;
+}
+
 TEST(errc, std_error_code_interop) {
   const std::error_code ec = make_error_code(errc::expired);
   EXPECT_EQ(ec.value(), 300);

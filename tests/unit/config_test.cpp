@@ -42,9 +42,7 @@ auto fields(const config& c) {
       c.access_csrf_cookie_path, c.refresh_csrf_cookie_path, c.access_csrf_header_name,
       c.refresh_csrf_header_name, c.csrf_methods, c.store_url, c.store_fail_open, c.secret_key_file,
       c.private_key_file, c.public_key_file, c.key_ring_file, c.jwks_url, c.issuer, c.audience,
-      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir, c.listen, c.threads,
-      c.login_attempts_per_user, c.login_attempts_per_address, c.login_window,
-      c.trust_forwarded_for, c.log, c.verified_cache_entries, c.verified_cache_bytes);
+      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir);
 }
 
 // The exact outcome of a refused configuration: the code, and a message naming the setting.
@@ -119,8 +117,6 @@ TEST(config_defaults, equal_fastapi_jwt_auths) {
   EXPECT_EQ(c.csrf_methods, (std::vector<std::string>{"POST", "PUT", "PATCH", "DELETE"}));
   EXPECT_EQ(c.store_url, "");
   EXPECT_EQ(c.store_url_or_default(), "sqlite://jwtfort-data/tokens.db");
-  EXPECT_EQ(c.listen, "127.0.0.1:8000");
-  EXPECT_EQ(c.login_attempts_per_user, 5);
   EXPECT_FALSE(c.store_fail_open);
   EXPECT_EQ(c.secret_key_file, "");
   EXPECT_EQ(c.private_key_file, "");
@@ -242,20 +238,6 @@ TEST(config_docs, list_every_setting) {
   const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const auto& [name, value] : every_setting)
     EXPECT_NE(docs.find("| `" + name + "` |"), std::string::npos) << name << " is not in the table";
-}
-
-TEST(config_lookup, verified_cache_bounds_of_the_server) {
-  EXPECT_EQ(config{}.verified_cache_entries, 16384);
-  EXPECT_EQ(config{}.verified_cache_bytes, 16 * 1024 * 1024);
-  auto c = from(
-      {{"JWTFORT_VERIFIED_CACHE_ENTRIES", "2000"}, {"JWTFORT_VERIFIED_CACHE_BYTES", "1048576"}});
-  ASSERT_OK(c);
-  EXPECT_EQ(c->verified_cache_entries, 2000);
-  EXPECT_EQ(c->verified_cache_bytes, 1048576);
-  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_ENTRIES", "-1"}}), errc::invalid_configuration,
-                 "JWTFORT_VERIFIED_CACHE_ENTRIES");
-  expect_refused(from({{"JWTFORT_VERIFIED_CACHE_BYTES", "16MiB"}}), errc::invalid_configuration,
-                 "JWTFORT_VERIFIED_CACHE_BYTES");
 }
 
 TEST(config_lookup, empty_values_unset_optional_settings) {
@@ -481,6 +463,69 @@ TEST_F(config_test, secrets_never_appear_in_messages) {
   auto b = broken.validate();
   expect_refused(b, errc::invalid_key, "AUTHJWT_PRIVATE_KEY");
   EXPECT_EQ(b.error().message.find(pem.substr(40, 20)), std::string::npos) << b.error().message;
+}
+
+// A program's own rows next to the library's: one table, one pass, the library's messages.
+TEST_F(config_test, a_program_adds_its_own_settings_to_the_table) {
+  struct program_settings : config {
+    std::int64_t workers = 4;
+    std::string mode = "fast";
+    std::string token_prefix;  // a parser of the program's own, for a secret
+  } s;
+  settings_table table;
+  s.add_settings(table);
+  table.add(setting::integer("JWTFORT_WORKERS", s.workers, 1, 64));
+  table.add(setting::one_of("JWTFORT_MODE", s.mode, {"fast", "safe"}));
+  table.add(setting(
+      "JWTFORT_TOKEN_PREFIX",
+      [&s](const setting& row, const setting_value& v) -> result<void> {
+        if (v.text.size() < 3) return row.invalid("must be at least 3 characters", v.text);
+        s.token_prefix = v.text;
+        return {};
+      },
+      true));
+  ASSERT_NE(table.find("AUTHJWT_HEADER_NAME"), nullptr);
+  ASSERT_NE(table.find("JWTFORT_WORKERS"), nullptr);
+  EXPECT_EQ(table.find("JWTFORT_WORKER"), nullptr);
+
+  ASSERT_OK(table.read_file(file("a.toml",
+                                 "[authjwt]\nheader_name = \"X\"\n[jwtfort]\n"
+                                 "workers = 8\nmode = \"SAFE\"\n")));
+  EXPECT_EQ(s.header_name, "X");
+  EXPECT_EQ(s.workers, 8);
+  EXPECT_EQ(s.mode, "safe");
+
+  auto bad = table.read_file(file("b.env", "\njwtfort_workers=65\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            (dir / "b.env").string() + ":2: JWTFORT_WORKERS: must be 1..64, got '65'");
+  auto unknown = table.read_file(file("c.json", "{\"jwtfort\": {\"workerz\": 1}}"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, (dir / "c.json").string() + ":1: workerz: unknown setting");
+
+  auto lookup = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "JWTFORT_MODE") return "slow";
+    return std::nullopt;
+  };
+  auto refused = table.read_lookup(lookup);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::invalid_configuration);
+  EXPECT_EQ(refused.error().message, "JWTFORT_MODE: must be one of fast, safe, got 'slow'");
+  auto hidden = table.read_lookup([](std::string_view name) -> std::optional<std::string> {
+    if (name == "JWTFORT_TOKEN_PREFIX") return "ab";
+    return std::nullopt;
+  });
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().message, "JWTFORT_TOKEN_PREFIX: must be at least 3 characters");
+
+  ASSERT_EQ(setenv("JWTFORT_WORKERS", "2", 1), 0);
+  auto from_env = table.read_environment();
+  auto library_alone = config::from_environment();
+  unsetenv("JWTFORT_WORKERS");
+  ASSERT_OK(from_env);
+  EXPECT_EQ(s.workers, 2);
+  ASSERT_FALSE(library_alone);
+  EXPECT_EQ(library_alone.error().message, "JWTFORT_WORKERS: unknown setting");
 }
 
 TEST_F(config_test, validate_refuses_a_missing_or_weak_secret) {

@@ -794,6 +794,18 @@ TEST(http_challenge_test, realm_comes_first_and_is_quoted) {
   EXPECT_EQ(http::challenge_for(errc::missing_token, o).detail, "Missing X-Token Header");
 }
 
+TEST(http_challenge_test, scopes_fill_the_scope_attribute_of_insufficient_scope_only) {
+  http::authenticator_options o;
+  o.realm = "api";
+  const std::vector<std::string> scopes = {"read", "write"};
+  EXPECT_EQ(http::challenge_for(errc::insufficient_scope, o, scopes).www_authenticate,
+            R"(Bearer realm="api", error="insufficient_scope", scope="read write")");
+  EXPECT_EQ(http::challenge_for(errc::insufficient_scope, o).www_authenticate,
+            R"(Bearer realm="api", error="insufficient_scope")");
+  EXPECT_EQ(http::challenge_for(errc::expired, o, scopes).www_authenticate,
+            R"(Bearer realm="api", error="invalid_token")");
+}
+
 TEST(http_challenge_test, body_is_escaped_json) {
   http::challenge c;
   c.detail =

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -140,7 +141,10 @@ struct challenge {
 
 /// The challenge for an error of the token service or the authenticator, with the messages and
 /// statuses above; `options` gives the header name in "Missing <name> Header" and the realm.
-JWTFORT_API challenge challenge_for(const error& failure, const authenticator_options& options);
+/// `scopes`, the scopes or roles the route required, fill the `scope` attribute (RFC 6750 §3)
+/// of an insufficient_scope challenge; none leaves the attribute out.
+JWTFORT_API challenge challenge_for(const error& failure, const authenticator_options& options,
+                                    std::span<const std::string> scopes = {});
 
 /// The outcome of `authenticator::decide`.
 class decision {

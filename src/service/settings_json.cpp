@@ -1,0 +1,159 @@
+// The JSON format of settings files, read with simdjson: the one settings file that includes it.
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "service/settings_sources.hpp"
+
+namespace jwtfort::detail {
+namespace {
+
+// simdjson's on-demand parser reads the text in order, so where it stops is where the error is.
+class json_loader {
+ public:
+  json_loader(file_loader& f, std::string_view text) : f_(f), text_(text) {}
+
+  result<void> load() {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object top;
+    if (auto e = parser_.iterate(text_).get(doc)) return syntax(e);
+    if (auto e = doc.get_object().get(top))
+      return e == simdjson::INCORRECT_TYPE ? f_.fail(1, "syntax error: expected a JSON object")
+                                           : syntax(e);
+    doc_ = &doc;  // from here on, the parser's position is the error's
+    if (auto ok = object(top, ""); !ok) return ok;
+    if (auto more = doc.current_location(); !more.error())
+      return f_.fail(line_of(more.value_unsafe()), "syntax error: text after the JSON object");
+    return {};
+  }
+
+ private:
+  using json_type = simdjson::ondemand::json_type;
+
+  std::size_t line_of(const char* p) const {
+    const char* begin = text_.data();
+    return 1 + static_cast<std::size_t>(std::count(begin, p, '\n'));
+  }
+
+  // Found before any position exists: the first line that ends inside a string.
+  std::size_t line_of_open_string() const {
+    const std::string_view text(text_.data(), text_.size());
+    bool open = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (open && text[i] == '\\')
+        ++i;
+      else if (text[i] == '"')
+        open = !open;
+      else if (text[i] == '\n' && open)
+        return line_of(text.data() + i);
+    }
+    return line_of(text.data() + text.size());
+  }
+
+  error syntax(simdjson::error_code e) {
+    const std::string_view text(text_.data(), text_.size());
+    std::size_t line = 0;
+    if (e == simdjson::UNCLOSED_STRING || e == simdjson::UNESCAPED_CHARS) {
+      line = line_of_open_string();
+    } else if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) {
+      line = line_of(text.data() + trim(text).size());  // the text ends too early
+    } else if (doc_ != nullptr) {
+      if (auto at = doc_->current_location(); !at.error()) line = line_of(at.value_unsafe());
+    }
+    return f_.fail(line, std::string("syntax error: ") + simdjson::error_message(e));
+  }
+
+  // Strings unescaped, numbers and booleans as written, null as an empty value; a container
+  // inside an array becomes a text its converter refuses.
+  result<void> scalar(simdjson::ondemand::value v, json_type type, std::string& out) {
+    std::string_view s;
+    bool b = false;
+    simdjson::error_code e = simdjson::SUCCESS;
+    if (type == json_type::string) {
+      e = v.get_string().get(s);
+      out = s;
+    } else if (type == json_type::boolean) {
+      e = v.get_bool().get(b);
+      out = b ? "true" : "false";
+    } else if (type == json_type::null) {
+      if (v.is_null().get(b) || !b) e = simdjson::N_ATOM_ERROR;  // `nul` is not null
+    } else {
+      out = type == json_type::number ? trim(v.raw_json_token()) : "[...]";
+    }
+    if (e) return syntax(e);
+    return {};
+  }
+
+  // A nested object is a table ("authjwt" or "jwtfort"): its members are read with its prefix.
+  result<void> nested(simdjson::ondemand::value v, std::string_view key, std::string_view outer,
+                      std::size_t line) {
+    simdjson::ondemand::object inner;
+    auto prefix = f_.table(key, outer, line);
+    if (!prefix) return prefix.error();
+    if (auto e = v.get_object().get(inner)) return syntax(e);
+    return object(inner, *prefix);
+  }
+
+  result<void> items(simdjson::ondemand::value v, std::vector<std::string>& out) {
+    simdjson::ondemand::array array;
+    if (auto e = v.get_array().get(array)) return syntax(e);
+    for (auto element : array) {
+      simdjson::ondemand::value item;
+      json_type type;
+      if (auto e = element.get(item)) return syntax(e);
+      if (auto e = item.type().get(type)) return syntax(e);
+      if (auto ok = scalar(item, type, out.emplace_back()); !ok) return ok;
+    }
+    return {};
+  }
+
+  result<void> object(simdjson::ondemand::object o, std::string_view table) {
+    for (auto member : o) {
+      simdjson::ondemand::field field;
+      std::string_view key;
+      json_type type;
+      if (auto e = std::move(member).get(field)) return syntax(e);
+      const std::size_t line = line_of(field.key().raw());
+      if (auto e = field.unescaped_key().get(key)) return syntax(e);
+      simdjson::ondemand::value v = field.value();
+      if (auto e = v.type().get(type)) return syntax(e);
+      if (type == json_type::object) {
+        if (auto ok = nested(v, key, table, line); !ok) return ok;
+        continue;
+      }
+      setting_value raw;
+      auto read =
+          type == json_type::array ? items(v, raw.items.emplace()) : scalar(v, type, raw.text);
+      if (!read) return read;
+      if (auto ok = f_.apply(key, table, raw, line); !ok) return ok;
+    }
+    return {};
+  }
+
+  file_loader& f_;
+  simdjson::padded_string text_;
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document* doc_ = nullptr;
+};
+
+}  // namespace
+
+result<void> load_json(file_loader& f, std::string_view text) {
+  return json_loader(f, text).load();
+}
+
+// pydantic settings read list fields from the environment as JSON, so `["a","b"]` is a list too.
+std::optional<std::vector<std::string>> json_string_array(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array array;
+  if (parser.parse(text.data(), text.size()).get(array)) return std::nullopt;
+  std::vector<std::string> out;
+  for (simdjson::dom::element e : array) {
+    std::string_view item;
+    if (e.get_string().get(item)) return std::nullopt;
+    out.emplace_back(item);
+  }
+  return out;
+}
+
+}  // namespace jwtfort::detail
