@@ -17,7 +17,8 @@
 #include <thread>
 
 #include "integration/store_test_support.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/token_service.hpp"
+#include "jwtfort/store/open_store.hpp"
 
 namespace {
 

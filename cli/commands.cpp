@@ -9,6 +9,7 @@
 #include "args.hpp"
 #include "command.hpp"
 #include "jwtfort/claims.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/token.hpp"
 #include "jwtfort/verifier.hpp"

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "jwtfort/claims.hpp"
+#include "jwtfort/key_set.hpp"
 
 namespace jwtfort::cli {
 namespace {

@@ -4,8 +4,9 @@
 
 #include "command.hpp"
 #include "json_writer.hpp"
-#include "jwtfort/config.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/config.hpp"
+#include "jwtfort/service/token_service.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "key_files.hpp"
 #include "server_settings.hpp"
 

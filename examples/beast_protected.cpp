@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <jwtfort/adapters/beast.hpp>
-#include <jwtfort/tokens.hpp>
+#include <jwtfort/service/token_service.hpp>
 #include <string>
 #include <thread>
 #include <type_traits>

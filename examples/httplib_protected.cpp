@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <jwtfort/adapters/httplib.hpp>
-#include <jwtfort/tokens.hpp>
+#include <jwtfort/service/token_service.hpp>
 #include <string>
 #include <thread>
 #include <type_traits>

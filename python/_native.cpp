@@ -35,11 +35,13 @@
 #include "jwtfort/http/authenticator.hpp"
 #include "jwtfort/key.hpp"
 #include "jwtfort/key_ring.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/signer.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "jwtfort/token.hpp"
-#include "jwtfort/tokens.hpp"
 #include "jwtfort/verifier.hpp"
 
 namespace nb = nanobind;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "bootstrap.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "router.hpp"
 
 namespace jwtfort::server {

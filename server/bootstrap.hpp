@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
-#include "jwtfort/config.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/config.hpp"
 
 namespace jwtfort::server {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "jwtfort/error.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/token_service.hpp"
 
 namespace jwtfort::server {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bootstrap.hpp"
-#include "jwtfort/config.hpp"
+#include "jwtfort/service/config.hpp"
 #include "server_settings.hpp"
 #include "users.hpp"
 

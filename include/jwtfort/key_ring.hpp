@@ -17,6 +17,7 @@
 
 #include "jwtfort/export.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/result.hpp"
 
 namespace jwtfort {

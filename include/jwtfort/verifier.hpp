@@ -25,6 +25,7 @@
 #include "jwtfort/clock.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/result.hpp"
 #include "jwtfort/token.hpp"
 

@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <string>
 
-#include "jwtfort/config.hpp"
 #include "jwtfort/result.hpp"
-#include "jwtfort/settings.hpp"
+#include "jwtfort/service/config.hpp"
+#include "jwtfort/service/settings.hpp"
 
 namespace jwtfort::server {
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "jwtfort/key_set.hpp"
+
 namespace jwtfort {
 
 // Rotation is by `kid`, so a ring never holds a key without one.

@@ -1,6 +1,7 @@
+#include "jwtfort/key_set.hpp"
+
 #include "core/json.hpp"
 #include "core/jwk.hpp"
-#include "jwtfort/key.hpp"
 
 namespace jwtfort {
 

@@ -2,7 +2,7 @@
 // the field initializers in config.hpp), the checks of the settings together, and the keys and
 // service options they describe. Reading a source is the settings table's (settings.cpp and one
 // file per format).
-#include "jwtfort/config.hpp"
+#include "jwtfort/service/config.hpp"
 
 #include <algorithm>
 #include <type_traits>

@@ -2,7 +2,7 @@
 // from a token: RFC 8725 §3.10), cached, and refetched on expiry or on an unknown `kid` under a
 // rate limit. The only file that includes libcurl.
 
-#include "jwtfort/remote_jwks.hpp"
+#include "jwtfort/service/remote_jwks.hpp"
 
 #include <curl/curl.h>
 
@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+
+#include "jwtfort/key_set.hpp"
 
 namespace jwtfort {
 namespace {

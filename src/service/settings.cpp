@@ -2,7 +2,7 @@
 // file format (the environment, a lookup function) plus the file loader every format feeds.
 // All sources hand raw texts (or array items) to the rows, so a value means the same in an
 // environment variable, a `.env` line, TOML and JSON.
-#include "jwtfort/settings.hpp"
+#include "jwtfort/service/settings.hpp"
 
 #include <unistd.h>
 

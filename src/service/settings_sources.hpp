@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "jwtfort/result.hpp"
-#include "jwtfort/settings.hpp"
+#include "jwtfort/service/settings.hpp"
 
 namespace jwtfort::detail {
 

@@ -1,8 +1,9 @@
+#include "jwtfort/service/token_service.hpp"
+
 #include <algorithm>
 #include <array>
 #include <limits>
 
-#include "jwtfort/tokens.hpp"
 #include "service/verified_cache.hpp"
 
 namespace jwtfort {

@@ -31,8 +31,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/token.hpp"
-#include "jwtfort/tokens.hpp"
 
 namespace jwtfort::detail {
 

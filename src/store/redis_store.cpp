@@ -5,6 +5,8 @@
 // and is re-read in full after every reconnect. Needs Redis 6 or later (SET ... KEEPTTL).
 //
 // This is the only file that includes hiredis.
+#include "jwtfort/store/redis_store.hpp"
+
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>

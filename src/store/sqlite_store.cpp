@@ -2,6 +2,8 @@
 // an append-only log ordered by `seq`, so a process catches up on the others' commits by reading
 // the rows after the last one it saw, whenever `PRAGMA data_version` says another connection
 // wrote. This is the only file that includes <sqlite3.h>.
+#include "jwtfort/store/sqlite_store.hpp"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 

@@ -2,6 +2,9 @@
 // loader and the Python package all accept the same spellings.
 #include <charconv>
 
+#include "jwtfort/store/open_store.hpp"
+#include "jwtfort/store/redis_store.hpp"
+#include "jwtfort/store/sqlite_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 
 namespace jwtfort {

@@ -9,6 +9,7 @@
 #include "fuzz_support.hpp"
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace jwtfort;

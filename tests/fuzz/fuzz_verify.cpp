@@ -11,6 +11,7 @@
 
 #include "fuzz_keys.hpp"
 #include "fuzz_support.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/token.hpp"
 #include "jwtfort/verifier.hpp"
 

@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "jwtfort/store/open_store.hpp"
+#include "jwtfort/store/redis_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 
 namespace jwtfort::test {

@@ -1,6 +1,8 @@
 // The Redis store against real redis-server processes on loopback: revocation and expiry,
 // propagation between stores and processes, refresh rotation, outages, data loss and threads.
 // Every test starts its own server on its own port, so test executables may run in parallel.
+#include "jwtfort/store/redis_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +13,7 @@
 
 #include "integration/redis_server.hpp"
 #include "integration/store_test_support.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "support/assertions.hpp"
 

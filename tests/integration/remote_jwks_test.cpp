@@ -2,7 +2,7 @@
 // caching, rotation, the unknown-kid rate limit, size/time/redirect/TLS limits and the URL policy.
 // Cache decisions read the injected clock, so the tests move time instead of sleeping.
 
-#include "jwtfort/remote_jwks.hpp"
+#include "jwtfort/service/remote_jwks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "jwtfort/claims.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/signer.hpp"
 #include "support/assertions.hpp"
 #include "support/child_process.hpp"

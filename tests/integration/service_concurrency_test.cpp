@@ -12,7 +12,8 @@
 
 #include "integration/redis_server.hpp"
 #include "integration/store_test_support.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/token_service.hpp"
+#include "jwtfort/store/open_store.hpp"
 
 namespace jwtfort {
 namespace {

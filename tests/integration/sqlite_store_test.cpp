@@ -1,6 +1,8 @@
 // The token_store contract on the SQLite store, with real files: durability across reopening and
 // kill -9, propagation to other processes, refresh reuse detection that is atomic across
 // processes, purge, and failing closed when the database cannot vouch for the index.
+#include "jwtfort/store/sqlite_store.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "integration/store_test_support.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "support/assertions.hpp"
 #include "support/temp_dir.hpp"

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 
 namespace {

@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/store/token_store.hpp"
-#include "jwtfort/tokens.hpp"
 #include "support/child_process.hpp"
 
 namespace jwtfort::test {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "jwtfort/store/sqlite_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "password.hpp"
 #include "server_test_support.hpp"

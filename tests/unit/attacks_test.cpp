@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/token.hpp"
 #include "test_support.hpp"
 

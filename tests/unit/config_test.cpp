@@ -1,7 +1,7 @@
 // Configuration: fastapi-jwt-auth's defaults, every setting from the environment, one bad value
 // per setting with the message naming it, the three file formats agreeing, syntax errors with
 // their line, secrets kept out of messages, and the keys and service options a config makes.
-#include "jwtfort/config.hpp"
+#include "jwtfort/service/config.hpp"
 
 #include <stdlib.h>
 

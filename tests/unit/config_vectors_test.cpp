@@ -14,7 +14,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "jwtfort/config.hpp"
+#include "jwtfort/service/config.hpp"
 
 namespace jwtfort {
 namespace {

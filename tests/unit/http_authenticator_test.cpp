@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "jwtfort/http/authenticator.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/token_service.hpp"
 #include "test_support.hpp"
 
 namespace jwtfort {

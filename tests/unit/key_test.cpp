@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "jwtfort/key_set.hpp"
 #include "test_support.hpp"
 
 using namespace jwtfort;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "integration/store_test_support.hpp"
+#include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
 #include "store/revocation_index.hpp"
 #include "test_support.hpp"

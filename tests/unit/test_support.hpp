@@ -27,6 +27,7 @@
 #include "crypto/key_material.hpp"
 #include "jwtfort/claims.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/verifier.hpp"
 #include "support/assertions.hpp"

@@ -1,9 +1,10 @@
 // The token life cycle: claims of new tokens, the four checks, time boundaries with an injected
 // clock, revocation and refresh rotation with reuse detection.
+#include "jwtfort/service/token_service.hpp"
+
 #include <atomic>
 #include <nlohmann/json.hpp>
 
-#include "jwtfort/tokens.hpp"
 #include "test_support.hpp"
 
 namespace jwtfort {

@@ -22,6 +22,7 @@
 #include "crypto/crypto.hpp"
 #include "crypto/hmac.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/verifier.hpp"
 #include "test_support.hpp"
 

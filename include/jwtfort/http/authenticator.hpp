@@ -40,13 +40,13 @@
 #include <variant>
 #include <vector>
 
-#include "jwtfort/config.hpp"
 #include "jwtfort/error.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/http/request_view.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/config.hpp"
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/token.hpp"
-#include "jwtfort/tokens.hpp"
 
 namespace jwtfort::http {
 

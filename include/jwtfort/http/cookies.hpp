@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "jwtfort/config.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/config.hpp"
 
 namespace jwtfort::http {
 

@@ -15,7 +15,7 @@
 /// vouch for it, so an outage is never read as "not revoked".
 ///
 /// Example:
-///   auto store = open_store("sqlite:///var/lib/jwtfort/tokens.db");
+///   auto store = open_store("sqlite:///var/lib/jwtfort/tokens.db");  // store/open_store.hpp
 ///   if (!store) return store.error();
 ///   (*store)->revoke_token(token.jwt_id(), *token.expires_at());
 #include <chrono>
@@ -128,42 +128,7 @@ struct store_options {
   jwtfort::clock clock = system_now;
 };
 
-/// Opens a store from a URL:
-/// - `memory://` — this process only, gone on exit;
-/// - `sqlite:///var/lib/jwtfort/tokens.db` (absolute) or `sqlite://tokens.db` (relative) —
-///   created when missing;
-/// - `redis://[[user]:password@]host[:port][/db]` — port 6379 and db 0 by default.
-/// Errors: invalid_configuration (unknown scheme, bad URL), store_unavailable (cannot open or
-/// connect).
-JWTFORT_API result<std::unique_ptr<token_store>> open_store(std::string_view url,
-                                                            store_options options = {});
-
 /// A store that lives in this process's memory only.
 JWTFORT_API std::unique_ptr<token_store> make_memory_store(store_options options = {});
-
-/// A store in the SQLite database file at `path` (WAL mode, synchronous=FULL), created when
-/// missing (its directory must exist). Safe to share between threads and processes.
-/// A new file is created with mode 0600 whatever the umask (SQLite gives its -wal and -shm files
-/// the same mode). An existing file, and a -wal or -shm left behind, lose any permission of other
-/// users (chmod o-rwx); the group's permissions stay, so accounts of one group can share a store.
-/// Errors: store_unavailable (cannot open, not a regular file, open to other users and owned by
-/// another account, not a jwtfort database, disk error).
-JWTFORT_API result<std::unique_ptr<token_store>> open_sqlite_store(const std::string& path,
-                                                                   store_options options = {});
-
-/// Where a Redis server is.
-struct redis_endpoint {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  int database = 0;
-  std::string username;  ///< ACL user (Redis 6+); empty = default user
-  std::string password;  ///< empty = no AUTH
-};
-
-/// A store on a Redis server, with a local replica of its revocations kept current through
-/// pub/sub and fully re-read after every reconnect. Errors: store_unavailable (first connection
-/// failed), invalid_configuration (bad database number).
-JWTFORT_API result<std::unique_ptr<token_store>> open_redis_store(redis_endpoint endpoint,
-                                                                  store_options options = {});
 
 }  // namespace jwtfort

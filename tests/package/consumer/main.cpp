@@ -15,10 +15,13 @@
 #include <string>
 #if defined(JWTFORT_CONSUMER_HTTP)
 #include <jwtfort/http/authenticator.hpp>
-#include <jwtfort/tokens.hpp>
+#include <jwtfort/service/token_service.hpp>
 #endif
 #if defined(JWTFORT_CONSUMER_STORE_URL)
 #include <jwtfort/store/token_store.hpp>
+
+#include "jwtfort/key_set.hpp"
+#include "jwtfort/store/open_store.hpp"
 #endif
 
 namespace {

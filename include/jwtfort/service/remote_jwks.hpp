@@ -28,6 +28,7 @@
 
 #include "jwtfort/export.hpp"
 #include "jwtfort/key.hpp"
+#include "jwtfort/key_set.hpp"
 #include "jwtfort/result.hpp"
 #include "jwtfort/token.hpp"
 #include "jwtfort/verifier.hpp"

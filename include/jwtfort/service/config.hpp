@@ -34,8 +34,8 @@
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
-#include "jwtfort/settings.hpp"
-#include "jwtfort/tokens.hpp"
+#include "jwtfort/service/settings.hpp"
+#include "jwtfort/service/token_service.hpp"
 
 namespace jwtfort {
 
