@@ -1,3 +1,7 @@
+// cli: the `jwtfort` command, an application on the libraries' public headers (service,
+// store_url) and the server's settings (server/settings), so it reads a deployment's settings as
+// the server does. It reads and writes JSON through the library only. Nothing depends on it.
+//
 // The `jwtfort` command. This file is the boundary: it runs a command, prints its output, and
 // turns a failure into the stderr line and the exit code, from the one table below.
 

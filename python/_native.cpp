@@ -1,3 +1,8 @@
+// python: this extension and the `jwtfort` package beside it. The extension uses the public
+// headers of the http and store_url components only (src/ is not on its include path). In the
+// package, the core's wrappers (keys, signer, verifier, tokens, store, errors) and the
+// fastapi/ challenge table import _native; fastapi/ builds on the wrappers, compat/ on fastapi/.
+//
 // jwtfort._native: the keys, signer, verifier, stores and token service of the C++ libraries, for
 // the `jwtfort` Python package.
 //

@@ -1,3 +1,7 @@
+// server: jwtfort-server, an application on the libraries and no part of their API. It may use
+// every component (through public headers only), Boost.Beast/Asio, libargon2 and SQLite for its
+// users; nothing in the libraries may use it. settings/ is the one piece the CLI shares.
+//
 // jwtfort-server: the reference server. This file is the boundary: it reads the command line and
 // the settings, starts the application, prints the startup lines, and turns a failure into the
 // stderr line and the exit code.

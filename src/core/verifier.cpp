@@ -1,3 +1,8 @@
+// src/core: the JWS/JWT engine of component `core`: compact serialization, base64url, the
+// private JSON wrapper (json.hpp; the only simdjson of the engine), JWK JSON in and out (jwk.cpp),
+// claims, key sets and rings, the signer and this verifier. It may use src/crypto (through
+// crypto.hpp and jwk_fields.hpp only) and the standard library; every other folder may use it.
+//
 // Compact JWS verification: RFC 7515 §5.2 in order, then RFC 7519 §7.2 claim checks, hardened as
 // RFC 8725 asks. Checks run cheapest first and nothing about the claims is trusted before the
 // signature verifies.

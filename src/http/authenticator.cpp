@@ -1,3 +1,8 @@
+// src/http: component `http`, framework-free HTTP authentication: request views, this
+// authenticator, the challenge table (errc -> status, WWW-Authenticate, body) and cookies. It may
+// use service, store and core; the server, the adapters in include/jwtfort/adapters and Python
+// use it. No framework and no socket here.
+
 #include "jwtfort/http/authenticator.hpp"
 
 #include <algorithm>

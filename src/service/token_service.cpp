@@ -1,3 +1,8 @@
+// src/service: component `service`: the token life cycle (this file, the verified-token cache),
+// the settings table and the library's configuration (settings*.cpp, one loader per file format),
+// and remote JWKS (the only libcurl). It may use core and the store interface, never a store
+// driver; http, the server, the CLI and Python build on it.
+
 #include "jwtfort/service/token_service.hpp"
 
 #include <algorithm>

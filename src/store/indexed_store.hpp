@@ -1,4 +1,10 @@
 #pragma once
+// src/store: the token stores. token_store's shared half (this file, revocation_index,
+// memory_store: component `store`), one driver per client library (sqlite_store.cpp: `sqlite`,
+// redis_store.cpp: `redis`) and the URL opener over both (store_url.cpp: `store_url`). It may
+// use the core's public headers; the service, the server, the CLI and Python use it through
+// include/jwtfort/store/.
+//
 // The part every store shares: revocations go to the backend first, then into the in-process
 // index that answers `check()`; a store that cannot vouch for its index says so.
 #include <atomic>
