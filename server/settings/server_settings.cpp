@@ -5,16 +5,6 @@
 namespace jwtfort::server {
 namespace {
 
-// Settings read from one source through their table.
-template <class Read>
-result<server_settings> read_settings(Read read) {
-  server_settings s;
-  settings_table table;
-  s.add_settings(table);
-  if (auto ok = read(table); !ok) return ok.error();
-  return s;
-}
-
 void add_listener_settings(server_settings& s, settings_table& t) {
   t.add(setting::text("JWTFORT_LISTEN", s.listen));
   t.add(setting::integer("JWTFORT_THREADS", s.threads, 0, 256));
@@ -39,15 +29,16 @@ void add_connection_settings(server_settings& s, settings_table& t) {
 }  // namespace
 
 result<server_settings> server_settings::from_environment() {
-  return read_settings([](settings_table& t) { return t.read_environment(); });
+  return read_settings<server_settings>([](settings_table& t) { return t.read_environment(); });
 }
 
 result<server_settings> server_settings::from_lookup(const settings_lookup& lookup) {
-  return read_settings([&lookup](settings_table& t) { return t.read_lookup(lookup); });
+  return read_settings<server_settings>(
+      [&lookup](settings_table& t) { return t.read_lookup(lookup); });
 }
 
 result<server_settings> server_settings::from_file(const std::string& path) {
-  return read_settings([&path](settings_table& t) { return t.read_file(path); });
+  return read_settings<server_settings>([&path](settings_table& t) { return t.read_file(path); });
 }
 
 void server_settings::add_settings(settings_table& table) {

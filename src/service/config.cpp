@@ -188,16 +188,6 @@ void add_jwtfort_settings(config& c, settings_table& t) {
   t.add(setting::text("JWTFORT_DATA_DIR", c.data_dir));
 }
 
-// A config read from one source through its table.
-template <class Read>
-result<config> read_config(Read read) {
-  config c;
-  settings_table table;
-  c.add_settings(table);
-  if (auto ok = read(table); !ok) return ok.error();
-  return c;
-}
-
 error invalid_value(std::string_view name, std::string_view reason, std::string_view value) {
   return setting(std::string(name), nullptr).invalid(reason, value);
 }
@@ -332,16 +322,16 @@ result<void> check_algorithms(const config& c, const key_ring& ring) {
 }  // namespace
 
 result<config> config::from_environment() {
-  return read_config([](settings_table& t) { return t.read_environment(); });
+  return read_settings<config>([](settings_table& t) { return t.read_environment(); });
 }
 
 result<config> config::from_lookup(
     const std::function<std::optional<std::string>(std::string_view)>& lookup) {
-  return read_config([&lookup](settings_table& t) { return t.read_lookup(lookup); });
+  return read_settings<config>([&lookup](settings_table& t) { return t.read_lookup(lookup); });
 }
 
 result<config> config::from_file(const std::string& path) {
-  return read_config([&path](settings_table& t) { return t.read_file(path); });
+  return read_settings<config>([&path](settings_table& t) { return t.read_file(path); });
 }
 
 // In the order of docs/configuration.md, which is the order a lookup reads them in.

@@ -101,4 +101,15 @@ class JWTFORT_API settings_table {
   std::vector<setting> rows_;
 };
 
+/// A settings struct (one with `add_settings(settings_table&)`, such as `config`) read from one
+/// source: `read` is given the struct's table and calls one of its read_ functions.
+template <class Settings, class Read>
+result<Settings> read_settings(Read read) {
+  Settings settings;
+  settings_table table;
+  settings.add_settings(table);
+  if (auto ok = read(table); !ok) return ok.error();
+  return settings;
+}
+
 }  // namespace jwtfort
