@@ -73,11 +73,12 @@ debian_mirror() {
     echo "$JWTFORT_DEBIAN_MIRROR"
     return
   fi
-  local mirror
-  mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
-             2>/dev/null |
-           awk '/^URIs:/ {uri = $2} /^Suites:/ && / bookworm( |$)/ && uri {print uri; exit}
-                /^deb / && $3 == "bookworm" {print $2; exit}')
+  local mirror sources=()
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+    if [[ -f $file ]]; then sources+=("$file"); fi
+  done
+  mirror=$(awk '/^URIs:/ {uri = $2} /^Suites:/ && / bookworm( |$)/ && uri {print uri; exit}
+                /^deb / && $3 == "bookworm" {print $2; exit}' "${sources[@]}" /dev/null)
   [[ -n $mirror ]] || fail "no bookworm mirror in /etc/apt/sources.list*; set JWTFORT_DEBIAN_MIRROR"
   echo "$mirror"
 }
