@@ -46,10 +46,11 @@ function(jwtfort_library target)
 
   set(targets_file jwtfort-${component}-targets)
   install(TARGETS ${target} EXPORT ${targets_file}
-          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  install(EXPORT ${targets_file} NAMESPACE jwtfort:: DESTINATION ${JWTFORT_INSTALL_CMAKEDIR})
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT dev)
+  install(EXPORT ${targets_file} NAMESPACE jwtfort:: DESTINATION ${JWTFORT_INSTALL_CMAKEDIR}
+          COMPONENT dev)
   export(EXPORT ${targets_file} NAMESPACE jwtfort:: FILE ${PROJECT_BINARY_DIR}/${targets_file}.cmake)
 
   # One line of the package configuration's table per component, in the order they are declared
@@ -91,5 +92,5 @@ function(jwtfort_package)
     COMPATIBILITY SameMinorVersion)
   install(FILES ${PROJECT_BINARY_DIR}/jwtfort-config.cmake
                 ${PROJECT_BINARY_DIR}/jwtfort-config-version.cmake
-          DESTINATION ${JWTFORT_INSTALL_CMAKEDIR})
+          DESTINATION ${JWTFORT_INSTALL_CMAKEDIR} COMPONENT dev)
 endfunction()
