@@ -19,6 +19,7 @@
 
 #include "crypto/key_material.hpp"
 #include "crypto/key_state_cache.hpp"
+#include "crypto/openssl_ptr.hpp"
 
 namespace jwtfort::crypto {
 namespace {
@@ -114,10 +115,7 @@ std::size_t hmac_from_midstates(const midstates& m, algorithm alg, std::string_v
 
 // --- provider HMAC ----------------------------------------------------------------------------
 
-struct mac_ctx_deleter {
-  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-};
-using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter>;
+using mac_ctx_ptr = openssl_ptr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 
 const char* digest_name(algorithm alg) {
   return alg == algorithm::hs256 ? "SHA256" : alg == algorithm::hs384 ? "SHA384" : "SHA512";

@@ -21,6 +21,7 @@
 #include "crypto/hmac.hpp"
 #include "crypto/jwk_fields.hpp"
 #include "crypto/key_material.hpp"
+#include "crypto/openssl_ptr.hpp"
 
 namespace jwtfort {
 namespace detail {
@@ -45,22 +46,10 @@ using detail::key_material;
 using detail::okp_curve;
 using detail::pkey_ptr;
 
-struct bn_deleter {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-using bn_ptr = std::unique_ptr<BIGNUM, bn_deleter>;
-struct pkey_ctx_deleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_deleter>;
-struct bio_deleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
-struct decoder_ctx_deleter {
-  void operator()(OSSL_DECODER_CTX* c) const { OSSL_DECODER_CTX_free(c); }
-};
-using decoder_ctx_ptr = std::unique_ptr<OSSL_DECODER_CTX, decoder_ctx_deleter>;
+using bn_ptr = crypto::openssl_ptr<BIGNUM, BN_clear_free>;
+using pkey_ctx_ptr = crypto::openssl_ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using bio_ptr = crypto::openssl_ptr<BIO, BIO_free>;
+using decoder_ctx_ptr = crypto::openssl_ptr<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>;
 
 error key_error(errc code, std::string message) {
   ERR_clear_error();
@@ -139,7 +128,7 @@ result<void> check_rsa_public_numbers(EVP_PKEY* pkey) {
   BIGNUM *n = nullptr, *e = nullptr;
   EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
   EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> own_n(n, BN_free), own_e(e, BN_free);
+  crypto::openssl_ptr<BIGNUM, BN_free> own_n(n), own_e(e);
   if (!n || !e) return key_error(errc::invalid_key, "RSA key has no modulus or public exponent");
   if (!BN_is_odd(e) || BN_is_one(e))
     return error(errc::weak_key, "RSA public exponent must be odd and >= 3");
@@ -254,14 +243,8 @@ result<bn_ptr> uint_member(const std::optional<std::string>& member, std::string
   return to_bn(**bytes);
 }
 
-struct param_bld_deleter {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, param_bld_deleter>;
-struct params_deleter {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using params_ptr = std::unique_ptr<OSSL_PARAM, params_deleter>;
+using param_bld_ptr = crypto::openssl_ptr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using params_ptr = crypto::openssl_ptr<OSSL_PARAM, OSSL_PARAM_free>;
 
 pkey_ptr from_params(const char* type, OSSL_PARAM_BLD* bld, bool is_private) {
   params_ptr params(OSSL_PARAM_BLD_to_param(bld));
@@ -351,10 +334,7 @@ result<pkey_ptr> okp_from_jwk(const jwk_fields& f, okp_curve curve) {
   return pkey;
 }
 
-struct x509_deleter {
-  void operator()(X509* c) const { X509_free(c); }
-};
-using x509_ptr = std::unique_ptr<X509, x509_deleter>;
+using x509_ptr = crypto::openssl_ptr<X509, X509_free>;
 
 // RFC 7517 §4.7: the first certificate of x5c must hold the same key as the JWK.
 result<void> check_x5c(const std::string& der, const EVP_PKEY* pkey) {

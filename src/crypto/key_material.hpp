@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "crypto/openssl_ptr.hpp"
 #include "jwtfort/algorithm.hpp"
 #include "jwtfort/key.hpp"
 
@@ -15,11 +16,8 @@ namespace jwtfort::detail {
 
 enum class okp_curve : std::uint8_t { none, ed25519, ed448 };
 
-struct pkey_deleter {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
 /// The one owner type of an EVP_PKEY in the library.
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
+using pkey_ptr = crypto::openssl_ptr<EVP_PKEY, EVP_PKEY_free>;
 
 /// A second owner of `p` (OpenSSL counts the references), or null for null.
 inline pkey_ptr share(EVP_PKEY* p) noexcept {

@@ -13,14 +13,12 @@
 #include "crypto/hmac.hpp"
 #include "crypto/key_material.hpp"
 #include "crypto/key_state_cache.hpp"
+#include "crypto/openssl_ptr.hpp"
 
 namespace jwtfort::crypto {
 namespace {
 
-struct md_ctx_deleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
+using md_ctx_ptr = openssl_ptr<EVP_MD_CTX, EVP_MD_CTX_free>;
 
 // Digests fetched once: an implicit fetch on every call costs more than a SHA-256 of a token.
 const EVP_MD* digest_for(algorithm alg) {
