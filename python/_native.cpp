@@ -48,6 +48,7 @@
 #include "jwtfort/store/token_store.hpp"
 #include "jwtfort/token.hpp"
 #include "jwtfort/verifier.hpp"
+#include "jwtfort/version.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -709,4 +710,7 @@ NB_MODULE(_native, m) {
   bind_signer_and_verifier(m);
   bind_store(m);
   bind_token_service(m);
+  m.def(
+      "openssl_version", [] { return std::string(jwtfort::crypto_library_version()); },
+      "The OpenSSL this module runs on, as it names itself (a wheel carries its own copy).");
 }

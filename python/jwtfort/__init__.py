@@ -17,6 +17,7 @@ Example::
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._native import openssl_version as _openssl_version
 from .errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
@@ -52,6 +53,10 @@ try:
     __version__ = version("jwtfort")
 except PackageNotFoundError:  # imported from a source tree
     __version__ = "0.0.0"
+
+# The OpenSSL that signs and verifies: a wheel carries its own copy, so an OpenSSL fix reaches
+# its users through a new jwtfort wheel (docs/security.md).
+__openssl_version__ = _openssl_version()
 
 __all__ = [
     "ALGORITHMS",
@@ -91,6 +96,7 @@ __all__ = [
     "Verifier",
     "WeakKey",
     "WrongTokenType",
+    "__openssl_version__",
     "__version__",
     "open_store",
     "unverified_claims",

@@ -22,3 +22,10 @@ def project_version() -> str:
 
 def test_version_is_the_projects() -> None:
     assert jwtfort.__version__ == project_version()
+
+
+def test_openssl_version_names_a_loaded_openssl_3() -> None:
+    # The loaded library's own words, e.g. "OpenSSL 3.0.15 3 Sep 2024": a wheel bundles its
+    # copy, so this is what tells a user whether an OpenSSL fix has reached them.
+    assert re.fullmatch(r"OpenSSL 3\.[0-9]+\.[0-9]+[a-z]* .+", jwtfort.__openssl_version__)
+    assert jwtfort.__openssl_version__ == jwtfort._native.openssl_version()

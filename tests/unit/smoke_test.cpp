@@ -2,6 +2,7 @@
 
 #include "jwtfort/signer.hpp"
 #include "jwtfort/verifier.hpp"
+#include "jwtfort/version.hpp"
 
 using namespace jwtfort;
 
@@ -24,4 +25,9 @@ TEST(smoke, hs256_round_trip) {
   o.clock = fixed_clock(2000);
   auto v2 = verifier::create(o);
   EXPECT_EQ(v2->verify(*t).code(), errc::expired);
+}
+
+TEST(smoke, crypto_library_version_is_the_loaded_openssl_3) {
+  // The loaded library's own words ("OpenSSL 3.0.15 3 Sep 2024"), not a build-time constant.
+  EXPECT_TRUE(crypto_library_version().starts_with("OpenSSL 3.")) << crypto_library_version();
 }
