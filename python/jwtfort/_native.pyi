@@ -176,3 +176,8 @@ class TokenService:
     def revoke(self, token: VerifiedToken) -> None: ...
 
     def revoke_subject(self, subject: str) -> None: ...
+
+def openssl_version() -> str:
+    """
+    The OpenSSL this module runs on, as it names itself (a wheel carries its own copy).
+    """
