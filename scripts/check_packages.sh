@@ -19,69 +19,12 @@ root=$build_dir/check-root
 keep_root=false
 [[ ${1:-} == --keep ]] && keep_root=true
 
-if [[ $(id -u) != 0 ]]; then
-  echo "check_packages.sh: run as root (mmdebstrap, chroot, namespaces)" >&2
-  exit 2
-fi
+source scripts/clean_root.sh
+require_root_user check_packages.sh
 
-# --- progress ---------------------------------------------------------------------------------
-declare -a timings=()
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-seconds_since() { # seconds_since START_MS: "12.3"
-  local ms=$(($(now_ms) - $1))
-  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
-script_start=$(now_ms)
-fail() {
-  echo "FAILED: $*" >&2
-  exit 1
-}
-current_step=""
-trap 'echo "FAILED: step \"$current_step\": line $LINENO: $BASH_COMMAND" >&2' ERR
-step() {  # step NAME FUNCTION: runs FUNCTION, then prints its time
-  local name=$1 started
-  current_step=$name
-  started=$(now_ms)
-  echo
-  echo "=== $name"
-  "$2"
-  local took
-  took=$(seconds_since "$started")
-  echo "--- $name: ok (${took} s)"
-  timings+=("$(printf '%-34s %7s s' "$name" "$took")")
-}
-
-# --- the root file system ---------------------------------------------------------------------
-# Runs a command in the root with /proc and /dev of a private mount namespace (they vanish with
-# it) and a clean environment. The host's network: apt needs the mirror.
-in_root() {
-  unshare --mount --fork -- /bin/sh -ec '
-    mount -t proc proc "$0/proc"
-    mount --rbind /dev "$0/dev"
-    exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-      LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' "$root" "$@"
-}
-
-project_version=$(sed -nE 's/^project\(jwtfort VERSION ([0-9]+\.[0-9]+\.[0-9]+).*/\1/p' CMakeLists.txt)
-[[ -n $project_version ]] || fail "no project(jwtfort VERSION x.y.z) in CMakeLists.txt"
+project_version=$(project_version)
 deb_runtime=$build_dir/jwtfort_${project_version}_amd64.deb
 deb_dev=$build_dir/libjwtfort-dev_${project_version}_amd64.deb
-
-# The Debian mirror apt uses here (deb822 or one-line sources), for bookworm's main archive.
-debian_mirror() {
-  if [[ -n ${JWTFORT_DEBIAN_MIRROR:-} ]]; then
-    echo "$JWTFORT_DEBIAN_MIRROR"
-    return
-  fi
-  local mirror sources=()
-  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
-    if [[ -f $file ]]; then sources+=("$file"); fi
-  done
-  mirror=$(awk '/^URIs:/ {uri = $2} /^Suites:/ && / bookworm( |$)/ && uri {print uri; exit}
-                /^deb / && $3 == "bookworm" {print $2; exit}' "${sources[@]}" /dev/null)
-  [[ -n $mirror ]] || fail "no bookworm mirror in /etc/apt/sources.list*; set JWTFORT_DEBIAN_MIRROR"
-  echo "$mirror"
-}
 
 # --- steps ------------------------------------------------------------------------------------
 build_packages() {
@@ -111,27 +54,13 @@ run_lintian() {
   [[ $status == 0 ]] || fail "lintian reports errors (exit $status)"
 }
 
-make_root() {
-  if ! command -v mmdebstrap >/dev/null; then
-    apt-get install -y --no-install-recommends mmdebstrap
-  fi
-  local mirror
-  mirror=$(debian_mirror)
-  echo "mirror: $mirror"
-  rm -rf "$root"
-  mmdebstrap --variant=minbase --quiet bookworm "$root" "deb $mirror bookworm main"
-  in_root dpkg-query -W -f '${binary:Package}\n' | wc -l | sed 's/$/ packages in the root/'
-}
-
 install_runtime() {
   mkdir -p "$root/tmp/debs"
   cp "$deb_runtime" "$deb_dev" "$root/tmp/debs/"
   in_root apt-get update -qq
   in_root apt-get install -y -q --no-install-recommends "/tmp/debs/$(basename "$deb_runtime")"
   # The programs run from what the package's Depends brought: nothing of a build is here.
-  for tool in cc gcc g++ c++ cmake; do
-    if in_root sh -c "command -v $tool" >/dev/null; then fail "$tool is in the root"; fi
-  done
+  assert_no_build_tools
 }
 
 check_installed() {
@@ -338,5 +267,4 @@ remove_root() { rm -rf "$root"; }
 $keep_root || step "delete the root" remove_root
 echo
 echo "=== check_packages.sh: all steps passed"
-printf '%s\n' "${timings[@]}"
-printf '%-34s %7s s\n' total "$(seconds_since "$script_start")"
+print_timings
