@@ -711,6 +711,9 @@ NB_MODULE(_native, m) {
   bind_store(m);
   bind_token_service(m);
   m.def(
+      "version", [] { return std::string(JWTFORT_VERSION); },
+      "jwtfort's version, project(jwtfort VERSION ...) of the build.");
+  m.def(
       "openssl_version", [] { return std::string(jwtfort::crypto_library_version()); },
       "The OpenSSL this module runs on, as it names itself (a wheel carries its own copy).");
 }

@@ -15,9 +15,8 @@ Example::
     assert verified.subject == "alice"
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._native import openssl_version as _openssl_version
+from ._native import version as _version
 from .errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
@@ -49,10 +48,7 @@ from .store import Store, open_store
 from .tokens import Lifetime, TokenPair, TokenService, TokenType, VerifiedCacheStats
 from .verifier import VerifiedToken, Verifier, unverified_claims, unverified_header
 
-try:
-    __version__ = version("jwtfort")
-except PackageNotFoundError:  # imported from a source tree
-    __version__ = "0.0.0"
+__version__ = _version()
 
 # The OpenSSL that signs and verifies: a wheel carries its own copy, so an OpenSSL fix reaches
 # its users through a new jwtfort wheel (docs/security.md).

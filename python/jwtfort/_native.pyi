@@ -177,6 +177,9 @@ class TokenService:
 
     def revoke_subject(self, subject: str) -> None: ...
 
+def version() -> str:
+    """jwtfort's version, project(jwtfort VERSION ...) of the build."""
+
 def openssl_version() -> str:
     """
     The OpenSSL this module runs on, as it names itself (a wheel carries its own copy).

@@ -4,6 +4,7 @@ CMakeLists.txt, which pyproject.toml takes into the package metadata."""
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from pathlib import Path
 
 import jwtfort
@@ -22,6 +23,12 @@ def project_version() -> str:
 
 def test_version_is_the_projects() -> None:
     assert jwtfort.__version__ == project_version()
+
+
+def test_the_module_and_the_package_metadata_agree() -> None:
+    # __version__ comes from the extension module (cheap to import), the metadata from
+    # pyproject.toml: both read the same CMakeLists.txt line, at the same build.
+    assert jwtfort.__version__ == version("jwtfort")
 
 
 def test_openssl_version_names_a_loaded_openssl_3() -> None:
