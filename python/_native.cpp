@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -703,6 +704,11 @@ void bind_names(nb::module_& m) {
 
 NB_MODULE(_native, m) {
   m.doc() = "jwtfort's C++ core; use the `jwtfort` package instead.";
+  // Objects still referenced when the interpreter exits (a token service in a FastAPI
+  // dependency's lru_cache, a middleware's backend) are never collected, by Python's design;
+  // nanobind would call each of them a reference-counting bug on stderr. JWTFORT_LEAK_WARNINGS=1
+  // keeps its check, which tests/python/test_native_exit.py runs on objects that are released.
+  if (std::getenv("JWTFORT_LEAK_WARNINGS") == nullptr) nb::set_leak_warnings(false);
   nb::object factory = nb::module_::import_("jwtfort.errors").attr("_from_native");
   error_factory = factory.release();
   bind_names(m);
