@@ -107,5 +107,7 @@ trust_host_local_cas() {
   mkdir -p "$root/usr/local/share/ca-certificates"
   cp "${cas[@]}" "$root/usr/local/share/ca-certificates/"
   in_root update-ca-certificates >/dev/null
+  # pip trusts its own bundle unless told to use the system's, which now has them.
+  printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$root/etc/pip.conf"
   echo "trusting the host's local CAs: ${#cas[@]}"
 }
