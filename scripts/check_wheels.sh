@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the Python artifacts in dist/ (scripts/package.sh) where nothing of the build exists: a
-# minimal Debian bookworm root made by mmdebstrap with python3, python3-venv, ca-certificates and
-# redis-server (which the Redis tests start on loopback), and no compiler, cmake or -dev package.
+# minimal Debian bookworm root made by mmdebstrap with python3, python3-venv and ca-certificates,
+# plus the programs the tests start or call (redis-server, nodejs for the OpenID Connect
+# provider, openssl for test certificates), and no compiler, cmake or -dev package.
 # Each wheel is pip-installed there with its test dependencies from PyPI, and the source tree's
 # Python test suite runs against the installed package. Then the sdist: in a second root that has
 # the toolchain and the -dev packages, `pip install` builds it, and the same suite runs.
@@ -31,10 +32,10 @@ wheels=(dist/jwtfort-"$version"-cp3*-manylinux_*_x86_64.whl)
 shopt -u nullglob
 [[ ${#wheels[@]} -gt 0 && -f $sdist ]] || fail "no wheels or sdist in dist/: run scripts/package.sh"
 debian_python=3.11
-# What pip needs to build the sdist here, as a user following docs/python.md would install it.
-sdist_build_packages=(g++ cmake pkg-config libssl-dev libsimdjson-dev libsqlite3-dev libhiredis-dev
-  libcurl4-openssl-dev libtomlplusplus-dev)
-root_packages=(python3 python3-venv ca-certificates redis-server)
+root_packages=(python3 python3-venv ca-certificates redis-server nodejs openssl)
+# What pip needs to build the sdist, as a user following docs/python.md would install it.
+sdist_build_packages=(g++ cmake ninja-build pkg-config python3-dev libssl-dev libsimdjson-dev
+  libsqlite3-dev libhiredis-dev libcurl4-openssl-dev libtomlplusplus-dev)
 
 wheel_python() { sed -nE 's/.*-cp([0-9])([0-9]+)-.*/\1.\2/p' <<<"$1"; }
 
@@ -44,6 +45,11 @@ copy_tests() {  # the tests and what they read from the tree; never the package'
   rm -rf "$src"
   mkdir -p "$src/python/jwtfort" "$src/examples" "$src/tests"
   cp -r tests/python tests/support tests/vectors "$src/tests/"
+  if [[ -d tests/oidc ]]; then
+    # The test provider's npm packages, installed here (npm is no runtime of the package).
+    (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+    cp -r tests/oidc "$src/tests/"
+  fi
   cp -r examples/fastapi "$src/examples/"
   cp CMakeLists.txt pyproject.toml "$src/"
   # test_native_stub.py compares the installed module's stub with the one in the tree.
@@ -105,10 +111,7 @@ check_wheel() {  # check_wheel WHEEL
 }
 
 check_sdist() {
-  local v=$debian_python
-  # Only now a toolchain and the -dev packages: pip builds the module from the sdist.
-  in_root apt-get install -y -q --no-install-recommends "${sdist_build_packages[@]}" >/dev/null
-  install_and_test "$v" "$sdist"
+  install_and_test "$debian_python" "$sdist"
 }
 
 wanted() {  # wanted X.Y: whether the command line selects this Python
@@ -131,7 +134,8 @@ step "still no build tools in the root" assert_no_build_tools
 $keep_root || rm -rf "$root"
 
 root=$PWD/build-python/check-root-sdist
-step "bookworm root for the sdist (mmdebstrap)" make_root "${root_packages[@]}"
+# This root has the toolchain and the -dev packages: pip builds the module from the sdist.
+step "bookworm root for the sdist (mmdebstrap)" make_root "${root_packages[@]}" "${sdist_build_packages[@]}"
 step "the host's local CAs" trust_host_local_cas
 step "copy the tests" copy_tests
 step "$(basename "$sdist") (built by pip in the root)" check_sdist
