@@ -4,10 +4,13 @@ role and scope checks; refusals with the exact bodies of jwtfort's HTTP table; t
 at start, then up; key rotation; the OpenAPI scheme pointing Swagger UI at the provider."""
 
 # No `from __future__ import annotations`: the routes' annotations refer to the local `bearer`.
+import json
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,11 +18,19 @@ import pytest
 from fastapi import Depends, FastAPI, Security
 from fastapi.testclient import TestClient
 from loopback import wait_until
-from oidc_provider import ES256_CLIENT, PUBLIC_CLIENT, RESOURCE, RS256_CLIENT, OidcProvider
+from oidc_provider import (
+    ES256_CLIENT,
+    PUBLIC_CLIENT,
+    RESOURCE,
+    RS256_CLIENT,
+    OidcProvider,
+    TestCertificateAuthority,
+)
 from pydantic import BaseModel
 
 import jwtfort
 from jwtfort.fastapi import OIDCBearer, OIDCUser
+from jwtfort.fastapi._oidc import fetch_endpoints
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or shutil.which("npm") is None,
@@ -308,21 +319,26 @@ def test_provider_down_at_start_answers_503_then_serves_once_it_is_up(
     bearer = OIDCBearer(issuer=provider.issuer, audience=RESOURCE)
     app = make_app(bearer)
     token = hand_signed(provider)
-    with caplog.at_level(logging.WARNING, logger="jwtfort.issuers"):
-        wait_until(lambda: bearer.issuers.stats()[0].fetch_failures > 0, 10)
-        response = get(app, "/me", token)
-    assert (response.status_code, refusal(response)) == (503, UNAVAILABLE)
-    assert any(
-        provider.issuer in r.getMessage() and "discovery failed" in r.getMessage()
-        for r in caplog.records
-    )
-    with provider:
-        assert bearer.issuers.wait_until_ready(60)
-        assert get(app, "/me", token).status_code == 200
-        assert get(app, "/me", provider.client_credentials_token()).status_code == 200
-    stats = bearer.issuers.stats()[0]
-    assert stats.ready and stats.accepted == 2 and stats.rejected == 1
-    bearer.close()
+    with TestClient(app) as client:  # the lifespan looks for the endpoints meanwhile
+        with caplog.at_level(logging.WARNING, logger="jwtfort.issuers"):
+            wait_until(lambda: bearer.issuers.stats()[0].fetch_failures > 0, 10)
+            response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+        assert (response.status_code, refusal(response)) == (503, UNAVAILABLE)
+        assert any(
+            provider.issuer in r.getMessage() and "discovery failed" in r.getMessage()
+            for r in caplog.records
+        )
+        assert security_scheme(app)["OIDCBearer"]["type"] == "openIdConnect"
+        with provider:
+            assert bearer.issuers.wait_until_ready(60)
+            assert get(app, "/me", token).status_code == 200
+            assert get(app, "/me", provider.client_credentials_token()).status_code == 200
+            stats = bearer.issuers.stats()[0]
+            assert stats.ready and stats.accepted == 2 and stats.rejected == 1
+            # The OpenAPI document learns the endpoints too, on its own retry schedule.
+            assert wait_until(lambda: bearer.endpoints is not None, 30)
+            assert security_scheme(app)["OIDCBearer"]["type"] == "oauth2"
+    assert bearer.issuers.closed
 
 
 def test_a_rotated_key_is_accepted_after_one_refetch(tmp_path: Path) -> None:
@@ -462,3 +478,79 @@ def test_oidc_user_is_the_default_model() -> None:
         "scopes": [],
         "claims": {},
     }
+
+
+def test_https_provider_with_a_private_ca(tmp_path: Path) -> None:
+    authority = TestCertificateAuthority(str(tmp_path / "ca"))
+    with OidcProvider(str(tmp_path / "provider"), tls=authority) as provider:
+        bearer = ready_bearer(provider, ca_file=authority.ca_file)
+        app = make_app(bearer)
+        token = provider.client_credentials_token(ES256_CLIENT)
+        assert get(app, "/me", token).json()["user"]["subject"] == ES256_CLIENT
+        endpoints = fetch_endpoints(bearer.issuers.options[0])
+        assert endpoints.token_url == provider.discovery()["token_endpoint"]
+        # Without the CA, neither the keys nor the endpoints are fetched.
+        untrusting = OIDCBearer(issuer=provider.issuer, audience=RESOURCE, algorithms=["ES256"])
+        assert not untrusting.issuers.wait_until_ready(2)
+        assert refusal(get(make_app(untrusting), "/me", token)) == UNAVAILABLE
+        with pytest.raises(OSError):
+            fetch_endpoints(untrusting.issuers.options[0])
+        untrusting.close()
+
+
+class Discovery(BaseHTTPRequestHandler):
+    """Answers every GET with the server's `answer`: (status, headers, body)."""
+
+    def do_GET(self) -> None:
+        status, headers, body = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def discovery_server() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_openapi_discovery_refuses_what_the_core_refuses(
+    discovery_server: ThreadingHTTPServer,
+) -> None:
+    issuer = f"http://127.0.0.1:{discovery_server.server_address[1]}"
+    options = jwtfort.IssuerOptions(issuer=issuer, audience="a", max_bytes=2048)
+    document = {"issuer": issuer, "authorization_endpoint": "a", "token_endpoint": "t"}
+
+    def answer(status: int, body: Any, **headers: str) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        discovery_server.answer = (status, headers, data)  # type: ignore[attr-defined]
+
+    answer(200, document)
+    assert fetch_endpoints(options) == ("a", "t")
+    answer(200, {**document, "issuer": issuer + "/other"})
+    with pytest.raises(ValueError, match="another issuer"):
+        fetch_endpoints(options)
+    answer(200, {"issuer": issuer})
+    with pytest.raises(ValueError, match="no authorization and token endpoints"):
+        fetch_endpoints(options)
+    answer(200, {**document, "padding": "x" * 4096})
+    with pytest.raises(ValueError, match="larger than 2048 bytes"):
+        fetch_endpoints(options)
+    answer(200, b"{not json")
+    with pytest.raises(ValueError):
+        fetch_endpoints(options)
+    answer(302, b"", Location=issuer + "/elsewhere")
+    with pytest.raises(OSError):
+        fetch_endpoints(options)
+    answer(500, b"")
+    with pytest.raises(OSError):
+        fetch_endpoints(options)
