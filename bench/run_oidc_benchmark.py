@@ -217,6 +217,7 @@ def report(
     plan: Plan,
     command: str,
     info: dict[str, str],
+    load: tuple[float, float],
 ) -> str:
     lines = [
         BEGIN,
@@ -225,6 +226,10 @@ def report(
         "",
         f"**Machine:** {info['cpu']}, {info['cores']} cores; {info['os']}; "
         f"{info['openssl']}; {info['date']}.",
+        "",
+        f"**Load:** 1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the "
+        f"end on {info['cores']} cores; the machine is shared, so absolute numbers move from run "
+        "to run and the ratios are what to read.",
         "",
         f"**Command:** `{command}`",
         "",
@@ -324,6 +329,7 @@ def main() -> int:
     python = (args.python or default_python()).absolute()  # the apps run elsewhere
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_signal)
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="jwtfort-oidc-provider-") as tmp:
         progress("starting oidc-provider")
         with OidcProvider(tmp, ttl=3600) as provider:
@@ -343,7 +349,8 @@ def main() -> int:
         if found:
             versions.update(found)
     info = machine(ROOT / "build")
-    section = report(us, runs, layout, versions, plan, command_line(args), info)
+    load = (load_start, os.getloadavg()[0])
+    section = report(us, runs, layout, versions, plan, command_line(args), info, load)
     if not args.no_doc:
         write_doc(section, BEGIN, END)
         progress("wrote docs/benchmarks.md")

@@ -360,6 +360,8 @@ def test_a_rotated_key_is_accepted_after_one_refetch(tmp_path: Path) -> None:
         first = get(app, "/me", token)
         assert (first.status_code, refusal(first)) == (401, INVALID)  # unknown kid: refetch
         assert wait_until(lambda: get(app, "/me", token).status_code == 200, 10)
+        # One refetch (the provider logs each request as it answers it).
+        assert wait_until(lambda: len(provider.requests("/jwks")) > fetches, 5)
         assert len(provider.requests("/jwks")) == fetches + 1
         bearer.close()
 
