@@ -7,7 +7,6 @@
 #include "jwtfort/service/trusted_issuers.hpp"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -23,110 +22,18 @@
 #include "jwtfort/key_set.hpp"
 #include "jwtfort/signer.hpp"
 #include "support/assertions.hpp"
+#include "support/oidc_provider.hpp"
 
 namespace {
 
 using namespace jwtfort;
 using namespace std::chrono_literals;
+using test::answer;
+using test::discovery_path;
 using test::must;
+using provider = test::oidc_provider;
 
 constexpr std::int64_t start_time = 1'700'000'000;
-constexpr const char* discovery_path = "/.well-known/openid-configuration";
-
-// What the provider answers on one path.
-struct answer {
-  int status = 200;
-  std::string body;
-  std::string location;  // for a redirect
-  std::chrono::milliseconds delay{0};
-  bool hang = false;  // never answers while the provider lives
-};
-
-// An identity provider on 127.0.0.1: discovery at the well-known path, the JWKS at /jwks.
-class provider {
- public:
-  explicit provider(int port = 0) {
-    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      respond(req.path, res);
-    });
-    if (port == 0) {
-      port_ = server_.bind_to_any_port("127.0.0.1");
-    } else if (server_.bind_to_port("127.0.0.1", port)) {
-      port_ = port;
-    }
-    if (port_ <= 0) throw std::runtime_error("provider: cannot bind 127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
-    serve_discovery(issuer());
-  }
-
-  ~provider() {
-    {
-      std::lock_guard lock(mutex_);
-      released_ = true;
-    }
-    released_cv_.notify_all();
-    server_.stop();
-    thread_.join();
-  }
-
-  int port() const { return port_; }
-  std::string issuer() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  void on(const std::string& path, answer a) {
-    std::lock_guard lock(mutex_);
-    answers_[path] = std::move(a);
-  }
-
-  void serve_discovery(const std::string& named_issuer, std::string jwks_uri = "") {
-    if (jwks_uri.empty()) jwks_uri = issuer() + "/jwks";
-    nlohmann::json doc = {{"issuer", named_issuer}, {"jwks_uri", jwks_uri}};
-    on(discovery_path, {200, doc.dump()});
-  }
-
-  void serve_keys(const std::vector<key>& keys) {
-    key_set set;
-    for (const key& k : keys) must(set.add(k), "key_set::add");
-    on("/jwks", {200, set.to_jwks()});
-  }
-
-  int requests(const std::string& path) const {
-    std::lock_guard lock(mutex_);
-    auto it = counts_.find(path);
-    return it == counts_.end() ? 0 : it->second;
-  }
-
-  int all_requests() const {
-    std::lock_guard lock(mutex_);
-    int n = 0;
-    for (const auto& [path, count] : counts_) n += count;
-    return n;
-  }
-
- private:
-  void respond(const std::string& path, httplib::Response& res) {
-    answer a{404, "not found"};
-    {
-      std::unique_lock lock(mutex_);
-      ++counts_[path];
-      if (auto it = answers_.find(path); it != answers_.end()) a = it->second;
-      if (a.hang) released_cv_.wait(lock, [&] { return released_; });
-    }
-    if (a.delay > 0ms) std::this_thread::sleep_for(a.delay);
-    res.status = a.status;
-    if (!a.location.empty()) res.set_header("Location", a.location);
-    res.set_content(a.body, "application/json");
-  }
-
-  mutable std::mutex mutex_;
-  std::condition_variable released_cv_;
-  bool released_ = false;
-  std::map<std::string, answer> answers_;
-  std::map<std::string, int> counts_;
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-};
 
 struct test_keys {
   key a = must(key::generate(algorithm::es256), "generate a").with_id("a");
