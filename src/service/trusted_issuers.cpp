@@ -288,9 +288,15 @@ struct trusted_issuers::state {
     issuer_identity id{std::move(token), i.options.issuer, std::string(*subject), {}, {}, {}};
     id.roles = mapped(*claims, m.roles);
     id.scopes = mapped(*claims, m.scopes);
-    auto client_id = id.token.string_claim("client_id");
-    if (!client_id) client_id = id.token.string_claim("azp");
-    if (client_id) id.client_id = std::move(*client_id);
+    // RFC 9068 client_id, else OpenID Connect's azp, read from this parse (each accessor of
+    // verified_token would parse the claims again).
+    for (std::string_view name : {"client_id", "azp"}) {
+      auto v = claims->find(name);
+      if (auto text = v ? v->as_string() : std::nullopt) {
+        id.client_id = std::string(*text);
+        break;
+      }
+    }
     return id;
   }
 
