@@ -480,6 +480,40 @@ TEST_F(trusted_issuers_test, without_require_at_jwt_id_token_shaped_tokens_pass)
   EXPECT_ERRC(t->verify(sign(keys().a, claims)), errc::missing_claim);
 }
 
+TEST_F(trusted_issuers_test, audience_claim_client_id_takes_access_tokens_without_aud) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.audience_claim = "client_id";
+  o.audiences = {"app"};
+  o.claims.roles = {"cognito:groups"};
+  auto t = make({o});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto access = claims_of(p.issuer());
+  access.erase("aud");
+  access["token_use"] = "access";
+  access["cognito:groups"] = {"admins"};
+  auto who = t->verify(sign(keys().a, access));
+  ASSERT_OK(who);
+  EXPECT_EQ(who->client_id, "app");
+  EXPECT_EQ(who->roles, (std::vector<std::string>{"admins"}));
+  auto other_client = access;
+  other_client["client_id"] = "someone-else";
+  EXPECT_ERRC(t->verify(sign(keys().a, other_client)), errc::invalid_audience);
+  auto no_client = access;
+  no_client.erase("client_id");
+  EXPECT_ERRC(t->verify(sign(keys().a, no_client)), errc::missing_claim);
+  // An ID token (aud set to the client, no client_id) is not an access token; nor is any token
+  // with an aud.
+  auto id_token = claims_of(p.issuer());
+  id_token.erase("client_id");
+  id_token["aud"] = "app";
+  EXPECT_ERRC(t->verify(sign(keys().a, id_token)), errc::missing_claim);
+  auto with_aud = access;
+  with_aud["aud"] = "app";
+  EXPECT_ERRC(t->verify(sign(keys().a, with_aud)), errc::invalid_audience);
+}
+
 // --- claim mapping --------------------------------------------------------------------------
 
 class trusted_issuers_mapping : public trusted_issuers_test {
@@ -592,6 +626,7 @@ TEST(trusted_issuers_options_test, every_mistake_is_invalid_configuration_naming
       {[](auto& o) { o.jwks_url = "http://idp.example.com/jwks"; }, "jwks_url must be https://"},
       {[](auto& o) { o.audiences.clear(); }, "audiences is empty"},
       {[](auto& o) { o.audiences = {""}; }, "empty string"},
+      {[](auto& o) { o.audience_claim = "azp"; }, "audience_claim"},
       {[](auto& o) { o.algorithms.clear(); }, "algorithms is empty"},
       {[](auto& o) { o.algorithms = {algorithm::hs256}; }, "HMAC"},
       {[](auto& o) { o.leeway_seconds = 301; }, "leeway_seconds"},
