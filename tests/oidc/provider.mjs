@@ -21,10 +21,13 @@
 //                 `claims` are added to its access tokens
 //   accounts      {sub: claims}: claims added to the access tokens of a signed-in end user
 //
-// Every request is printed on stdout as one JSON line {"request": {"method", "path", "status"}},
-// so tests can count what reached the provider; "listening" is printed once it accepts requests.
+//   request_log   a file: every request is appended to it as one JSON line {"method", "path",
+//                 "status"} before its response is sent, so tests can count what reached the
+//                 provider
+//
+// "listening ISSUER" is printed on stdout once it accepts requests, "reloaded" after a SIGHUP.
 import { createSign, generateKeyPairSync, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -121,11 +124,16 @@ function buildProvider(config) {
 function serve(configPath) {
   let config = readJson(configPath);
   let handler = buildProvider(config).callback();
+  // Written synchronously before the response goes out: once a client has its answer, the
+  // request is in the file.
   const logged = (req, res) => {
-    res.on('finish', () => {
+    const end = res.end.bind(res);
+    res.end = (...args) => {
       const path = new URL(req.url, 'http://x').pathname;
-      console.log(JSON.stringify({ request: { method: req.method, path, status: res.statusCode } }));
-    });
+      const line = JSON.stringify({ method: req.method, path, status: res.statusCode });
+      appendFileSync(config.request_log, `${line}\n`);
+      return end(...args);
+    };
     handler(req, res);
   };
   const server = config.tls
