@@ -3,6 +3,7 @@
 //   node provider.mjs serve CONFIG.json   serves until SIGTERM; SIGHUP re-reads CONFIG.json and its
 //                                         JWKS file (key rotation without closing the port)
 //   node provider.mjs keygen ALG KID      prints a private JWK (RS256: RSA 2048, ES256: P-256)
+//   node provider.mjs public-pem JWKS KID prints the public key KID of the JWKS file as PEM (SPKI)
 //   node provider.mjs sign JWKS KID       signs {"header": {...}, "claims": {...}} read on stdin
 //                                         with the key KID of the JWKS file; prints the token
 //
@@ -26,7 +27,9 @@
 //                 provider
 //
 // "listening ISSUER" is printed on stdout once it accepts requests, "reloaded" after a SIGHUP.
-import { createSign, generateKeyPairSync, createPrivateKey } from 'node:crypto';
+import {
+  createPrivateKey, createPublicKey, createSign, generateKeyPairSync,
+} from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -159,9 +162,13 @@ if (command === 'serve') {
   serve(args[0]);
 } else if (command === 'keygen') {
   console.log(JSON.stringify(keygen(args[0], args[1])));
+} else if (command === 'public-pem') {
+  const jwk = readJson(args[0]).keys.find((key) => key.kid === args[1]);
+  if (!jwk) throw new Error(`public-pem: no key ${args[1]}`);
+  process.stdout.write(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }));
 } else if (command === 'sign') {
   console.log(sign(args[0], args[1], JSON.parse(readFileSync(0, 'utf8'))));
 } else {
-  console.error('usage: provider.mjs serve CONFIG.json | keygen ALG KID | sign JWKS KID');
+  console.error('usage: provider.mjs serve CONFIG.json | keygen ALG KID | public-pem JWKS KID | sign JWKS KID');
   process.exit(2);
 }

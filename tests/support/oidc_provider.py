@@ -156,6 +156,11 @@ def sign_token(
     return _run_script("sign", jwks_path, kid, input_text=body)
 
 
+def public_pem(jwks_path: str, kid: str) -> str:
+    """The public key `kid` of a JWKS file as a PEM SubjectPublicKeyInfo."""
+    return _run_script("public-pem", jwks_path, kid) + "\n"
+
+
 def write_json(path: str, value: Any) -> None:
     """Writes JSON so that a reader never sees half a file (the provider reloads on SIGHUP)."""
     partial = path + ".partial"
