@@ -3,6 +3,7 @@
 //   node provider.mjs serve CONFIG.json   serves until SIGTERM; SIGHUP re-reads CONFIG.json and its
 //                                         JWKS file (key rotation without closing the port)
 //   node provider.mjs keygen ALG KID      prints a private JWK (RS256: RSA 2048, ES256: P-256)
+//   node provider.mjs public-pem JWKS KID prints the public key KID of the JWKS file as PEM (SPKI)
 //   node provider.mjs sign JWKS KID       signs {"header": {...}, "claims": {...}} read on stdin
 //                                         with the key KID of the JWKS file; prints the token
 //
@@ -21,10 +22,15 @@
 //                 `claims` are added to its access tokens
 //   accounts      {sub: claims}: claims added to the access tokens of a signed-in end user
 //
-// Every request is printed on stdout as one JSON line {"request": {"method", "path", "status"}},
-// so tests can count what reached the provider; "listening" is printed once it accepts requests.
-import { createSign, generateKeyPairSync, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+//   request_log   a file: every request is appended to it as one JSON line {"method", "path",
+//                 "status"} before its response is sent, so tests can count what reached the
+//                 provider
+//
+// "listening ISSUER" is printed on stdout once it accepts requests, "reloaded" after a SIGHUP.
+import {
+  createPrivateKey, createPublicKey, createSign, generateKeyPairSync,
+} from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -121,11 +127,16 @@ function buildProvider(config) {
 function serve(configPath) {
   let config = readJson(configPath);
   let handler = buildProvider(config).callback();
+  // Written synchronously before the response goes out: once a client has its answer, the
+  // request is in the file.
   const logged = (req, res) => {
-    res.on('finish', () => {
+    const end = res.end.bind(res);
+    res.end = (...args) => {
       const path = new URL(req.url, 'http://x').pathname;
-      console.log(JSON.stringify({ request: { method: req.method, path, status: res.statusCode } }));
-    });
+      const line = JSON.stringify({ method: req.method, path, status: res.statusCode });
+      appendFileSync(config.request_log, `${line}\n`);
+      return end(...args);
+    };
     handler(req, res);
   };
   const server = config.tls
@@ -151,9 +162,13 @@ if (command === 'serve') {
   serve(args[0]);
 } else if (command === 'keygen') {
   console.log(JSON.stringify(keygen(args[0], args[1])));
+} else if (command === 'public-pem') {
+  const jwk = readJson(args[0]).keys.find((key) => key.kid === args[1]);
+  if (!jwk) throw new Error(`public-pem: no key ${args[1]}`);
+  process.stdout.write(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }));
 } else if (command === 'sign') {
   console.log(sign(args[0], args[1], JSON.parse(readFileSync(0, 'utf8'))));
 } else {
-  console.error('usage: provider.mjs serve CONFIG.json | keygen ALG KID | sign JWKS KID');
+  console.error('usage: provider.mjs serve CONFIG.json | keygen ALG KID | public-pem JWKS KID | sign JWKS KID');
   process.exit(2);
 }

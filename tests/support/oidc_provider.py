@@ -156,6 +156,11 @@ def sign_token(
     return _run_script("sign", jwks_path, kid, input_text=body)
 
 
+def public_pem(jwks_path: str, kid: str) -> str:
+    """The public key `kid` of a JWKS file as a PEM SubjectPublicKeyInfo."""
+    return _run_script("public-pem", jwks_path, kid) + "\n"
+
+
 def write_json(path: str, value: Any) -> None:
     """Writes JSON so that a reader never sees half a file (the provider reloads on SIGHUP)."""
     partial = path + ".partial"
@@ -243,11 +248,13 @@ class OidcProvider:
         self.jwks_path = os.path.join(directory, "jwks.json")
         self.jwks = generate_jwks(self.jwks_path, jwks_keys)
         self.config_path = os.path.join(directory, "provider.json")
+        self.request_log = os.path.join(directory, "requests.jsonl")
         client_claims = dict(claims or {})
         self.config: dict[str, Any] = {
             "issuer": self.issuer,
             "port": self.port,
             "jwks": self.jwks_path,
+            "request_log": self.request_log,
             "resource": resource,
             "scope": scope,
             "ttl": ttl,
@@ -273,8 +280,6 @@ class OidcProvider:
         write_json(self.config_path, self.config)
         self._ssl = ssl.create_default_context(cafile=tls.ca_file) if tls else None
         self._process: Process | None = None
-        self._lines_before = 0  # request lines of earlier runs, for `requests`
-        self._past_requests: list[dict[str, Any]] = []
 
     # --- process ---
     def start(self) -> OidcProvider:
@@ -290,9 +295,8 @@ class OidcProvider:
         return self
 
     def stop(self) -> None:
-        """SIGTERM, and waits until it exited; its request log is kept for `requests`."""
+        """SIGTERM, and waits until it exited."""
         if self._process is not None:
-            self._past_requests += self._requests_of(self._process)
             self._process.stop(timeout=10)
             self._process = None
 
@@ -346,19 +350,15 @@ class OidcProvider:
         return sign_token(self.jwks_path, kid or self.kid_of(alg), header, claims)
 
     # --- what reached it ---
-    @staticmethod
-    def _requests_of(process: Process) -> list[dict[str, Any]]:
-        found = []
-        for line in list(process.stdout_lines):
-            if line.startswith('{"request"'):
-                found.append(json.loads(line)["request"])
-        return found
-
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         """Every request it answered since it was made ({method, path, status}), over all its
-        runs; with `path`, those to that path."""
-        current = self._requests_of(self._process) if self._process else []
-        every = self._past_requests + current
+        runs, in order; with `path`, those to that path. A request is listed before its response
+        is sent."""
+        try:
+            with open(self.request_log) as f:
+                every = [json.loads(line) for line in f if line.endswith("\n")]
+        except FileNotFoundError:
+            return []
         return [r for r in every if path is None or r["path"] == path]
 
     # --- endpoints ---
