@@ -674,7 +674,7 @@ std::chrono::seconds whole_seconds_of(std::int64_t seconds, std::string_view wha
 }
 
 jwtfort::issuer_options issuer_options_from(
-    std::string issuer, std::vector<std::string> audiences,
+    std::string issuer, std::vector<std::string> audiences, std::string audience_claim,
     const std::vector<std::string>& algorithms, std::string jwks_url, bool require_at_jwt,
     std::vector<std::string> roles_claims, std::vector<std::string> scopes_claims,
     std::string subject_claim, std::int64_t leeway, std::int64_t refresh_interval,
@@ -683,6 +683,7 @@ jwtfort::issuer_options issuer_options_from(
   jwtfort::issuer_options o;
   o.issuer = std::move(issuer);
   o.audiences = std::move(audiences);
+  o.audience_claim = std::move(audience_claim);
   o.algorithms = algorithms_named(algorithms);
   o.jwks_url = std::move(jwks_url);
   o.require_at_jwt = require_at_jwt;
@@ -785,21 +786,21 @@ void bind_trusted_issuers(nb::module_& m) {
       .def(
           "__init__",
           [](issuer_options* self, std::string issuer, std::vector<std::string> audiences,
-             const std::vector<std::string>& algorithms, std::string jwks_url, bool require_at_jwt,
-             std::vector<std::string> roles_claims, std::vector<std::string> scopes_claims,
-             std::string subject_claim, std::int64_t leeway, std::int64_t refresh_interval,
-             std::int64_t min_refresh_interval, std::int64_t max_key_age, std::size_t max_bytes,
-             double timeout, std::string ca_file) {
+             std::string audience_claim, const std::vector<std::string>& algorithms,
+             std::string jwks_url, bool require_at_jwt, std::vector<std::string> roles_claims,
+             std::vector<std::string> scopes_claims, std::string subject_claim, std::int64_t leeway,
+             std::int64_t refresh_interval, std::int64_t min_refresh_interval,
+             std::int64_t max_key_age, std::size_t max_bytes, double timeout, std::string ca_file) {
             new (self) issuer_options(issuer_options_from(
-                std::move(issuer), std::move(audiences), algorithms, std::move(jwks_url),
-                require_at_jwt, std::move(roles_claims), std::move(scopes_claims),
-                std::move(subject_claim), leeway, refresh_interval, min_refresh_interval,
-                max_key_age, max_bytes, timeout, std::move(ca_file)));
+                std::move(issuer), std::move(audiences), std::move(audience_claim), algorithms,
+                std::move(jwks_url), require_at_jwt, std::move(roles_claims),
+                std::move(scopes_claims), std::move(subject_claim), leeway, refresh_interval,
+                min_refresh_interval, max_key_age, max_bytes, timeout, std::move(ca_file)));
           },
-          nb::kw_only(), "issuer"_a, "audiences"_a, "algorithms"_a, "jwks_url"_a,
-          "require_at_jwt"_a, "roles_claims"_a, "scopes_claims"_a, "subject_claim"_a, "leeway"_a,
-          "refresh_interval"_a, "min_refresh_interval"_a, "max_key_age"_a, "max_bytes"_a,
-          "timeout"_a, "ca_file"_a)
+          nb::kw_only(), "issuer"_a, "audiences"_a, "audience_claim"_a, "algorithms"_a,
+          "jwks_url"_a, "require_at_jwt"_a, "roles_claims"_a, "scopes_claims"_a, "subject_claim"_a,
+          "leeway"_a, "refresh_interval"_a, "min_refresh_interval"_a, "max_key_age"_a,
+          "max_bytes"_a, "timeout"_a, "ca_file"_a)
       .def_ro("issuer", &issuer_options::issuer);
 
   using jwtfort::issuer_identity;

@@ -60,6 +60,9 @@ class IssuerOptions:
 
     issuer: str
     audience: str | Iterable[str]
+    #: Where the audience is: ``"aud"``, or ``"client_id"`` for providers whose access tokens
+    #: carry no ``aud`` (Amazon Cognito; a token with an ``aud`` is then refused).
+    audience_claim: str = "aud"
     algorithms: Iterable[Algorithm | str] = ("RS256",)
     jwks_url: str | None = None
     require_at_jwt: bool = False
@@ -84,6 +87,7 @@ class IssuerOptions:
         native = _native.IssuerOptions(
             issuer=self.issuer,
             audiences=names(self.audience),
+            audience_claim=self.audience_claim,
             algorithms=names(self.algorithms),
             jwks_url=self.jwks_url or "",
             require_at_jwt=self.require_at_jwt,

@@ -556,3 +556,23 @@ def test_the_openapi_discovery_refuses_what_the_core_refuses(
     answer(500, b"")
     with pytest.raises(OSError):
         fetch_endpoints(options)
+
+
+def test_cognito_style_tokens_name_their_audience_in_client_id(provider: OidcProvider) -> None:
+    app = make_app(
+        ready_bearer(
+            provider,
+            audience="app-client-1",
+            audience_claim="client_id",
+            roles_claim="cognito:groups",
+        )
+    )
+    token = hand_signed(
+        provider, typ="JWT", aud=None, client_id="app-client-1", **{"cognito:groups": ["clerk"]}
+    )
+    user = get(app, "/me", token).json()["user"]
+    assert (user["client_id"], user["roles"]) == ("app-client-1", ["clerk"])
+    other_client = hand_signed(provider, typ="JWT", aud=None, client_id="app-client-2")
+    assert refusal(get(app, "/me", other_client)) == INVALID
+    with_aud = hand_signed(provider, typ="JWT", client_id="app-client-1")  # an ID token's shape
+    assert refusal(get(app, "/me", with_aud)) == INVALID

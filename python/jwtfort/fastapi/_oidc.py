@@ -69,10 +69,10 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
 
     One provider: ``OIDCBearer(issuer=..., audience=...)`` with the options of
     :class:`~jwtfort.IssuerOptions` (``algorithms``, ``roles_claim``, ``scopes_claim``,
-    ``require_at_jwt``, ``jwks_url``, ``ca_file``). Several: ``issuers=[IssuerOptions(...),
-    ...]``, or a :class:`~jwtfort.TrustedIssuers` shared with other code. Keys are discovered
-    and fetched on a background thread of the core from construction on; verifying never waits
-    for the network, so it runs on the event loop.
+    ``require_at_jwt``, ``audience_claim``, ``jwks_url``, ``ca_file``). Several:
+    ``issuers=[IssuerOptions(...), ...]``, or a :class:`~jwtfort.TrustedIssuers` shared with
+    other code. Keys are discovered and fetched on a background thread of the core from
+    construction on; verifying never waits for the network, so it runs on the event loop.
 
     Failures answer as :class:`JWTBearer`'s: 401 "Missing Authorization Header" with
     ``WWW-Authenticate: Bearer``, 400 for a header that is not ``Bearer <token>``, 401 with
@@ -108,6 +108,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         issuer: str | None = None,
         audience: str | Iterable[str] | None = None,
         *,
+        audience_claim: str = "aud",
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
@@ -131,6 +132,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         audience: str | Iterable[str] | None = None,
         *,
         user_model: type[UserT],
+        audience_claim: str = "aud",
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
@@ -153,6 +155,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         audience: str | Iterable[str] | None = None,
         *,
         user_model: type[Any] = OIDCUser,
+        audience_claim: str = "aud",
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
@@ -172,6 +175,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
             issuer,
             audience,
             issuers,
+            audience_claim=audience_claim,
             algorithms=algorithms,
             roles_claim=roles_claim,
             scopes_claim=scopes_claim,
