@@ -576,3 +576,18 @@ def test_cognito_style_tokens_name_their_audience_in_client_id(provider: OidcPro
     assert refusal(get(app, "/me", other_client)) == INVALID
     with_aud = hand_signed(provider, typ="JWT", client_id="app-client-1")  # an ID token's shape
     assert refusal(get(app, "/me", with_aud)) == INVALID
+
+
+def test_a_fixed_clock_judges_token_times(provider: OidcProvider) -> None:
+    options = jwtfort.IssuerOptions(issuer=provider.issuer, audience=RESOURCE)
+    token = provider.client_credentials_token()
+    later = jwtfort.TrustedIssuers(options, clock=int(time.time()) + 3600)
+    assert later.wait_until_ready(30)
+    with pytest.raises(jwtfort.ExpiredToken):
+        later.verify(token)
+    earlier = jwtfort.TrustedIssuers(options, clock=int(time.time()) - 3600)
+    assert earlier.wait_until_ready(30)
+    with pytest.raises(jwtfort.ImmatureToken):
+        earlier.verify(token)
+    with pytest.raises(TypeError, match="clock must be None or a Unix time"):
+        jwtfort.TrustedIssuers(options, clock=time.time)  # type: ignore[arg-type]
