@@ -28,6 +28,10 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr std::size_t max_token_bytes = 8192;  // the verifier's default, checked before decoding
+// Routing decodes up to the most any verifier accepts: a token too large for a trusted issuer
+// is refused by its verifier, while one of another issuer must reach the caller's own verifier
+// (the HTTP authenticator's token service), whose limit may be larger.
+constexpr std::size_t max_routed_bytes = 65536;
 constexpr std::int64_t never = std::numeric_limits<std::int64_t>::min();
 constexpr auto first_backoff = 1000ms;
 constexpr auto last_backoff = 60000ms;
@@ -212,7 +216,7 @@ struct trusted_issuers::state {
 
   // The configured issuer named by the token's unverified `iss`, before any signature work.
   result<issuer*> route(std::string_view token) const {
-    if (token.size() > max_token_bytes) return error(errc::token_too_large);
+    if (token.size() > max_routed_bytes) return error(errc::token_too_large);
     const std::size_t first = token.find('.');
     const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos) return error(errc::malformed_token);

@@ -139,11 +139,12 @@ class JWTFORT_API trusted_issuers {
   static result<std::shared_ptr<trusted_issuers>> create(trusted_issuers_options options);
 
   /// True when the token's unverified `iss` is a configured issuer (cheap: decodes the payload
-  /// only). Lets a server decide between its own verifier and this one.
+  /// only, up to 64 KiB). Lets a server decide between its own verifier and this one.
   bool knows_issuer_of(std::string_view token) const;
 
   /// Verifies with the cached keys of the token's issuer. Never does network I/O.
-  /// Errors: the verifier's; invalid_issuer for an unconfigured (or absent) `iss`;
+  /// Errors: the verifier's (token_too_large above 8 KiB); invalid_issuer for an unconfigured
+  /// (or absent) `iss`, decided before the size limit so that another verifier may take it;
   /// jwks_unavailable (no usable keys yet / keys too old); unknown_key (schedules a refetch);
   /// missing_claim when the subject path names no string.
   result<issuer_identity> verify(std::string_view token) const;
