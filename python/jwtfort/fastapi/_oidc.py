@@ -69,10 +69,10 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
 
     One provider: ``OIDCBearer(issuer=..., audience=...)`` with the options of
     :class:`~jwtfort.IssuerOptions` (``algorithms``, ``roles_claim``, ``scopes_claim``,
-    ``require_at_jwt``, ``audience_claim``, ``jwks_url``, ``ca_file``). Several:
-    ``issuers=[IssuerOptions(...), ...]``, or a :class:`~jwtfort.TrustedIssuers` shared with
-    other code. Keys are discovered and fetched on a background thread of the core from
-    construction on; verifying never waits for the network, so it runs on the event loop.
+    ``subject_claim``, ``require_at_jwt``, ``audience_claim``, ``jwks_url``, ``ca_file``).
+    Several: ``issuers=[IssuerOptions(...), ...]``, or a :class:`~jwtfort.TrustedIssuers`
+    shared with other code. Keys are discovered and fetched on a background thread of the core
+    from construction on; verifying never waits for the network, so it runs on the event loop.
 
     Failures answer as :class:`JWTBearer`'s: 401 "Missing Authorization Header" with
     ``WWW-Authenticate: Bearer``, 400 for a header that is not ``Bearer <token>``, 401 with
@@ -112,6 +112,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
+        subject_claim: str = "sub",
         require_at_jwt: bool = False,
         jwks_url: str | None = None,
         ca_file: str | None = None,
@@ -136,6 +137,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
+        subject_claim: str = "sub",
         require_at_jwt: bool = False,
         jwks_url: str | None = None,
         ca_file: str | None = None,
@@ -159,6 +161,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         algorithms: Iterable[Algorithm | str] = ("RS256",),
         roles_claim: str | Iterable[str] = "roles",
         scopes_claim: str | Iterable[str] = ("scope", "scp"),
+        subject_claim: str = "sub",
         require_at_jwt: bool = False,
         jwks_url: str | None = None,
         ca_file: str | None = None,
@@ -179,6 +182,7 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
             algorithms=algorithms,
             roles_claim=roles_claim,
             scopes_claim=scopes_claim,
+            subject_claim=subject_claim,
             require_at_jwt=require_at_jwt,
             jwks_url=jwks_url,
             ca_file=ca_file,
