@@ -17,12 +17,19 @@
 //                       how jwtfort computes HMAC outside FIPS mode, so the cost of everything
 //                       else in a verify is the difference to jwtfort_verify/HS256.
 //   jwtfort_verify_threads/HS256  jwtfort_verify/HS256 on one and on two threads (throughput).
+//   provider_verify/ALG  trusted_issuers::verify on a provider's token with warm keys: routing by
+//                       the unverified `iss`, the issuer's verifier (iss/aud/exp checks), and the
+//                       claim mapping to subject, roles and scopes. Keys come once from a JWKS
+//                       served by a loopback HTTP server in this process (discovery included);
+//                       the same claims and key as jwtfort_verify/ALG, `iss` aside, so the ratio
+//                       of the two is the cost of accepting a provider's token.
 //   jwtfort_sign/ALG    signer::sign from a claims object: JSON, base64url, signature.
 //   openssl_sign/ALG    the bare signature over the same signing input (R||S for ES256).
 
 // The SHA256_* functions of the midstate floor are deprecated in OpenSSL 3 (they bypass providers).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <benchmark/benchmark.h>
+#include <httplib.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -36,13 +43,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "core/base64url.hpp"
 #include "crypto/ecdsa_der.hpp"
 #include "jwtfort/claims.hpp"
+#include "jwtfort/key_set.hpp"
+#include "jwtfort/service/trusted_issuers.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/verifier.hpp"
 
@@ -169,6 +180,89 @@ void jwtfort_verify(benchmark::State& state, algorithm alg) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["token_bytes"] = static_cast<double>(f.token.size());
+}
+
+// --- a provider's token: trusted_issuers with warm keys -----------------------------------------
+
+// An identity provider on loopback serving discovery and the fixtures' public keys, and the
+// trusted_issuers that fetched them; built in main, torn down before it returns.
+struct provider_fixture {
+  httplib::Server server;
+  std::thread thread;
+  std::string issuer;
+  std::shared_ptr<trusted_issuers> trusted;
+  std::array<std::string, std::size(all_algorithms)> tokens;  // per algorithm
+
+  ~provider_fixture() {
+    trusted.reset();
+    server.stop();
+    if (thread.joinable()) thread.join();
+  }
+};
+
+provider_fixture* provider = nullptr;
+
+constexpr algorithm provider_algorithms[] = {algorithm::rs256, algorithm::es256};
+
+// The fixture claims with the provider's `iss`, so only the issuer differs from jwtfort_verify.
+std::string provider_claims(const std::string& claims_json, const std::string& issuer) {
+  const std::string own = std::string("\"iss\":\"") + expected_issuer + "\"";
+  const std::size_t at = claims_json.find(own);
+  if (at == std::string::npos) throw std::runtime_error("claims.json has no iss");
+  return std::string(claims_json).replace(at, own.size(), "\"iss\":\"" + issuer + "\"");
+}
+
+void start_provider() {
+  provider = new provider_fixture();
+  key_set published;
+  for (algorithm alg : provider_algorithms) {
+    const fixture_set& f = fixture_for(alg);
+    auto k = key::from_pem(f.public_pem, alg);
+    if (!k || !published.add(k->with_id(std::string(to_string(alg)))))
+      throw std::runtime_error("provider key set");
+  }
+  const int port = provider->server.bind_to_any_port("127.0.0.1");
+  if (port <= 0) throw std::runtime_error("provider: cannot bind 127.0.0.1");
+  provider->issuer = "http://127.0.0.1:" + std::to_string(port);
+  const std::string discovery =
+      "{\"issuer\":\"" + provider->issuer + "\",\"jwks_uri\":\"" + provider->issuer + "/jwks\"}";
+  provider->server.Get("/.well-known/openid-configuration",
+                       [discovery](const httplib::Request&, httplib::Response& res) {
+                         res.set_content(discovery, "application/json");
+                       });
+  provider->server.Get(
+      "/jwks", [jwks = published.to_jwks()](const httplib::Request&, httplib::Response& res) {
+        res.set_content(jwks, "application/jwk-set+json");
+      });
+  provider->thread = std::thread([] { provider->server.listen_after_bind(); });
+
+  issuer_options o;
+  o.issuer = provider->issuer;
+  o.audiences = {expected_audience};
+  o.algorithms = {std::begin(provider_algorithms), std::end(provider_algorithms)};
+  auto trusted = trusted_issuers::create({.issuers = {o}});
+  if (!trusted) throw std::runtime_error(trusted.error().message);
+  provider->trusted = std::move(*trusted);
+  if (!provider->trusted->wait_until_ready(std::chrono::seconds(10)))
+    throw std::runtime_error("provider keys were not fetched");
+  for (algorithm alg : provider_algorithms) {
+    const fixture_set& f = fixture_for(alg);
+    auto s = signer::create(f.signing_key.with_id(std::string(to_string(alg))));
+    auto token = s->sign_json(provider_claims(f.claims_json, provider->issuer));
+    if (!token) throw std::runtime_error(token.error().message);
+    provider->tokens[static_cast<std::size_t>(alg)] = *token;
+  }
+}
+
+void provider_verify(benchmark::State& state, algorithm alg) {
+  const std::string& token = provider->tokens[static_cast<std::size_t>(alg)];
+  for (auto _ : state) {
+    auto r = provider->trusted->verify(token);
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["token_bytes"] = static_cast<double>(token.size());
 }
 
 // Signing from a claims object, as an application does: the JSON is written on every call, like
@@ -383,6 +477,9 @@ void register_all() {
   for (auto [name, alg] : measured) {
     const std::string n(name);
     benchmark::RegisterBenchmark(("jwtfort_verify/" + n).c_str(), jwtfort_verify, alg);
+    if (std::find(std::begin(provider_algorithms), std::end(provider_algorithms), alg) !=
+        std::end(provider_algorithms))
+      benchmark::RegisterBenchmark(("provider_verify/" + n).c_str(), provider_verify, alg);
     benchmark::RegisterBenchmark(("jwtfort_sign/" + n).c_str(), jwtfort_sign, alg);
     if (alg == algorithm::hs256) {
       benchmark::RegisterBenchmark("openssl_verify/HS256", hmac_floor, true);
@@ -406,6 +503,7 @@ void register_all() {
 int main(int argc, char** argv) {
   try {
     make_all_fixtures();
+    start_provider();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jwtfort_bench: %s\n", e.what());
     return 1;
@@ -415,5 +513,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  delete provider;  // stops the background fetcher and the server thread before exit
   return 0;
 }

@@ -2,6 +2,9 @@
 // Server: one io_context, a listener coroutine and one coroutine per connection; every request
 // goes through adapters::beast::authenticate before the application sees it.
 // Routes: /healthz is public, /admin needs the role "admin", everything else a valid token.
+// With JWTFORT_OIDC_ISSUER and JWTFORT_OIDC_AUDIENCE set, an OpenID Connect provider's access
+// tokens are accepted too (see trusted_issuer_from_env).
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -10,6 +13,7 @@
 #include <iostream>
 #include <jwtfort/adapters/beast.hpp>
 #include <jwtfort/service/token_service.hpp>
+#include <jwtfort/service/trusted_issuers.hpp>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -70,6 +74,48 @@ T must(result<T> r, const char* what) {
   if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
+// A trusted OpenID Connect provider from the environment, next to the service's own tokens:
+//   JWTFORT_OIDC_ISSUER      its issuer URL (https://, or http:// on loopback)
+//   JWTFORT_OIDC_AUDIENCE    this API's audience in its tokens
+//   JWTFORT_OIDC_ALGORITHMS  optional, comma-separated (default RS256)
+//   JWTFORT_OIDC_ROLES       optional claim path of the roles, e.g. realm_access.roles
+// Without JWTFORT_OIDC_ISSUER: null, own tokens only.
+std::shared_ptr<const trusted_issuers> trusted_issuer_from_env() {
+  auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value ? value : "");
+  };
+  issuer_options o;
+  o.issuer = env("JWTFORT_OIDC_ISSUER");
+  if (o.issuer.empty()) return nullptr;
+  o.audiences = {env("JWTFORT_OIDC_AUDIENCE")};
+  if (const std::string algs = env("JWTFORT_OIDC_ALGORITHMS"); !algs.empty()) {
+    o.algorithms.clear();
+    for (std::size_t start = 0; start <= algs.size();) {
+      const std::size_t end = std::min(algs.find(',', start), algs.size());
+      const std::string name = algs.substr(start, end - start);
+      const auto alg = algorithm_from_string(name);
+      if (!alg) {
+        std::cerr << "JWTFORT_OIDC_ALGORITHMS: unknown algorithm " << name << '\n';
+        std::exit(1);
+      }
+      o.algorithms.push_back(*alg);
+      start = end + 1;
+    }
+  }
+  if (const std::string roles = env("JWTFORT_OIDC_ROLES"); !roles.empty()) o.claims.roles = {roles};
+  trusted_issuers_options options;
+  options.issuers = {o};
+  options.on_event = [](const issuer_event& e) {  // one line per change, never a token
+    std::cerr << "trusted issuer " << e.issuer << ": " << e.detail << '\n';
+  };
+  auto trusted = must(trusted_issuers::create(std::move(options)), "trusted issuer");
+  // Requests get 503 until its keys are in; waiting here only makes the first checks meaningful.
+  if (!trusted->wait_until_ready(std::chrono::seconds(10)))
+    std::cerr << "trusted issuer " << o.issuer << ": no keys yet\n";
+  return trusted;
+}
+
 struct check {
   const char* what;
   const char* target;
@@ -118,6 +164,8 @@ int main() {
   http::authenticator_options options;
   options.excluded_paths = {"/healthz"};
   options.routes = {{.path = "/admin", .roles = {"admin"}}};
+  const auto trusted = trusted_issuer_from_env();
+  options.trusted = trusted;
   const auto auth = must(http::authenticator::create(service, std::move(options)), "authenticator");
 
   auto token = [&](const char* subject, const char* extra_claims) {
@@ -138,7 +186,7 @@ int main() {
   std::thread server([&io] { io.run(); });
   std::cout << "listening on 127.0.0.1:" << port << '\n';
 
-  const std::vector<check> checks = {
+  std::vector<check> checks = {
       {"no token", "/me", "", 401, "Bearer", R"({"detail":"Missing Authorization Header"})"},
       {"valid token", "/me", alice, 200, "", "hello, alice"},
       {"admin route, no admin role", "/admin", alice, 403, R"(Bearer error="insufficient_scope")",
@@ -148,6 +196,15 @@ int main() {
        R"({"detail":"Token has been revoked"})"},
       {"excluded path", "/healthz", "", 200, "", "ok"},
   };
+  // With a provider configured and one of its access tokens in JWTFORT_OIDC_TOKEN, that token
+  // is a caller too, named by the subject the trusted issuer maps.
+  const char* provider_token = std::getenv("JWTFORT_OIDC_TOKEN");
+  if (trusted && provider_token && *provider_token) {
+    auto who = trusted->verify(provider_token);
+    if (!who) std::cout << "provider token: " << who.error().message << '\n';
+    checks.push_back({"provider token", "/me", provider_token, 200, "",
+                      who ? "hello, " + who->subject : "(a verified provider token)"});
+  }
   bool passed = false;
   try {
     passed = run(port, checks);

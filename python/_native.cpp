@@ -23,11 +23,14 @@
 #include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +47,7 @@
 #include "jwtfort/key_set.hpp"
 #include "jwtfort/result.hpp"
 #include "jwtfort/service/token_service.hpp"
+#include "jwtfort/service/trusted_issuers.hpp"
 #include "jwtfort/signer.hpp"
 #include "jwtfort/store/open_store.hpp"
 #include "jwtfort/store/token_store.hpp"
@@ -658,6 +662,218 @@ void bind_token_service(nb::module_& m) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Trusted issuers (OpenID Connect providers)
+//
+// The core's background thread does every fetch; it never runs Python. Its events wait in a
+// bounded queue until a Python thread takes them (`take_events`, and after each `verify`), so
+// no GIL is ever acquired from that thread: at interpreter shutdown such a thread would hang,
+// and the destructor that joins it would hang with it.
+
+std::chrono::seconds whole_seconds_of(std::int64_t seconds, std::string_view what) {
+  if (seconds < 0 || seconds > 86400LL * 365)
+    raise_error(errc::invalid_configuration, std::string(what) + " must be 0..1 year in seconds");
+  return std::chrono::seconds(seconds);
+}
+
+jwtfort::issuer_options issuer_options_from(
+    std::string issuer, std::vector<std::string> audiences, std::string audience_claim,
+    const std::vector<std::string>& algorithms, std::string jwks_url, bool require_at_jwt,
+    std::vector<std::string> roles_claims, std::vector<std::string> scopes_claims,
+    std::string subject_claim, std::int64_t leeway, std::int64_t refresh_interval,
+    std::int64_t min_refresh_interval, std::int64_t max_key_age, std::size_t max_bytes,
+    double timeout, std::string ca_file) {
+  jwtfort::issuer_options o;
+  o.issuer = std::move(issuer);
+  o.audiences = std::move(audiences);
+  o.audience_claim = std::move(audience_claim);
+  o.algorithms = algorithms_named(algorithms);
+  o.jwks_url = std::move(jwks_url);
+  o.require_at_jwt = require_at_jwt;
+  o.claims.roles = std::move(roles_claims);
+  o.claims.scopes = std::move(scopes_claims);
+  o.claims.subject = std::move(subject_claim);
+  o.leeway_seconds = leeway;
+  o.refresh_interval = whole_seconds_of(refresh_interval, "refresh_interval");
+  o.min_refresh_interval = whole_seconds_of(min_refresh_interval, "min_refresh_interval");
+  o.max_key_age = whole_seconds_of(max_key_age, "max_key_age");
+  o.max_bytes = max_bytes;
+  o.timeout = milliseconds_of(timeout, "timeout");
+  o.ca_file = std::move(ca_file);
+  return o;
+}
+
+std::string_view event_kind_name(jwtfort::issuer_event::kind kind) {
+  using k = jwtfort::issuer_event::kind;
+  switch (kind) {
+    case k::discovery_ok: return "discovery_ok";
+    case k::discovery_failed: return "discovery_failed";
+    case k::jwks_ok: return "jwks_ok";
+    case k::jwks_failed: return "jwks_failed";
+  }
+  return "unknown";
+}
+
+// Events from the background thread, held for the next Python thread that looks.
+struct event_queue {
+  static constexpr std::size_t capacity = 256;  // the core reports each distinct failure once
+  std::mutex mutex;
+  std::deque<jwtfort::issuer_event> events;
+  std::atomic<bool> pending{false};
+
+  void push(const jwtfort::issuer_event& e) {
+    std::lock_guard lock(mutex);
+    if (events.size() == capacity) events.pop_front();
+    events.push_back(e);
+    pending.store(true, std::memory_order_release);
+  }
+
+  std::deque<jwtfort::issuer_event> take() {
+    std::lock_guard lock(mutex);
+    pending.store(false, std::memory_order_relaxed);
+    return std::exchange(events, {});
+  }
+};
+
+// (issuer, kind, error code name, detail) per event, oldest first.
+using event_tuple = std::tuple<std::string, std::string_view, std::string_view, std::string>;
+
+std::vector<event_tuple> tuples_of(std::deque<jwtfort::issuer_event> events) {
+  std::vector<event_tuple> out;
+  for (auto& e : events) {
+    std::string_view code = e.error == errc{} ? std::string_view{} : jwtfort::to_string(e.error);
+    out.emplace_back(std::move(e.issuer), event_kind_name(e.what), code, std::move(e.detail));
+  }
+  return out;
+}
+
+// The Python object. Only threads holding the GIL read or reset `impl`: a call copies it
+// before releasing the GIL, so `close()` on one thread never pulls the object from under a
+// `verify()` running on another; the last copy stops the background thread.
+struct issuers_handle {
+  std::shared_ptr<jwtfort::trusted_issuers> impl;
+  std::shared_ptr<event_queue> queue;
+
+  std::shared_ptr<jwtfort::trusted_issuers> get() const {
+    if (!impl) raise_error(errc::invalid_configuration, "the trusted issuers were closed");
+    return impl;
+  }
+
+  // Stops the background thread without the GIL: it may be finishing a fetch (bounded by the
+  // fetch timeout).
+  void close() {
+    auto last = std::move(impl);
+    nb::gil_scoped_release unlocked;
+    last.reset();
+  }
+
+  ~issuers_handle() {
+    if (impl) close();
+  }
+};
+
+nb::dict stats_dict(const jwtfort::issuer_stats& s) {
+  nb::dict d;
+  d["issuer"] = s.issuer;
+  d["fetches"] = s.fetches;
+  d["fetch_failures"] = s.fetch_failures;
+  d["accepted"] = s.accepted;
+  d["rejected"] = s.rejected;
+  d["ready"] = s.ready;
+  return d;
+}
+
+void bind_trusted_issuers(nb::module_& m) {
+  using jwtfort::issuer_options;
+  nb::class_<issuer_options>(m, "IssuerOptions")
+      .def(
+          "__init__",
+          [](issuer_options* self, std::string issuer, std::vector<std::string> audiences,
+             std::string audience_claim, const std::vector<std::string>& algorithms,
+             std::string jwks_url, bool require_at_jwt, std::vector<std::string> roles_claims,
+             std::vector<std::string> scopes_claims, std::string subject_claim, std::int64_t leeway,
+             std::int64_t refresh_interval, std::int64_t min_refresh_interval,
+             std::int64_t max_key_age, std::size_t max_bytes, double timeout, std::string ca_file) {
+            new (self) issuer_options(issuer_options_from(
+                std::move(issuer), std::move(audiences), std::move(audience_claim), algorithms,
+                std::move(jwks_url), require_at_jwt, std::move(roles_claims),
+                std::move(scopes_claims), std::move(subject_claim), leeway, refresh_interval,
+                min_refresh_interval, max_key_age, max_bytes, timeout, std::move(ca_file)));
+          },
+          nb::kw_only(), "issuer"_a, "audiences"_a, "audience_claim"_a, "algorithms"_a,
+          "jwks_url"_a, "require_at_jwt"_a, "roles_claims"_a, "scopes_claims"_a, "subject_claim"_a,
+          "leeway"_a, "refresh_interval"_a, "min_refresh_interval"_a, "max_key_age"_a,
+          "max_bytes"_a, "timeout"_a, "ca_file"_a)
+      .def_ro("issuer", &issuer_options::issuer);
+
+  using jwtfort::issuer_identity;
+  // No constructor: an identity comes only from TrustedIssuers.verify.
+  nb::class_<issuer_identity>(m, "IssuerIdentity")
+      .def_ro("token", &issuer_identity::token)
+      .def_ro("issuer", &issuer_identity::issuer)
+      .def_ro("subject", &issuer_identity::subject)
+      .def_ro("client_id", &issuer_identity::client_id)
+      .def_ro("roles", &issuer_identity::roles)
+      .def_ro("scopes", &issuer_identity::scopes);
+
+  nb::class_<issuers_handle>(m, "TrustedIssuers")
+      .def(
+          "__init__",
+          [](issuers_handle* self, std::vector<issuer_options> issuers,
+             std::optional<std::int64_t> clock) {
+            jwtfort::trusted_issuers_options o;
+            o.issuers = std::move(issuers);
+            // A fixed instant or the system clock: a Python clock would be read on the
+            // background thread, which never takes the GIL.
+            if (clock) o.clock = jwtfort::fixed_clock(*clock);
+            auto queue = std::make_shared<event_queue>();
+            o.on_event = [queue](const jwtfort::issuer_event& e) { queue->push(e); };
+            auto created =
+                without_gil([&] { return jwtfort::trusted_issuers::create(std::move(o)); });
+            new (self) issuers_handle{std::move(created), std::move(queue)};
+          },
+          "issuers"_a, nb::kw_only(), "clock"_a.none())
+      .def(
+          "verify",
+          [](const issuers_handle& h, const text& token) {
+            auto impl = h.get();
+            return without_gil([&, t = view(token)] { return impl->verify(t); });
+          },
+          "token"_a)
+      .def(
+          "knows_issuer_of",
+          [](const issuers_handle& h, const text& token) {
+            auto impl = h.get();
+            return without_gil([&, t = view(token)] { return impl->knows_issuer_of(t); });
+          },
+          "token"_a)
+      .def(
+          "wait_until_ready",
+          [](const issuers_handle& h, double timeout) {
+            auto impl = h.get();
+            auto limit = milliseconds_of(timeout, "timeout");
+            return without_gil([&] { return impl->wait_until_ready(limit); });
+          },
+          "timeout"_a)
+      .def("stats",
+           [](const issuers_handle& h) {
+             auto impl = h.get();
+             auto all = without_gil([&] { return impl->stats(); });
+             std::vector<nb::dict> out;
+             for (const auto& s : all) out.push_back(stats_dict(s));
+             return out;
+           })
+      .def_prop_ro(
+          "has_events",
+          [](const issuers_handle& h) { return h.queue->pending.load(std::memory_order_acquire); })
+      .def(
+          "take_events", [](const issuers_handle& h) { return tuples_of(h.queue->take()); },
+          "(issuer, kind, error code or '', detail) of what the background thread reported "
+          "since the last call, oldest first.")
+      .def("close", [](issuers_handle& h) { h.close(); })
+      .def_prop_ro("closed", [](const issuers_handle& h) { return !h.impl; });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Vocabulary
 
 void bind_names(nb::module_& m) {
@@ -716,6 +932,7 @@ NB_MODULE(_native, m) {
   bind_signer_and_verifier(m);
   bind_store(m);
   bind_token_service(m);
+  bind_trusted_issuers(m);
   m.def(
       "version", [] { return std::string(JWTFORT_VERSION); },
       "jwtfort's version, project(jwtfort VERSION ...) of the build.");

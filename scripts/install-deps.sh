@@ -11,7 +11,11 @@ packages=(
   clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
   libjwt-dev
   libboost1.81-dev libcpp-httplib-dev libargon2-dev nginx wrk python3-venv curl
+  nodejs
 )
+# The OpenID Connect provider of the tests runs on Node.js, installed by npm (tests/oidc). A nodejs
+# package that brings its own npm needs nothing more; Debian's own nodejs needs the npm package.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -46,7 +46,7 @@ build-python/ci-venv/bin/python -m pytest -p no:cacheprovider tests/python
 build-python/ci-venv/bin/ruff check python tests/python tests/support
 build-python/ci-venv/bin/ruff format --check python tests/python tests/support
 build-python/ci-venv/bin/mypy
-build-python/ci-venv/bin/mypy tests/support/loopback.py
+build-python/ci-venv/bin/mypy tests/support/loopback.py tests/support/oidc_provider.py
 
 step "sanitizer build (address, undefined)"
 cmake --preset asan

@@ -23,8 +23,11 @@ token_service_options service_options(const server_settings& settings,
   return o;
 }
 
-http::authenticator_options authenticator_options_for(const config& settings) {
+http::authenticator_options authenticator_options_for(
+    const server_settings& settings, std::shared_ptr<const trusted_issuers> trusted) {
   auto o = http::authenticator_options::from_config(settings);
+  o.trusted = std::move(trusted);
+  o.accept_own_tokens = settings.accept_own_tokens;
   o.locations.header = true;
   o.locations.cookies = true;
   o.excluded_paths = {"/login",   "/fresh-login", "/healthz",
@@ -41,9 +44,11 @@ http::authenticator_options authenticator_options_for(const config& settings) {
 }
 
 application::application(server_settings settings, std::shared_ptr<const token_service> tokens,
-                         http::authenticator auth, user_store users, jwtfort::clock clock)
+                         std::shared_ptr<const trusted_issuers> trusted, http::authenticator auth,
+                         user_store users, jwtfort::clock clock)
     : settings_(std::move(settings)),
       tokens_(std::move(tokens)),
+      trusted_(std::move(trusted)),
       auth_(std::move(auth)),
       cookies_(http::cookie_options::from_config(settings_)),
       users_(std::move(users)),
@@ -52,10 +57,29 @@ application::application(server_settings settings, std::shared_ptr<const token_s
       metrics_(route_patterns(), [tokens = tokens_] { return tokens->cache_stats(); }),
       public_jwks_(tokens_->keys().to_public_jwks()) {
   if (public_jwks_.empty()) public_jwks_ = R"({"keys":[]})";  // an HMAC ring publishes nothing
+  if (trusted_) metrics_.watch_issuers([trusted = trusted_] { return trusted->stats(); });
 }
 
+namespace {
+
+// The trusted issuers of the settings, fetching keys on their own thread from now on; null when
+// none is configured.
+result<std::shared_ptr<const trusted_issuers>> make_trusted_issuers(const server_settings& settings,
+                                                                    jwtfort::clock clock,
+                                                                    issuer_event_handler on_event) {
+  auto issuers = settings.trusted_issuer_options();
+  if (issuers.empty()) return std::shared_ptr<const trusted_issuers>();
+  auto trusted = trusted_issuers::create(
+      {.issuers = std::move(issuers), .clock = std::move(clock), .on_event = std::move(on_event)});
+  if (!trusted) return trusted.error();
+  return std::shared_ptr<const trusted_issuers>(std::move(*trusted));
+}
+
+}  // namespace
+
 result<std::unique_ptr<application>> application::create(server_settings settings,
-                                                         jwtfort::clock clock) {
+                                                         jwtfort::clock clock,
+                                                         issuer_event_handler on_event) {
   auto ring = settings.make_key_ring();
   if (!ring) return ring.error();
   auto store = open_store(settings.store_url_or_default(),
@@ -65,19 +89,23 @@ result<std::unique_ptr<application>> application::create(server_settings setting
       std::move(*ring), service_options(settings, std::shared_ptr(std::move(*store)), clock));
   if (!service) return service.error();
   auto tokens = std::make_shared<const token_service>(std::move(*service));
-  auto auth = http::authenticator::create(tokens, authenticator_options_for(settings));
+  auto trusted = make_trusted_issuers(settings, clock, std::move(on_event));
+  if (!trusted) return trusted.error();
+  auto auth = http::authenticator::create(tokens, authenticator_options_for(settings, *trusted));
   if (!auth) return auth.error();
   auto users = user_store::open(users_database_path(settings.data_dir));
   if (!users) return users.error();
   return std::unique_ptr<application>(new application(std::move(settings), std::move(tokens),
-                                                      std::move(*auth), std::move(*users), clock));
+                                                      std::move(*trusted), std::move(*auth),
+                                                      std::move(*users), clock));
 }
 
-result<startup> start(server_settings settings, jwtfort::clock clock) {
+result<startup> start(server_settings settings, jwtfort::clock clock,
+                      issuer_event_handler on_event) {
   auto created = bootstrap(settings);
   if (!created) return created.error();
   if (auto valid = settings.validate(); !valid) return valid.error();
-  auto app = application::create(std::move(settings), std::move(clock));
+  auto app = application::create(std::move(settings), std::move(clock), std::move(on_event));
   if (!app) return app.error();
   return startup{std::move(*app), std::move(created->demo_password)};
 }

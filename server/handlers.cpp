@@ -228,8 +228,10 @@ response verify(application& app, const exchange& x) {
   // The requirement is the proxy's configuration, read before the token: one that cannot be
   // read is refused as the misconfiguration it is, never read as no requirement at all.
   const auto roles = http::find_query_parameters(x.view, "roles");
-  if (!roles) {
-    response r = detail_reply(500, "Malformed roles requirement");
+  const auto scopes = http::find_query_parameters(x.view, "scopes");
+  if (!roles || !scopes) {
+    response r =
+        detail_reply(500, roles ? "Malformed scopes requirement" : "Malformed roles requirement");
     r.decided = true;
     r.refused = errc::invalid_configuration;
     return r;
@@ -237,6 +239,8 @@ response verify(application& app, const exchange& x) {
   http::route_rule rule{.need = http::requirement::access};
   for (const std::string& list : *roles)  // every parameter adds to the requirement
     for (std::string_view role : split_list(list)) rule.roles.emplace_back(role);
+  for (const std::string& list : *scopes)
+    for (std::string_view scope : split_list(list)) rule.scopes.emplace_back(scope);
   const std::string method = csrf_method(x.view, app.auth().options());
   http::request_view original = x.view;
   original.method = method;
@@ -251,15 +255,18 @@ response verify(application& app, const exchange& x) {
   }
   const http::principal* p = d.principal();
   if (p == nullptr) return refusal(app, error(errc::missing_token));
-  const std::string joined = join(p->roles);
   bool safe = header_safe(p->subject(), false) && header_safe(p->token.jwt_id(), false);
   for (const std::string& role : p->roles) safe = safe && header_safe(role, true);
+  for (const std::string& scope : p->scopes) safe = safe && header_safe(scope, true);
   if (!safe)
     return refusal(app, error(errc::invalid_claim, "a claim cannot be sent in a header field"));
   response r;
   r.headers.push_back({"X-Auth-Subject", std::string(p->subject())});
-  r.headers.push_back({"X-Auth-Roles", joined});
+  r.headers.push_back({"X-Auth-Roles", join(p->roles)});
+  r.headers.push_back({"X-Auth-Scopes", join(p->scopes)});
   r.headers.push_back({"X-Auth-Jti", std::string(p->token.jwt_id())});
+  // Which trusted issuer vouched for the caller; empty for the server's own tokens.
+  r.headers.push_back({"X-Auth-Issuer", p->issuer});
   no_store(r);
   accepted(r, p->subject());
   return r;

@@ -122,7 +122,10 @@ int serve(std::span<const std::string_view> args) {
   if (auto address = jwtfort::server::parse_listen(settings->listen); !address)
     return fail(address.error());
 
-  auto started = jwtfort::server::start(std::move(*settings));
+  // Made before the application: the trusted issuers report their first fetches at once.
+  const jwtfort::server::request_log log(settings->log == "json");
+  auto started = jwtfort::server::start(std::move(*settings), jwtfort::system_now,
+                                        [&log](const jwtfort::issuer_event& e) { log.issuer(e); });
   if (!started) return fail(started.error());
   if (started->demo_password) {
     std::cout << "created user 'demo' with password: " << *started->demo_password << '\n'
@@ -132,7 +135,6 @@ int serve(std::span<const std::string_view> args) {
   // A log reader that went away must not kill the server: its write fails instead.
   std::signal(SIGPIPE, SIG_IGN);
   jwtfort::server::application& app = *started->app;
-  const jwtfort::server::request_log log(app.settings().log == "json");
   auto served = jwtfort::server::serve(app, log, [](const std::string& url) {
     std::cout << "jwtfort-server listening on " << url << std::endl;
   });

@@ -215,6 +215,60 @@ void metrics::append_verified_cache(std::string& out) const {
          "Estimated bytes held by the verified-token cache.", stats.bytes);
 }
 
+namespace {
+
+// A label value as the exposition format writes it: backslash, double quote and line feed
+// escaped. Issuers are configured, not sent by clients, so the label set stays bounded.
+void append_label_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+}  // namespace
+
+// Read from the trusted issuers when asked, like the verified cache: they count their own
+// fetches and outcomes. Every configured issuer has its lines, zeros included, so a dashboard
+// sees an issuer that never answered.
+void metrics::append_issuers(std::string& out) const {
+  if (!issuer_stats_) return;
+  const std::vector<issuer_stats> issuers = issuer_stats_();
+  auto series = [&](std::string_view name, std::string_view extra_label, auto value) {
+    for (const issuer_stats& s : issuers) {
+      out.append(name).append("{issuer=\"");
+      append_label_value(out, s.issuer);
+      out.append("\"").append(extra_label).append("} ");
+      append_number(out, value(s));
+      out += '\n';
+    }
+  };
+  append_family(out, "jwtfort_oidc_tokens_total", "counter",
+                "Tokens of a trusted issuer, by issuer and result (the reason of a refusal is in "
+                "jwtfort_auth_outcomes_total).");
+  series("jwtfort_oidc_tokens_total", ",result=\"accepted\"",
+         [](const issuer_stats& s) { return s.accepted; });
+  series("jwtfort_oidc_tokens_total", ",result=\"rejected\"",
+         [](const issuer_stats& s) { return s.rejected; });
+  append_family(out, "jwtfort_oidc_fetches_total", "counter",
+                "Discovery and JWKS requests to a trusted issuer.");
+  series("jwtfort_oidc_fetches_total", "", [](const issuer_stats& s) { return s.fetches; });
+  append_family(out, "jwtfort_oidc_fetch_failures_total", "counter",
+                "Discovery and JWKS requests to a trusted issuer that failed or were refused.");
+  series("jwtfort_oidc_fetch_failures_total", "",
+         [](const issuer_stats& s) { return s.fetch_failures; });
+  append_family(out, "jwtfort_oidc_issuer_ready", "gauge",
+                "1 when a trusted issuer has keys young enough to verify with, else 0.");
+  series("jwtfort_oidc_issuer_ready", "",
+         [](const issuer_stats& s) { return std::uint64_t{s.ready ? 1U : 0U}; });
+}
+
 std::string metrics::exposition() const {
   std::string out;
   out.reserve(4096);
@@ -224,6 +278,7 @@ std::string metrics::exposition() const {
   append_connections(out);
   append_histogram(out);
   append_verified_cache(out);
+  append_issuers(out);
   return out;
 }
 

@@ -18,6 +18,7 @@
 
 #include "jwtfort/error.hpp"
 #include "jwtfort/service/token_service.hpp"
+#include "jwtfort/service/trusted_issuers.hpp"
 
 namespace jwtfort::server {
 
@@ -45,6 +46,11 @@ class metrics {
   /// Reads `open` on every exposition for the `jwtfort_connections_open` gauge. Call before the
   /// server's threads start.
   void watch_connections(std::function<std::size_t()> open) { open_connections_ = std::move(open); }
+  /// Reads `stats` on every exposition for the `jwtfort_oidc_*` series, one label set per
+  /// configured issuer. Call before the server's threads start.
+  void watch_issuers(std::function<std::vector<issuer_stats>()> stats) {
+    issuer_stats_ = std::move(stats);
+  }
 
   /// The index of "unmatched", for requests no route took.
   std::size_t unmatched() const noexcept { return routes_.size(); }
@@ -74,6 +80,7 @@ class metrics {
   void append_connections(std::string& out) const;
   void append_histogram(std::string& out) const;
   void append_verified_cache(std::string& out) const;
+  void append_issuers(std::string& out) const;
 
   std::vector<std::string> routes_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;
@@ -85,6 +92,7 @@ class metrics {
   std::atomic<std::uint64_t> duration_sum_ns_{0};
   std::function<verified_cache_stats()> cache_stats_;
   std::function<std::size_t()> open_connections_;
+  std::function<std::vector<issuer_stats>()> issuer_stats_;
 };
 
 /// The content type of `metrics::exposition()`.

@@ -93,4 +93,19 @@ void request_log::event(std::string_view name, std::string_view detail) const {
   out_(line.str() + "\n");
 }
 
+void request_log::issuer(const issuer_event& e) const {
+  if (!enabled_) return;
+  using kind = issuer_event::kind;
+  const bool failed = e.what == kind::discovery_failed || e.what == kind::jwks_failed;
+  std::string_view name = "oidc_jwks_ok";
+  if (e.what == kind::discovery_ok) name = "oidc_discovery_ok";
+  if (e.what == kind::discovery_failed) name = "oidc_discovery_failed";
+  if (e.what == kind::jwks_failed) name = "oidc_jwks_failed";
+  json::object line;
+  line.text("event", name).text("issuer", e.issuer);
+  if (failed) line.text("error", to_string(e.error));
+  if (!e.detail.empty()) line.text("detail", e.detail);
+  out_(line.str() + "\n");
+}
+
 }  // namespace jwtfort::server

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "jwtfort/service/trusted_issuers.hpp"
+
 namespace jwtfort::server {
 
 /// One answered request.
@@ -42,6 +44,10 @@ class request_log {
   void write(const log_entry& entry) const;
   /// `{"event":"<name>"}`, or with `"detail"` when `detail` is not empty.
   void event(std::string_view name, std::string_view detail = {}) const;
+  /// What a trusted issuer's fetch did: `{"event":"oidc_<kind>","issuer":...,"error":<errc wire
+  /// name, for a failure>,"detail":...}`. The trusted issuers report a failure once until the
+  /// next success, so a provider that stays down writes one line.
+  void issuer(const issuer_event& e) const;
 
   /// The line for `entry`, without the newline.
   static std::string format(const log_entry& entry);

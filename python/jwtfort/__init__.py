@@ -42,6 +42,7 @@ from .errors import (
     WeakKey,
     WrongTokenType,
 )
+from .issuers import IssuerIdentity, IssuerOptions, IssuerStats, TrustedIssuers
 from .keys import ALGORITHMS, Algorithm, Key, KeyRing, KeySet
 from .signer import Signer
 from .store import Store, open_store
@@ -69,6 +70,9 @@ __all__ = [
     "InvalidKey",
     "InvalidSignature",
     "InvalidToken",
+    "IssuerIdentity",
+    "IssuerOptions",
+    "IssuerStats",
     "JWKSUnavailable",
     "JWTError",
     "Key",
@@ -85,6 +89,7 @@ __all__ = [
     "TokenPair",
     "TokenService",
     "TokenType",
+    "TrustedIssuers",
     "Unavailable",
     "UnknownKey",
     "VerifiedCacheStats",

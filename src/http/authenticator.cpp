@@ -322,8 +322,50 @@ result<principal> make_principal(verified_token&& token, const found_token& foun
   return p;
 }
 
+// A trusted issuer's token: its mapped identity is the principal. Providers issue neither fresh
+// nor refresh JWTs, so only access and optional routes take one. A cookie-borne one meets the
+// same double-submit check as an own token (which a provider's token, without `csrf`, fails).
+result<principal> trusted_principal(issuer_identity&& id, const found_token& found,
+                                    std::string& decoded, const request_view& r,
+                                    const authenticator_options& o, requirement need) {
+  if (need == requirement::fresh) return error(errc::fresh_token_required);
+  if (need == requirement::refresh)
+    return error(errc::wrong_token_type, "Only refresh tokens are allowed");
+  if (csrf_applies(o, found, r.method)) {
+    auto claims =
+        json::parse_object(json::slot::scratch, id.token.claims_json(), json::claims_limits);
+    if (!claims) return claims.error();
+    if (auto ok = check_csrf(r, o, need, *claims); !ok) return ok.error();
+  }
+  return principal{
+      .token = std::move(id.token),
+      .roles = std::move(id.roles),
+      .scopes = std::move(id.scopes),
+      .location = found.location,
+      .encoded = found.location == "query" ? std::move(decoded) : std::string(found.text),
+      .issuer = std::move(id.issuer),
+      .mapped_subject = std::move(id.subject)};
+}
+
+// The trusted issuers first: their routing reads only the token's `iss`, and a token naming
+// none of them (invalid_issuer, with no network) goes on to the token service when own tokens
+// are accepted.
+result<principal> verify_any(const token_service* service, const authenticator_options& o,
+                             const request_view& r, const found_token& found, std::string& decoded,
+                             requirement need) {
+  if (o.trusted) {
+    auto id = o.trusted->verify(found.text);
+    if (id) return trusted_principal(std::move(*id), found, decoded, r, o, need);
+    const bool unknown_issuer = id.code() == errc::invalid_issuer;
+    if (!unknown_issuer || !o.accept_own_tokens || service == nullptr) return id.error();
+  }
+  auto token = verify(*service, need, found.text);
+  if (!token) return token.error();
+  return make_principal(std::move(*token), found, decoded, r, o, need);
+}
+
 // The whole check for one rule: nullopt is an anonymous caller.
-result<std::optional<principal>> authenticate(const token_service& service,
+result<std::optional<principal>> authenticate(const token_service* service,
                                               const authenticator_options& o, const request_view& r,
                                               const route_rule& rule) {
   const token_locations& where = rule.locations ? *rule.locations : o.locations;
@@ -334,15 +376,13 @@ result<std::optional<principal>> authenticate(const token_service& service,
     if (rule.need == requirement::optional) return std::optional<principal>{};
     return missing_token(o, rule.need, where);
   }
-  auto token = verify(service, rule.need, (*found)->text);
-  if (!token) {
+  auto p = verify_any(service, o, r, **found, decoded, rule.need);
+  if (!p) {
     // Not one token68 (a second word, a stray character): the header is unusable, a 400,
     // whatever the verifier made of it.
     if ((*found)->location == "header" && !is_token68((*found)->text)) return bad_header(o);
-    return token.error();
+    return p.error();
   }
-  auto p = make_principal(std::move(*token), **found, decoded, r, o, rule.need);
-  if (!p) return p.error();
   if (auto ok = check_grants(*p, rule); !ok) return ok.error();
   return std::optional<principal>(std::move(*p));
 }
@@ -398,7 +438,9 @@ authenticator::authenticator(std::shared_ptr<const token_service> service,
 
 result<authenticator> authenticator::create(std::shared_ptr<const token_service> service,
                                             authenticator_options options) {
-  if (!service) return misconfigured("service", "is missing");
+  if (!options.accept_own_tokens && !options.trusted)
+    return misconfigured("accept_own_tokens", "is false but no trusted issuers are given");
+  if (!service && options.accept_own_tokens) return misconfigured("service", "is missing");
   if (auto ok = check_options(options); !ok) return ok.error();
   return authenticator(std::move(service), std::move(options));
 }
@@ -415,7 +457,7 @@ decision authenticator::decide(const request_view& request) const {
 
 decision authenticator::decide(const request_view& request, const route_rule& rule) const {
   if (rule.need == requirement::none) return decision::anonymous{};
-  auto outcome = authenticate(*service_, options_, request, rule);
+  auto outcome = authenticate(service_.get(), options_, request, rule);
   if (!outcome) return challenge_for(outcome.error(), options_, rule.scopes);
   if (!*outcome) return decision::anonymous{};
   return std::move(**outcome);

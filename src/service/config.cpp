@@ -13,6 +13,7 @@ namespace jwtfort {
 namespace {
 
 using detail::folded;
+using detail::items_of;
 using detail::joined;
 using detail::read_text;
 using detail::single;
@@ -22,10 +23,15 @@ using detail::trim;
 
 result<std::string> any_text(const setting&, std::string_view v) { return std::string(v); }
 
-result<std::string> url(const setting& row, std::string_view v) {
-  if (!v.empty() && !v.starts_with("https://") && !v.starts_with("http://"))
-    return row.invalid("expected an https:// URL", v);
-  return std::string(v);
+// JWTFORT_JWKS_URL was read and never used: nothing verified with the keys it named. Verifying
+// an identity provider's tokens needs its issuer too (trusted_issuers), so the setting is gone,
+// and a deployment that still sets it learns what replaced it instead of "unknown setting".
+setting replaced(std::string name, std::string_view successor) {
+  auto refuse = [successor](const setting& row, const setting_value&) -> result<void> {
+    return error(errc::invalid_configuration,
+                 row.name() + ": no longer read (it never was used); " + std::string(successor));
+  };
+  return setting(std::move(name), std::move(refuse));
 }
 
 // A converter to an integer in Min..Max.
@@ -82,31 +88,6 @@ result<algorithm> jws_algorithm(const setting& row, std::string_view v) {
 }
 
 // --- lists -----------------------------------------------------------------------------------
-
-// A TOML/JSON array, a JSON array of strings in one text (as pydantic settings read lists from
-// the environment), or comma-separated items.
-result<std::vector<std::string>> items_of(const setting& row, const setting_value& v) {
-  const std::string_view text = trim(v.text);
-  std::vector<std::string> items;
-  if (v.items) {
-    items = *v.items;
-  } else if (text.starts_with('[')) {
-    auto parsed = detail::json_string_array(text);
-    if (!parsed) return row.invalid("expected a JSON array of strings", text);
-    items = std::move(*parsed);
-  } else {
-    for (std::size_t start = 0; !text.empty() && start <= text.size();) {
-      const std::size_t comma = std::min(text.find(',', start), text.size());
-      items.emplace_back(text.substr(start, comma - start));
-      start = comma + 1;
-    }
-  }
-  for (auto& item : items) {
-    item = std::string(trim(item));
-    if (item.empty()) return row.invalid("has an empty item", v.items ? joined(*v.items) : text);
-  }
-  return items;
-}
 
 // A row taking a list, each item converted; `Required`: an empty list is refused.
 template <auto Convert, bool Required, class T>
@@ -179,7 +160,9 @@ void add_jwtfort_settings(config& c, settings_table& t) {
   t.add(one<any_text>("JWTFORT_PRIVATE_KEY_FILE", c.private_key_file));
   t.add(one<any_text>("JWTFORT_PUBLIC_KEY_FILE", c.public_key_file));
   t.add(one<any_text>("JWTFORT_KEY_RING_FILE", c.key_ring_file));
-  t.add(one<url>("JWTFORT_JWKS_URL", c.jwks_url));
+  t.add(replaced("JWTFORT_JWKS_URL",
+                 "an identity provider's tokens are verified by trusted issuers: "
+                 "jwtfort-server's JWTFORT_OIDC_ISSUER and JWTFORT_OIDC_JWKS_URL"));
   t.add(one<maybe<any_text>>("JWTFORT_ISSUER", c.issuer));
   t.add(many<any_text, false>("JWTFORT_AUDIENCE", c.audience));
   t.add(one<maybe<integer<0, 300>>>("JWTFORT_LEEWAY", c.leeway));

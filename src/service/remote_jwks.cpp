@@ -1,6 +1,7 @@
 // Remote JWKS: keys published by an identity provider, fetched from a configured URL (never one
 // from a token: RFC 8725 §3.10), cached, and refetched on expiry or on an unknown `kid` under a
-// rate limit. The only file that includes libcurl.
+// rate limit. The only file that includes libcurl: the bounded GET that trusted_issuers shares
+// (https_get.hpp) lives here too.
 
 #include "jwtfort/service/remote_jwks.hpp"
 
@@ -13,42 +14,13 @@
 #include <optional>
 
 #include "jwtfort/key_set.hpp"
+#include "service/https_get.hpp"
 
 namespace jwtfort {
 namespace {
 
 error bad_option(std::string what) {
   return error(errc::invalid_configuration, "remote_jwks: " + std::move(what));
-}
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// The URL is read by libcurl's own parser, so the scheme and host checked here are the ones it
-// will connect to (no parser differential). Returns the scheme, lower-cased by the parser.
-result<std::string> check_url(const std::string& url) {
-  if (url.empty() || url.find('\0') != std::string::npos) return bad_option("url is empty");
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
-  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
-    return bad_option("url is not an absolute URL: " + url);
-  auto part = [&](CURLUPart which) -> std::optional<std::string> {
-    char* text = nullptr;
-    if (curl_url_get(parsed.get(), which, &text, 0) != CURLUE_OK) return std::nullopt;
-    std::string out(text);
-    curl_free(text);
-    return out;
-  };
-  // Credentials in a URL end up in logs and error messages; a provider's JWKS is public anyway.
-  if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD) || part(CURLUPART_OPTIONS))
-    return bad_option("url must not carry user information: " + url);
-  const auto scheme = part(CURLUPART_SCHEME).value_or("");
-  const auto host = part(CURLUPART_HOST).value_or("");
-  const bool loopback = host == "127.0.0.1" || host == "[::1]" || host == "localhost";
-  if (scheme == "https" || (scheme == "http" && loopback)) return scheme;
-  return bad_option("url must be https:// (http:// only for 127.0.0.1, [::1] or localhost): " +
-                    url);
 }
 
 result<void> check_options(const remote_jwks_options& o) {
@@ -72,87 +44,9 @@ result<void> check_options(const remote_jwks_options& o) {
   return {};
 }
 
-error unavailable(const std::string& url, const std::string& why) {
-  return error(errc::jwks_unavailable, "JWKS " + url + ": " + why);
-}
-
-struct body_sink {
-  std::string data;
-  std::size_t limit = 0;
-  bool too_large = false;
-};
-
-// CURLOPT_MAXFILESIZE_LARGE stops a response whose Content-Length is too large; a chunked or
-// unsized one is cut here. Returning less than asked makes libcurl abort the transfer.
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
-  auto& sink = *static_cast<body_sink*>(user);
-  const std::size_t n = size * count;
-  if (n > sink.limit - sink.data.size()) {
-    sink.too_large = true;
-    return 0;
-  }
-  try {
-    sink.data.append(data, n);
-  } catch (...) {
-    return 0;  // out of memory: abort the transfer rather than let an exception cross C code
-  }
-  return n;
-}
-
-std::string describe(CURLcode rc, const body_sink& sink, const char* detail,
-                     const remote_jwks_options& o) {
-  if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && sink.too_large))
-    return "response is larger than " + std::to_string(o.max_bytes) + " bytes";
-  if (rc == CURLE_OPERATION_TIMEDOUT)
-    return "no complete response within " + std::to_string(o.timeout.count()) + " ms";
-  std::string why = curl_easy_strerror(rc);
-  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
-      rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
-    why = "TLS: " + why;
-  return *detail != '\0' ? why + ": " + detail : why;
-}
-
-// One GET of the configured URL with every limit applied. The body is returned only for a 200.
 result<std::string> http_get(const remote_jwks_options& o, const std::string& scheme) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-      curl_slist_append(nullptr, "Accept: application/jwk-set+json, application/json"),
-      curl_slist_free_all);
-  if (!handle || !headers) return error(errc::internal_error, "libcurl: cannot set up a request");
-  CURL* h = handle.get();
-  body_sink sink{{}, o.max_bytes};
-  char detail[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(h, CURLOPT_URL, o.url.c_str());
-  // Only the scheme create() accepted; no redirects, so a 3xx cannot lead anywhere else.
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, scheme.c_str());
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "jwtfort");
-  // A proxy from the environment (https_proxy) may be how a deployment reaches its identity
-  // provider; loopback is never reached through one.
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,::1,localhost");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we run in any thread
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_bytes));
-  // No CURLOPT_ACCEPT_ENCODING: a compressed body could expand past max_bytes unseen.
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (!o.ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);  // "instead of the system's", not in addition
-  }
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-  if (CURLcode rc = curl_easy_perform(h); rc != CURLE_OK)
-    return unavailable(o.url, describe(rc, sink, detail, o));
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  if (status == 200) return std::move(sink.data);
-  std::string why = "HTTP status " + std::to_string(status);
-  if (status >= 300 && status < 400) why += " (redirects are not followed)";
-  return unavailable(o.url, why);
+  return detail::https_get(o.url, scheme, {o.max_bytes, o.timeout, o.ca_file, nullptr},
+                           "Accept: application/jwk-set+json, application/json", "JWKS");
 }
 
 // One fetched key set and the verifier built on it; immutable, shared with readers.
@@ -303,9 +197,8 @@ remote_jwks::remote_jwks(std::unique_ptr<state> s) : state_(std::move(s)) {}
 remote_jwks::~remote_jwks() = default;
 
 result<std::shared_ptr<remote_jwks>> remote_jwks::create(remote_jwks_options options) {
-  init_curl_once();
-  auto scheme = check_url(options.url);
-  if (!scheme) return scheme.error();
+  auto scheme = detail::check_fetch_url("url", options.url);
+  if (!scheme) return bad_option(scheme.error().message);
   if (auto r = check_options(options); !r) return r.error();
   auto s = std::make_unique<state>();
   s->options = std::move(options);
@@ -331,5 +224,141 @@ result<std::shared_ptr<const key_set>> remote_jwks::keys() {
 }
 
 std::size_t remote_jwks::fetch_count() const noexcept { return state_->fetches; }
+
+namespace detail {
+namespace {
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+error bad_url(std::string what) { return error(errc::invalid_configuration, std::move(what)); }
+
+struct body_sink {
+  std::string data;
+  std::size_t limit = 0;
+  bool too_large = false;
+};
+
+// CURLOPT_MAXFILESIZE_LARGE stops a response whose Content-Length is too large; a chunked or
+// unsized one is cut here. Returning less than asked makes libcurl abort the transfer.
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
+  auto& sink = *static_cast<body_sink*>(user);
+  const std::size_t n = size * count;
+  if (n > sink.limit - sink.data.size()) {
+    sink.too_large = true;
+    return 0;
+  }
+  try {
+    sink.data.append(data, n);
+  } catch (...) {
+    return 0;  // out of memory: abort the transfer rather than let an exception cross C code
+  }
+  return n;
+}
+
+// libcurl asks this about once a second, and at every chunk: non-zero abandons the transfer.
+int check_cancel(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
+  return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
+std::string describe(CURLcode rc, const body_sink& sink, const char* detail,
+                     const https_get_limits& limits) {
+  if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && sink.too_large))
+    return "response is larger than " + std::to_string(limits.max_bytes) + " bytes";
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return "no complete response within " + std::to_string(limits.timeout.count()) + " ms";
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return "abandoned at shutdown";
+  std::string why = curl_easy_strerror(rc);
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+      rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
+    why = "TLS: " + why;
+  return *detail != '\0' ? why + ": " + detail : why;
+}
+
+error unavailable(std::string_view what, const std::string& url, const std::string& why) {
+  return error(errc::jwks_unavailable, std::string(what) + " " + url + ": " + why);
+}
+
+}  // namespace
+
+// The URL is read by libcurl's own parser, so the scheme and host checked here are the ones it
+// will connect to (no parser differential).
+result<std::string> check_fetch_url(std::string_view field, const std::string& url) {
+  init_curl_once();
+  const std::string name(field);
+  if (url.empty() || url.find('\0') != std::string::npos) return bad_url(name + " is empty");
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return bad_url(name + " is not an absolute URL: " + url);
+  auto part = [&](CURLUPart which) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(parsed.get(), which, &text, 0) != CURLUE_OK) return std::nullopt;
+    std::string out(text);
+    curl_free(text);
+    return out;
+  };
+  // Credentials in a URL end up in logs and error messages; a provider's keys are public anyway.
+  if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD) || part(CURLUPART_OPTIONS))
+    return bad_url(name + " must not carry user information: " + url);
+  const auto scheme = part(CURLUPART_SCHEME).value_or("");
+  const auto host = part(CURLUPART_HOST).value_or("");
+  const bool loopback = host == "127.0.0.1" || host == "[::1]" || host == "localhost";
+  if (scheme == "https" || (scheme == "http" && loopback)) return scheme;
+  return bad_url(name +
+                 " must be https:// (http:// only for 127.0.0.1, [::1] or localhost): " + url);
+}
+
+result<std::string> https_get(const std::string& url, const std::string& scheme,
+                              const https_get_limits& limits, const char* accept,
+                              std::string_view what) {
+  init_curl_once();
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
+      curl_slist_append(nullptr, accept), curl_slist_free_all);
+  if (!handle || !headers) return error(errc::internal_error, "libcurl: cannot set up a request");
+  CURL* h = handle.get();
+  body_sink sink{{}, limits.max_bytes};
+  char detail[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  // Only the scheme the URL was checked with; no redirects, so a 3xx cannot lead anywhere else.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, scheme.c_str());
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "jwtfort");
+  // A proxy from the environment (https_proxy) may be how a deployment reaches its identity
+  // provider; loopback is never reached through one.
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,::1,localhost");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we run in any thread
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
+  // No CURLOPT_ACCEPT_ENCODING: a compressed body could expand past max_bytes unseen.
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (!limits.ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, limits.ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);  // "instead of the system's", not in addition
+  }
+  if (limits.cancel != nullptr) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_cancel);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(limits.cancel));
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  if (CURLcode rc = curl_easy_perform(h); rc != CURLE_OK)
+    return unavailable(what, url, describe(rc, sink, detail, limits));
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (status == 200) return std::move(sink.data);
+  std::string why = "HTTP status " + std::to_string(status);
+  if (status >= 300 && status < 400) why += " (redirects are not followed)";
+  return unavailable(what, url, why);
+}
+
+}  // namespace detail
 
 }  // namespace jwtfort

@@ -91,6 +91,30 @@ result<std::string> one_of(const setting& row, std::string_view v,
   return row.invalid("must be one of " + all, v);
 }
 
+result<std::vector<std::string>> items_of(const setting& row, const setting_value& v) {
+  const std::string_view text = trim(v.text);
+  if (v.tables) return row.invalid("expected a list of values, not a list of tables", "[[...]]");
+  std::vector<std::string> items;
+  if (v.items) {
+    items = *v.items;
+  } else if (text.starts_with('[')) {
+    auto parsed = json_string_array(text);
+    if (!parsed) return row.invalid("expected a JSON array of strings", text);
+    items = std::move(*parsed);
+  } else {
+    for (std::size_t start = 0; !text.empty() && start <= text.size();) {
+      const std::size_t comma = std::min(text.find(',', start), text.size());
+      items.emplace_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  for (auto& item : items) {
+    item = std::string(trim(item));
+    if (item.empty()) return row.invalid("has an empty item", v.items ? joined(*v.items) : text);
+  }
+  return items;
+}
+
 // --- files -----------------------------------------------------------------------------------
 
 constexpr std::size_t prefix_size = 8;  // "AUTHJWT_" and "JWTFORT_"
@@ -178,6 +202,16 @@ setting setting::one_of(std::string name, std::string& target, std::vector<std::
                         [allowed = std::move(allowed)](const setting& row, std::string_view v) {
                           return detail::one_of(row, v, allowed);
                         });
+}
+
+setting setting::list(std::string name, std::vector<std::string>& target) {
+  auto parse = [&target](const setting& row, const setting_value& v) -> result<void> {
+    auto items = detail::items_of(row, v);
+    if (!items) return items.error();
+    target = std::move(*items);
+    return {};
+  };
+  return setting(std::move(name), std::move(parse));
 }
 
 // --- the table and its sources ---------------------------------------------------------------

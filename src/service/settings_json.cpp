@@ -94,7 +94,8 @@ class json_loader {
     return object(inner, *prefix);
   }
 
-  result<void> items(simdjson::ondemand::value v, std::vector<std::string>& out) {
+  // An array of values (items) or of objects (tables, each a list of fields); not both.
+  result<void> list(simdjson::ondemand::value v, std::string_view key, setting_value& out) {
     simdjson::ondemand::array array;
     if (auto e = v.get_array().get(array)) return syntax(e);
     for (auto element : array) {
@@ -102,7 +103,46 @@ class json_loader {
       json_type type;
       if (auto e = element.get(item)) return syntax(e);
       if (auto e = item.type().get(type)) return syntax(e);
-      if (auto ok = scalar(item, type, out.emplace_back()); !ok) return ok;
+      const bool is_table = type == json_type::object;
+      if (!out.items && !out.tables) {
+        if (is_table)
+          out.tables.emplace();
+        else
+          out.items.emplace();
+      }
+      if (is_table != out.tables.has_value()) {
+        const std::size_t line = line_of(item.raw_json_token().data());
+        return f_.fail(line, std::string(key) + ": mixes tables and values");
+      }
+      auto ok = is_table ? table(item, out.tables->emplace_back())
+                         : scalar(item, type, out.items->emplace_back());
+      if (!ok) return ok;
+    }
+    if (!out.items && !out.tables) out.items.emplace();  // [] is the empty list
+    return {};
+  }
+
+  // One object of an array of objects: its members are texts or lists, never objects.
+  result<void> table(simdjson::ondemand::value v, std::vector<setting_field>& fields) {
+    simdjson::ondemand::object o;
+    if (auto e = v.get_object().get(o)) return syntax(e);
+    for (auto member : o) {
+      simdjson::ondemand::field field;
+      std::string_view key;
+      json_type type;
+      if (auto e = std::move(member).get(field)) return syntax(e);
+      const std::size_t line = line_of(field.key().raw());
+      if (auto e = field.unescaped_key().get(key)) return syntax(e);
+      simdjson::ondemand::value value = field.value();
+      if (auto e = value.type().get(type)) return syntax(e);
+      if (type == json_type::object)
+        return f_.fail(line, std::string(key) + ": a table cannot hold a table");
+      setting_field& out = fields.emplace_back(setting_field{std::string(key), {}, line});
+      auto read = type == json_type::array ? list(value, key, out.value)
+                                           : scalar(value, type, out.value.text);
+      if (!read) return read;
+      if (out.value.tables)
+        return f_.fail(line, std::string(key) + ": a table cannot hold a table");
     }
     return {};
   }
@@ -122,8 +162,7 @@ class json_loader {
         continue;
       }
       setting_value raw;
-      auto read =
-          type == json_type::array ? items(v, raw.items.emplace()) : scalar(v, type, raw.text);
+      auto read = type == json_type::array ? list(v, key, raw) : scalar(v, type, raw.text);
       if (!read) return read;
       if (auto ok = f_.apply(key, table, raw, line); !ok) return ok;
     }

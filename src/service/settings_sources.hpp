@@ -33,11 +33,16 @@ result<std::int64_t> integer(const setting& row, std::string_view v, std::int64_
 result<std::string> one_of(const setting& row, std::string_view v,
                            std::span<const std::string> allowed, bool upper = false);
 
+/// The items of a list value: a TOML/JSON array, a JSON array of strings in one text, or
+/// comma-separated items; each trimmed, none empty.
+result<std::vector<std::string>> items_of(const setting& row, const setting_value& v);
+
 /// A row taking one value: `convert(row, trimmed text)` -> result<T>, stored in `target`.
 template <class T, class Convert>
 setting single(std::string name, T& target, Convert convert, bool secret = false) {
   auto parse = [&target, convert](const setting& row, const setting_value& v) -> result<void> {
     if (v.items) return row.invalid("expected one value, not a list", joined(*v.items));
+    if (v.tables) return row.invalid("expected one value, not a list of tables", "[[...]]");
     auto x = convert(row, trim(v.text));
     if (!x) return x.error();
     target = std::move(*x);

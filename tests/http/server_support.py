@@ -428,14 +428,15 @@ CREATED_DEMO = re.compile(r"^created user 'demo' with password: (\S+)\s*$")
 
 class JwtfortServer:
     """One `jwtfort-server serve` process. `settings` are the AUTHJWT_/JWTFORT_ environment
-    variables (None drops one). The data directory is created here unless given (to restart on
-    the same one)."""
+    variables (None drops one), or with `config_file` the settings file it reads instead. The
+    data directory is created here unless given (to restart on the same one)."""
 
-    def __init__(self, settings=None, data_dir=None, parent=None):
+    def __init__(self, settings=None, data_dir=None, parent=None, config_file=None):
         self.owns_parent = parent is None
         self.parent = parent or tempfile.mkdtemp(prefix="jwtfort-http-")
         self.data_dir = data_dir or os.path.join(self.parent, "data")
         self.settings = dict(settings or {})
+        self.config_file = config_file
         self.process = None  # a loopback.Process while it runs
         self.output = None  # the Process of the latest start: its lines stay after it stopped
         self.port = None
@@ -450,8 +451,9 @@ class JwtfortServer:
     def start(self, timeout=STARTUP_TIMEOUT):
         os.makedirs(self.parent, exist_ok=True)
         deadline = time.monotonic() + timeout
+        config = ["--config", self.config_file] if self.config_file else []
         self.process = self.output = Process(
-            [SERVER, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir],
+            [SERVER, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir, *config],
             env=self.env(), name="jwtfort-server")
         try:
             self.port = int(self.process.wait_for_line(LISTENING, timeout).group(1))
@@ -812,6 +814,8 @@ class UpstreamEcho:
                 seen = {"method": self.command, "path": self.path,
                         "subject": self.headers.get("X-Auth-Subject"),
                         "roles": self.headers.get("X-Auth-Roles"),
+                        "scopes": self.headers.get("X-Auth-Scopes"),
+                        "issuer": self.headers.get("X-Auth-Issuer"),
                         "authorization": self.headers.get("Authorization")}
                 outer.requests.append(seen)
                 body = json.dumps(seen).encode()

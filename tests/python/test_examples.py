@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from loopback import Process, free_port
+from loopback import Process, free_port, wait_until
+from oidc_provider import RESOURCE, OidcProvider
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -254,3 +257,36 @@ def test_roles_typed_bearer_and_admin_route(serve: Callable[..., Server]) -> Non
     assert (anonymous.status_code, anonymous.headers["www-authenticate"]) == (401, "Bearer")
     openapi = http.get("/openapi.json").json()
     assert openapi["components"]["securitySchemes"]["JWTBearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("npm") is None,
+    reason="Node.js and npm run the OpenID Connect provider",
+)
+def test_oidc_provider_tokens(serve: Callable[..., Server], tmp_path: Path) -> None:
+    with OidcProvider(str(tmp_path), claims={"realm_access": {"roles": ["clerk"]}}) as provider:
+        server = serve(
+            "oidc", OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=RESOURCE, OIDC_SWAGGER_CLIENT="spa"
+        )
+        http = server.http
+        token = bearer(provider.client_credentials_token(scope="read"))
+        # Keys arrive in the background: 503 "Key set unavailable" until then.
+        assert wait_until(lambda: http.get("/me", headers=token).status_code == 200, 20)
+        me = http.get("/me", headers=token).json()
+        assert (me["subject"], me["roles"], me["scopes"]) == ("service-rs256", ["clerk"], ["read"])
+        assert http.get("/orders", headers=token).json() == [{"id": "o-1", "status": "shipped"}]
+        cancelled = http.delete("/orders/o-1", headers=token).json()
+        assert cancelled == {"cancelled": "o-1", "by": "service-rs256"}
+        write_only = bearer(provider.client_credentials_token(scope="write"))
+        assert http.get("/orders", headers=write_only).status_code == 403
+        assert http.get("/me").status_code == 401
+
+        authorization = provider.discovery()["authorization_endpoint"]
+
+        def scheme() -> Any:
+            return http.get("/openapi.json").json()["components"]["securitySchemes"]["OIDCBearer"]
+
+        assert wait_until(lambda: scheme()["type"] == "oauth2", 20)
+        flow = scheme()["flows"]["authorizationCode"]
+        assert flow["authorizationUrl"] == authorization
+        assert '"usePkceWithAuthorizationCodeGrant": true' in http.get("/docs").text

@@ -231,5 +231,57 @@ TEST(metrics, the_verified_cache_series_come_after_the_histogram) {
             "jwtfort_verified_cache_bytes 5120\n");
 }
 
+// One label set per configured issuer, zeros included; an issuer is a label value, escaped.
+TEST(metrics, trusted_issuer_series_come_last_one_per_issuer) {
+  metrics m(routes);
+  m.watch_issuers([] {
+    return std::vector<issuer_stats>{
+        {.issuer = "https://a.example.com",
+         .fetches = 3,
+         .fetch_failures = 1,
+         .accepted = 10,
+         .rejected = 2,
+         .ready = true},
+        {.issuer = "https://b.example.com/\"x\\y\nz", .ready = false},
+    };
+  });
+  const std::string text = m.exposition();
+  const std::size_t at = text.find(empty_histogram);
+  ASSERT_NE(at, std::string::npos);
+  const std::string b = "https://b.example.com/\\\"x\\\\y\\nz";
+  EXPECT_EQ(
+      text.substr(at + empty_histogram.size()),
+      "# HELP jwtfort_oidc_tokens_total Tokens of a trusted issuer, by issuer and result "
+      "(the reason of a refusal is in jwtfort_auth_outcomes_total).\n"
+      "# TYPE jwtfort_oidc_tokens_total counter\n"
+      "jwtfort_oidc_tokens_total{issuer=\"https://a.example.com\",result=\"accepted\"} 10\n"
+      "jwtfort_oidc_tokens_total{issuer=\"" +
+          b +
+          "\",result=\"accepted\"} 0\n"
+          "jwtfort_oidc_tokens_total{issuer=\"https://a.example.com\",result=\"rejected\"} 2\n"
+          "jwtfort_oidc_tokens_total{issuer=\"" +
+          b +
+          "\",result=\"rejected\"} 0\n"
+          "# HELP jwtfort_oidc_fetches_total Discovery and JWKS requests to a trusted issuer.\n"
+          "# TYPE jwtfort_oidc_fetches_total counter\n"
+          "jwtfort_oidc_fetches_total{issuer=\"https://a.example.com\"} 3\n"
+          "jwtfort_oidc_fetches_total{issuer=\"" +
+          b +
+          "\"} 0\n"
+          "# HELP jwtfort_oidc_fetch_failures_total Discovery and JWKS requests to a trusted "
+          "issuer that failed or were refused.\n"
+          "# TYPE jwtfort_oidc_fetch_failures_total counter\n"
+          "jwtfort_oidc_fetch_failures_total{issuer=\"https://a.example.com\"} 1\n"
+          "jwtfort_oidc_fetch_failures_total{issuer=\"" +
+          b +
+          "\"} 0\n"
+          "# HELP jwtfort_oidc_issuer_ready 1 when a trusted issuer has keys young enough to "
+          "verify with, else 0.\n"
+          "# TYPE jwtfort_oidc_issuer_ready gauge\n"
+          "jwtfort_oidc_issuer_ready{issuer=\"https://a.example.com\"} 1\n"
+          "jwtfort_oidc_issuer_ready{issuer=\"" +
+          b + "\"} 0\n");
+}
+
 }  // namespace
 }  // namespace jwtfort::server

@@ -177,11 +177,169 @@ TEST(server_settings, every_file_format_reads_both_sets_with_lines_in_messages) 
       "invalid_configuration: " + (dir / "unknown.json") + ":2: listen_address: unknown setting");
 }
 
+// Every trusted-issuer setting with a value other than its default (JWTFORT_OIDC_ISSUERS aside:
+// only a file gives it).
+const values every_oidc_setting = {
+    {"JWTFORT_OIDC_ISSUER", "https://idp.example.com/realms/main"},
+    {"JWTFORT_OIDC_AUDIENCE", "orders-api, account"},
+    {"JWTFORT_OIDC_ALGORITHMS", "rs256,ES256"},
+    {"JWTFORT_OIDC_ROLES_CLAIM", "realm_access.roles,resource_access.orders-api.roles"},
+    {"JWTFORT_OIDC_SCOPES_CLAIM", "scp"},
+    {"JWTFORT_OIDC_SUBJECT_CLAIM", "preferred_username"},
+    {"JWTFORT_OIDC_REQUIRE_AT_JWT", "true"},
+    {"JWTFORT_OIDC_JWKS_URL", "https://idp.example.com/certs"},
+    {"JWTFORT_OIDC_CA_FILE", "/etc/ssl/idp-ca.pem"},
+    {"JWTFORT_OIDC_LEEWAY", "30"},
+    {"JWTFORT_ACCEPT_OWN_TOKENS", "false"},
+    {"JWTFORT_OIDC_REFRESH_INTERVAL", "600"},
+    {"JWTFORT_OIDC_MIN_REFRESH_INTERVAL", "10"},
+    {"JWTFORT_OIDC_MAX_KEY_AGE", "3600"},
+};
+
+TEST(server_settings, one_trusted_issuer_from_the_oidc_settings) {
+  const server_settings defaults;
+  EXPECT_TRUE(defaults.accept_own_tokens);
+  EXPECT_TRUE(defaults.trusted_issuer_options().empty());
+  auto s = from(every_oidc_setting);
+  ASSERT_EQ(outcome(s), "ok");
+  const auto issuers = s->trusted_issuer_options();
+  ASSERT_EQ(issuers.size(), 1u);
+  const issuer_options& o = issuers[0];
+  EXPECT_EQ(o.issuer, "https://idp.example.com/realms/main");
+  EXPECT_EQ(o.audiences, (std::vector<std::string>{"orders-api", "account"}));
+  EXPECT_EQ(o.algorithms, (std::vector<algorithm>{algorithm::rs256, algorithm::es256}));
+  EXPECT_EQ(o.claims.roles,
+            (std::vector<std::string>{"realm_access.roles", "resource_access.orders-api.roles"}));
+  EXPECT_EQ(o.claims.scopes, std::vector<std::string>{"scp"});
+  EXPECT_EQ(o.claims.subject, "preferred_username");
+  EXPECT_TRUE(o.require_at_jwt);
+  EXPECT_EQ(o.jwks_url, "https://idp.example.com/certs");
+  EXPECT_EQ(o.ca_file, "/etc/ssl/idp-ca.pem");
+  EXPECT_EQ(o.leeway_seconds, 30);
+  EXPECT_EQ(o.refresh_interval, std::chrono::seconds(600));
+  EXPECT_EQ(o.min_refresh_interval, std::chrono::seconds(10));
+  EXPECT_EQ(o.max_key_age, std::chrono::seconds(3600));
+  EXPECT_FALSE(s->accept_own_tokens);
+  // Unset, the issuer keeps the library's defaults and the server's leeway.
+  auto plain = from({{"JWTFORT_OIDC_ISSUER", "https://idp.example.com"},
+                     {"JWTFORT_OIDC_AUDIENCE", "api"},
+                     {"JWTFORT_LEEWAY", "7"}});
+  ASSERT_EQ(outcome(plain), "ok");
+  const issuer_options p = plain->trusted_issuer_options().at(0);
+  const issuer_options library;
+  EXPECT_EQ(p.algorithms, library.algorithms);
+  EXPECT_EQ(p.claims.roles, library.claims.roles);
+  EXPECT_EQ(p.claims.scopes, library.claims.scopes);
+  EXPECT_EQ(p.claims.subject, library.claims.subject);
+  EXPECT_EQ(p.leeway_seconds, 7);
+  EXPECT_FALSE(p.require_at_jwt);
+}
+
+TEST(server_settings, several_trusted_issuers_from_a_file) {
+  temp_dir dir;
+  write(dir / "s.toml",
+        "[jwtfort]\noidc_issuer = \"https://first.example.com\"\noidc_audience = \"api\"\n\n"
+        "[[jwtfort.oidc_issuers]]\nissuer = \"https://second.example.com\"\n"
+        "audience = [\"api\", \"admin-api\"]\nroles_claim = \"cognito:groups\"\n\n"
+        "[[jwtfort.oidc_issuers]]\nISSUER = \"https://third.example.com/\"\naudience = \"x\"\n"
+        "algorithms = [\"ES256\"]\nrequire_at_jwt = true\nleeway = 5\n");
+  write(dir / "s.json",
+        "{\"jwtfort\": {\"oidc_issuer\": \"https://first.example.com\", \"oidc_audience\": "
+        "\"api\",\n\"oidc_issuers\": [\n{\"issuer\": \"https://second.example.com\", "
+        "\"audience\": [\"api\", \"admin-api\"], \"roles_claim\": \"cognito:groups\"},\n"
+        "{\"ISSUER\": \"https://third.example.com/\", \"audience\": \"x\", \"algorithms\": "
+        "[\"ES256\"], \"require_at_jwt\": true, \"leeway\": 5}]}}");
+  for (const char* name : {"s.toml", "s.json"}) {
+    SCOPED_TRACE(name);
+    auto s = server_settings::from_file(dir / name);
+    ASSERT_EQ(outcome(s), "ok");
+    const auto issuers = s->trusted_issuer_options();
+    ASSERT_EQ(issuers.size(), 3u);
+    EXPECT_EQ(issuers[0].issuer, "https://first.example.com");
+    EXPECT_EQ(issuers[1].issuer, "https://second.example.com");
+    EXPECT_EQ(issuers[1].audiences, (std::vector<std::string>{"api", "admin-api"}));
+    EXPECT_EQ(issuers[1].claims.roles, std::vector<std::string>{"cognito:groups"});
+    EXPECT_EQ(issuers[2].issuer, "https://third.example.com/");
+    EXPECT_EQ(issuers[2].algorithms, std::vector<algorithm>{algorithm::es256});
+    EXPECT_TRUE(issuers[2].require_at_jwt);
+    EXPECT_EQ(issuers[2].leeway_seconds, 5);
+  }
+}
+
+TEST(server_settings, trusted_issuer_settings_that_do_not_fit) {
+  temp_dir dir;
+  const std::pair<std::string, std::string> files[] = {
+      {"a.toml", "[[jwtfort.oidc_issuers]]\nissuer = \"https://a.example.com\"\n"},
+      {"b.toml", "[[jwtfort.oidc_issuers]]\naudience = \"api\"\n"},
+      {"c.toml",
+       "[[oidc_issuers]]\nissuer = \"https://a.example.com\"\naudience = \"api\"\n"
+       "audiences = \"x\"\n"},
+      {"d.json",
+       "{\"oidc_issuers\": [{\"issuer\": \"https://a\", \"audience\": \"api\",\n"
+       "\"algorithms\": \"HS256\"}]}"},
+      {"e.json",
+       "{\"oidc_issuers\": [{\"issuer\": \"https://a\", \"audience\": \"api\", "
+       "\"Issuer\": \"https://b\"}]}"},
+      {"f.toml", "oidc_issuers = [\"https://a.example.com\"]\n"},
+  };
+  const std::string messages[] = {
+      ":1: JWTFORT_OIDC_ISSUERS[1].audience: required",
+      ":1: JWTFORT_OIDC_ISSUERS[1].issuer: required",
+      ":1: JWTFORT_OIDC_ISSUERS[1].audiences: unknown key (line 4)",
+      ":1: JWTFORT_OIDC_ISSUERS[1].algorithms: HMAC cannot verify a provider's tokens, got "
+      "'HS256' (line 2)",
+      ":1: JWTFORT_OIDC_ISSUERS[1].issuer: set twice (line 1)",
+      ":1: JWTFORT_OIDC_ISSUERS: expected a list of tables ([[jwtfort.oidc_issuers]] in TOML, an "
+      "array of objects in JSON), which only a settings file can give, got '[...]'",
+  };
+  for (std::size_t i = 0; i < std::size(files); ++i) {
+    write(dir / files[i].first, files[i].second);
+    EXPECT_EQ(outcome(server_settings::from_file(dir / files[i].first)),
+              "invalid_configuration: " + (dir / files[i].first) + messages[i]);
+  }
+  EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_ISSUERS", "https://a.example.com"}})),
+            "invalid_configuration: JWTFORT_OIDC_ISSUERS: expected a list of tables "
+            "([[jwtfort.oidc_issuers]] in TOML, an array of objects in JSON), which only a "
+            "settings file can give, got 'https://a.example.com'");
+  EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_ALGORITHMS", "RS256,XS512"}})),
+            "invalid_configuration: JWTFORT_OIDC_ALGORITHMS: expected JWS algorithm names such as "
+            "RS256 or ES256, got 'XS512'");
+  EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_LEEWAY", "301"}})),
+            "invalid_configuration: JWTFORT_OIDC_LEEWAY: must be 0..300, got '301'");
+  EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_MIN_REFRESH_INTERVAL", "0"}})),
+            "invalid_configuration: JWTFORT_OIDC_MIN_REFRESH_INTERVAL: must be > 0, got '0'");
+
+  // Checked together, after reading.
+  const auto validated = [](const values& v) {
+    values with_secret = v;
+    with_secret["AUTHJWT_SECRET_KEY"] = std::string(32, 's');
+    auto s = from(with_secret);
+    if (!s) return outcome(s);
+    return outcome(s->validate());
+  };
+  EXPECT_EQ(validated({{"JWTFORT_OIDC_ISSUER", "https://a.example.com"}}),
+            "invalid_configuration: JWTFORT_OIDC_AUDIENCE: must be set with JWTFORT_OIDC_ISSUER "
+            "(the `aud` the issuer's tokens carry for this server)");
+  EXPECT_EQ(validated({{"JWTFORT_OIDC_ROLES_CLAIM", "groups"}}),
+            "invalid_configuration: JWTFORT_OIDC_ISSUER: must be set with "
+            "JWTFORT_OIDC_ROLES_CLAIM");
+  EXPECT_EQ(validated({{"JWTFORT_ACCEPT_OWN_TOKENS", "no"}}),
+            "invalid_configuration: JWTFORT_ACCEPT_OWN_TOKENS: false needs a trusted issuer "
+            "(JWTFORT_OIDC_ISSUER or JWTFORT_OIDC_ISSUERS), or no token would ever be accepted");
+  EXPECT_EQ(validated({{"JWTFORT_OIDC_ISSUER", "https://a.example.com"},
+                       {"JWTFORT_OIDC_AUDIENCE", "api"},
+                       {"JWTFORT_ACCEPT_OWN_TOKENS", "no"}}),
+            "ok");
+}
+
 TEST(server_settings, docs_list_every_setting) {
   std::ifstream in(std::string(JWTFORT_DOCS_DIR) + "/server.md");
   ASSERT_TRUE(in) << "docs/server.md is missing";
   const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const auto& [name, value] : every_server_setting)
+  values every = every_server_setting;
+  every.insert(every_oidc_setting.begin(), every_oidc_setting.end());
+  every["JWTFORT_OIDC_ISSUERS"] = "";
+  for (const auto& [name, value] : every)
     EXPECT_NE(docs.find("| `" + name + "` |"), std::string::npos) << name << " is not in the table";
 }
 

@@ -41,8 +41,8 @@ auto fields(const config& c) {
       c.cookie_csrf_protect, c.access_csrf_cookie_key, c.refresh_csrf_cookie_key,
       c.access_csrf_cookie_path, c.refresh_csrf_cookie_path, c.access_csrf_header_name,
       c.refresh_csrf_header_name, c.csrf_methods, c.store_url, c.store_fail_open, c.secret_key_file,
-      c.private_key_file, c.public_key_file, c.key_ring_file, c.jwks_url, c.issuer, c.audience,
-      c.leeway, c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir);
+      c.private_key_file, c.public_key_file, c.key_ring_file, c.issuer, c.audience, c.leeway,
+      c.refresh_reuse_grace, c.allow_weak_secret, c.data_dir);
 }
 
 // The exact outcome of a refused configuration: the code, and a message naming the setting.
@@ -122,7 +122,6 @@ TEST(config_defaults, equal_fastapi_jwt_auths) {
   EXPECT_EQ(c.private_key_file, "");
   EXPECT_EQ(c.public_key_file, "");
   EXPECT_EQ(c.key_ring_file, "");
-  EXPECT_EQ(c.jwks_url, "");
   EXPECT_EQ(c.issuer, std::nullopt);
   EXPECT_TRUE(c.audience.empty());
   EXPECT_EQ(c.leeway, std::nullopt);
@@ -174,7 +173,6 @@ const settings every_setting = {
     {"JWTFORT_PRIVATE_KEY_FILE", "/etc/jwtfort/private.pem"},
     {"JWTFORT_PUBLIC_KEY_FILE", "/etc/jwtfort/public.pem"},
     {"JWTFORT_KEY_RING_FILE", "/etc/jwtfort/ring.json"},
-    {"JWTFORT_JWKS_URL", "https://idp.example.com/jwks"},
     {"JWTFORT_ISSUER", "https://issuer.example.com"},
     {"JWTFORT_AUDIENCE", "mobile"},
     {"JWTFORT_LEEWAY", "300"},
@@ -224,7 +222,6 @@ TEST(config_lookup, reads_every_setting) {
   EXPECT_EQ(c->private_key_file, "/etc/jwtfort/private.pem");
   EXPECT_EQ(c->public_key_file, "/etc/jwtfort/public.pem");
   EXPECT_EQ(c->key_ring_file, "/etc/jwtfort/ring.json");
-  EXPECT_EQ(c->jwks_url, "https://idp.example.com/jwks");
   EXPECT_EQ(c->issuer, "https://issuer.example.com");
   EXPECT_EQ(c->audience, std::vector<std::string>{"mobile"});
   EXPECT_EQ(c->leeway, 300);
@@ -324,7 +321,6 @@ TEST(config_lookup, refuses_one_bad_value_per_setting_naming_it) {
       {"AUTHJWT_CSRF_METHODS", "POST,TRACE", "TRACE"},
       {"JWTFORT_STORE_URL", "", ""},
       {"JWTFORT_STORE_FAIL_OPEN", "sometimes", "sometimes"},
-      {"JWTFORT_JWKS_URL", "ftp://idp.example.com/jwks", "ftp://idp.example.com/jwks"},
       {"JWTFORT_LEEWAY", "301", "301"},
       {"JWTFORT_REFRESH_REUSE_GRACE", "301", "301"},
       {"JWTFORT_ALLOW_WEAK_SECRET", "please", "please"},
@@ -526,6 +522,82 @@ TEST_F(config_test, a_program_adds_its_own_settings_to_the_table) {
   EXPECT_EQ(s.workers, 2);
   ASSERT_FALSE(library_alone);
   EXPECT_EQ(library_alone.error().message, "JWTFORT_WORKERS: unknown setting");
+}
+
+// A list of tables (TOML `[[name]]`, a JSON array of objects): each table's keys in order, with
+// their lines, for a program row that reads several records (trusted issuers).
+TEST_F(config_test, a_program_reads_lists_of_tables_from_files) {
+  config c;
+  std::vector<std::vector<setting_field>> things;
+  std::vector<std::string> names;
+  settings_table table;
+  c.add_settings(table);
+  table.add(setting("JWTFORT_THINGS", [&things](const setting& row, const setting_value& v) {
+    if (!v.tables) return result<void>(row.invalid("expected a list of tables", v.text));
+    things = *v.tables;
+    return result<void>();
+  }));
+  table.add(setting::list("JWTFORT_NAMES", names));
+  const auto expect_things = [&things](std::size_t first_line) {
+    ASSERT_EQ(things.size(), 2u);
+    ASSERT_EQ(things[0].size(), 2u);
+    EXPECT_EQ(things[0][0].key, "name");
+    EXPECT_EQ(things[0][0].value.text, "a");
+    EXPECT_EQ(things[0][0].line, first_line);
+    EXPECT_EQ(things[0][1].key, "sizes");
+    EXPECT_EQ(things[0][1].value.items, (std::vector<std::string>{"1", "two"}));
+    ASSERT_EQ(things[1].size(), 1u);
+    EXPECT_EQ(things[1][0].value.text, "b");
+  };
+  ASSERT_OK(table.read_file(file("a.toml",
+                                 "[[jwtfort.things]]\nname = \"a\"\nsizes = [1, \"two\"]\n"
+                                 "[[jwtfort.things]]\nname = \"b\"\n")));
+  expect_things(2);
+  things.clear();
+  ASSERT_OK(table.read_file(
+      file("b.json",
+           "{\"jwtfort\": {\"things\": [\n{\"name\": \"a\", \"sizes\": [1, \"two\"]},\n"
+           "{\"name\": \"b\"}]}}")));
+  expect_things(2);
+
+  const std::pair<std::string, std::string> refused[] = {
+      {"c.toml", "[[things]]\nname = \"a\"\n[things.inner]\nx = 1\n"},
+      {"d.json", "{\"things\": [{\"name\": \"a\",\n\"inner\": {\"x\": 1}}]}"},
+      {"e.json", "{\"things\": [{\"name\": \"a\"},\n\"b\"]}"},
+      {"f.json", "{\"header_name\": [{\"a\": \"b\"}]}"},
+      {"g.toml", "[[names]]\nx = 1\n"},
+  };
+  const std::string reasons[] = {
+      "c.toml:3: inner: a table cannot hold a table",
+      "d.json:2: inner: a table cannot hold a table",
+      "e.json:2: things: mixes tables and values",
+      "f.json:1: AUTHJWT_HEADER_NAME: expected one value, not a list of tables",
+      "g.toml:1: JWTFORT_NAMES: expected a list of values, not a list of tables",
+  };
+  for (std::size_t i = 0; i < std::size(refused); ++i) {
+    auto r = table.read_file(file(refused[i].first, refused[i].second));
+    expect_refused(r, errc::invalid_configuration, reasons[i]);
+  }
+
+  const auto lookup = [](std::string value) {
+    return [value](std::string_view name) -> std::optional<std::string> {
+      if (name == "JWTFORT_NAMES") return value;
+      return std::nullopt;
+    };
+  };
+  ASSERT_OK(table.read_lookup(lookup(" a, b ")));
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
+  ASSERT_OK(table.read_lookup(lookup(R"(["x, y"])")));
+  EXPECT_EQ(names, std::vector<std::string>{"x, y"});
+  expect_refused(table.read_lookup(lookup("a,,b")), errc::invalid_configuration,
+                 "JWTFORT_NAMES: has an empty item");
+}
+
+// JWTFORT_JWKS_URL was read and never used: a deployment that sets it is told what replaced it.
+TEST(config_lookup, the_removed_jwks_url_names_its_successor) {
+  auto r = from({{"JWTFORT_JWKS_URL", "https://idp.example.com/jwks"}});
+  expect_refused(r, errc::invalid_configuration, "JWTFORT_JWKS_URL: no longer read");
+  EXPECT_NE(r.error().message.find("JWTFORT_OIDC_ISSUER"), std::string::npos) << r.error().message;
 }
 
 TEST_F(config_test, validate_refuses_a_missing_or_weak_secret) {

@@ -46,6 +46,7 @@
 #include "jwtfort/result.hpp"
 #include "jwtfort/service/config.hpp"
 #include "jwtfort/service/token_service.hpp"
+#include "jwtfort/service/trusted_issuers.hpp"
 #include "jwtfort/token.hpp"
 
 namespace jwtfort::http {
@@ -103,6 +104,16 @@ struct authenticator_options {
   std::string roles_claim = "roles";
   /// `realm` of the `WWW-Authenticate` challenge; empty = none.
   std::string realm;
+  /// Tokens of OpenID Connect providers. A token whose unverified `iss` is one of these issuers
+  /// is verified by them, never by the token service, and becomes a `principal` whose roles and
+  /// scopes are the issuer's mapped ones (`roles_claim` does not apply to it); route roles and
+  /// scopes then apply as for own tokens. Such tokens pass `access` and `optional` routes only
+  /// (`fresh` -> fresh_token_required, `refresh` -> wrong_token_type, both 401). Keys not fetched
+  /// yet -> 503 jwks_unavailable. Null: own tokens only.
+  std::shared_ptr<const trusted_issuers> trusted;
+  /// Whether the token service's own tokens are accepted too. When false (with `trusted` set),
+  /// any other token is 401 invalid_issuer, and the service may be null.
+  bool accept_own_tokens = true;
 
   /// Locations, header, cookie and CSRF settings from a deployment's `config`
   /// (AUTHJWT_TOKEN_LOCATION, AUTHJWT_HEADER_NAME, AUTHJWT_ACCESS_COOKIE_KEY...).
@@ -119,8 +130,15 @@ struct principal {
   /// The token as received (percent-decoded when it came from the query), for endpoints that
   /// act on it (refresh rotation). Never log it.
   std::string encoded;
+  /// The trusted issuer that vouched for the token; empty for the service's own tokens.
+  std::string issuer;
+  /// The subject as the trusted issuer's claim mapping reads it; empty for own tokens.
+  std::string mapped_subject;
 
-  std::string_view subject() const noexcept { return token.subject(); }
+  /// The caller: the mapped subject of a trusted issuer's token, else the token's `sub`.
+  std::string_view subject() const noexcept {
+    return issuer.empty() ? token.subject() : std::string_view(mapped_subject);
+  }
 };
 
 /// A refusal, ready to send.
@@ -172,7 +190,9 @@ class decision {
 
 class JWTFORT_API authenticator {
  public:
-  /// Errors: invalid_configuration, the message naming the option: no service; a header,
+  /// Errors: invalid_configuration, the message naming the option: no service (allowed only
+  /// with `trusted` set and `accept_own_tokens` false); `accept_own_tokens` false without
+  /// `trusted`; a header,
   /// cookie or query parameter name that is not an HTTP token; a header type that is neither
   /// empty nor a token; a realm with control characters; locations allowing nothing; a route
   /// or excluded path that is neither `/exact` nor `/prefix/*`; a route method that is not a
@@ -191,6 +211,7 @@ class JWTFORT_API authenticator {
   /// The rule `decide(request)` applies: nullopt for an excluded path.
   std::optional<route_rule> rule_for(std::string_view method, std::string_view path) const;
 
+  /// The token service; only when one was given (see create()).
   const token_service& service() const noexcept { return *service_; }
   const authenticator_options& options() const noexcept { return options_; }
 

@@ -81,7 +81,6 @@ struct JWTFORT_API config {
   std::string private_key_file;          ///< PEM file (instead of AUTHJWT_PRIVATE_KEY)
   std::string public_key_file;           ///< PEM file (instead of AUTHJWT_PUBLIC_KEY)
   std::string key_ring_file;             ///< private JWKS, active key first (`jwtfort keys rotate`)
-  std::string jwks_url;                  ///< remote JWKS of an identity provider (https)
   std::optional<std::string> issuer;     ///< fills encode_issuer and decode_issuer where unset
   std::vector<std::string> audience;     ///< adds to decode_audience
   std::optional<std::int64_t> leeway;    ///< overrides decode_leeway

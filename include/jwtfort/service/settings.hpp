@@ -18,6 +18,7 @@
 ///
 /// A row refers to its variable: the table must not outlive it, and reading writes through it.
 /// docs/configuration.md describes the value syntax of each kind.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -31,11 +32,24 @@
 
 namespace jwtfort {
 
+struct setting_field;
+
 /// A setting as a source gives it: one text (an environment variable, a `.env` line, a TOML or
-/// JSON scalar), or the items of a TOML/JSON array.
+/// JSON scalar), the items of a TOML/JSON array, or the tables of a TOML array of tables
+/// (`[[jwtfort.name]]`) or of a JSON array of objects.
 struct setting_value {
   std::string text;
   std::optional<std::vector<std::string>> items;
+  /// Each table's keys as written, in order, with their values (a text or a list, never a
+  /// table); only a file gives tables.
+  std::optional<std::vector<std::vector<setting_field>>> tables;
+};
+
+/// One key of a table in a list of tables, and the file line it is on (0: unknown).
+struct setting_field {
+  std::string key;
+  setting_value value;
+  std::size_t line = 0;
 };
 
 /// A name -> value lookup (nullopt = not set), e.g. over a map in a test.
@@ -68,6 +82,10 @@ class JWTFORT_API setting {
   static setting boolean(std::string name, bool& target);
   /// One of `allowed` (lower case), any case; stored lower case.
   static setting one_of(std::string name, std::string& target, std::vector<std::string> allowed);
+  /// A list: a TOML/JSON array, a JSON array of strings in one text (as pydantic settings read
+  /// lists from the environment), or comma-separated items; each item trimmed and not empty. An
+  /// empty value is the empty list.
+  static setting list(std::string name, std::vector<std::string>& target);
 
  private:
   std::string name_;

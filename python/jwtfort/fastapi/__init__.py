@@ -7,7 +7,8 @@ configured by the ``authjwt_*`` keys of :class:`AuthJWTSettings`. Its refusals a
 token failed. Applications written for fastapi-jwt-auth import
 ``jwtfort.compat.fastapi_jwt_auth`` instead, which keeps that library's status codes and
 messages. :class:`JWTAuthenticationMiddleware` and :class:`JWTAuthBackend` offer
-fastapi-auth-jwt's middleware API, and :class:`JWTBearer` a typed bearer dependency.
+fastapi-auth-jwt's middleware API, :class:`JWTBearer` a typed bearer dependency, and
+:class:`OIDCBearer` one for the access tokens of OpenID Connect providers.
 
 Example::
 
@@ -50,6 +51,7 @@ from ._bearer import JWTBearer
 from ._config import AuthConfig, RedisConfig, SQLiteConfig, StorageConfig, StorageTypes, User
 from ._handler import JWTHandler
 from ._middleware import JWTAuthenticationMiddleware
+from ._oidc import OIDCBearer, OIDCUser, ProviderEndpoints
 
 # --- end ---
 
@@ -70,6 +72,9 @@ __all__ = [
     "JWTDecodeError",
     "JWTHandler",
     "MissingTokenError",
+    "OIDCBearer",
+    "OIDCUser",
+    "ProviderEndpoints",
     "RedisConfig",
     "RefreshTokenRequired",
     "RevokedTokenError",
