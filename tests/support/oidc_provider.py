@@ -82,13 +82,13 @@ def install_package() -> None:
     file lock keeps parallel tests from installing at once."""
     lock_path = os.path.join(OIDC_DIR, "package-lock.json")
     installed = os.path.join(OIDC_DIR, "node_modules", ".package-lock.json")
-    npm = shutil.which("npm")
-    if npm is None:
-        raise FileNotFoundError("npm is not installed")
     with open(os.path.join(OIDC_DIR, ".install.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _same_lock(lock_path, installed):
-            return
+            return  # npm is needed only to install (a copied tree may hold node_modules)
+        npm = shutil.which("npm")
+        if npm is None:
+            raise FileNotFoundError("npm is not installed")
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=OIDC_DIR,
