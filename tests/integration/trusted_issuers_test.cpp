@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -393,6 +394,35 @@ TEST_F(trusted_issuers_test, verify_does_not_wait_for_a_hanging_fetch) {
   const auto stopping = std::chrono::steady_clock::now();
   t.reset();  // abandons the hanging transfer rather than wait for its timeout
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 2500ms);
+}
+
+TEST_F(trusted_issuers_test, https_works_with_the_configured_ca_and_only_with_it) {
+  // A self-signed certificate for IP 127.0.0.1 that is its own CA.
+  const std::string dir = testing::TempDir();
+  const test::tls_files tls{dir + "/trusted-issuers-cert.pem", dir + "/trusted-issuers-key.pem"};
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=jwtfort-test -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      tls.key + "' -out '" + tls.cert + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  provider p(0, &tls);
+  p.serve_keys({keys().a});
+  auto trusted_ca = options_for(p);
+  trusted_ca.ca_file = tls.cert;
+  auto t = make({trusted_ca});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  EXPECT_OK(t->verify(sign(keys().a, claims_of(p.issuer()))));
+
+  {
+    std::lock_guard lock(*events_mutex_);
+    events_->clear();
+  }
+  auto untrusted = make({options_for(p)});  // the system's CAs only
+  auto failure = first_failure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->error, errc::jwks_unavailable);
+  EXPECT_NE(failure->detail.find("TLS"), std::string::npos) << failure->detail;
+  EXPECT_ERRC(untrusted->verify(sign(keys().a, claims_of(p.issuer()))), errc::jwks_unavailable);
 }
 
 // --- routing --------------------------------------------------------------------------------
