@@ -116,8 +116,8 @@ verifier_options verify_template(const issuer_options& o, const jwtfort::clock& 
 // One fetched key set, as a verifier; immutable, shared with request threads.
 struct issuer_keys {
   std::shared_ptr<const verifier> checker;  // null when no allowed algorithm has a key
-  std::size_t key_count = 0;
-  std::int64_t fetched_at = 0;  // options clock, seconds
+  std::vector<std::string> key_ids;         // sorted, to tell a rotation from a refresh
+  std::int64_t fetched_at = 0;              // options clock, seconds
 };
 
 // A claim path's value: a top-level member named by the whole path, else the dotted walk.
@@ -372,14 +372,17 @@ struct trusted_issuers::state {
       failed(i, issuer_event::kind::jwks_failed, keys.error());
       return retry_later(i, jitter);
     }
+    // Only this thread writes i.keys, so reading the old pointer needs no lock.
+    const bool rotated = i.keys && i.keys->key_ids != (*keys)->key_ids;
     {
       std::lock_guard lock(i.keys_mutex);
       i.keys = std::move(*keys);
       i.last_error.clear();
     }
-    if (!i.had_keys || i.last_failure)
+    if (!i.had_keys || i.last_failure || rotated)
       emit({i.options.issuer, issuer_event::kind::jwks_ok, errc{},
-            std::to_string(i.keys->key_count) + " keys from " + i.jwks_url});
+            std::to_string(i.keys->key_ids.size()) +
+                (rotated ? " keys (changed) from " : " keys from ") + i.jwks_url});
     i.had_keys = true;
     i.last_failure.reset();
     i.backoff = 0ms;
@@ -455,7 +458,8 @@ struct trusted_issuers::state {
                           [alg](const key& k) { return k.accepts(alg); });
     });
     auto keys = std::make_shared<issuer_keys>();
-    keys->key_count = set->size();
+    for (const key& k : set->keys()) keys->key_ids.push_back(k.id());
+    std::sort(keys->key_ids.begin(), keys->key_ids.end());
     keys->fetched_at = fetched_at;
     if (v.algorithms.empty()) return std::shared_ptr<const issuer_keys>(std::move(keys));
     v.keys = std::move(*set);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -151,7 +152,7 @@ TEST_F(trusted_issuers_test, discovers_the_jwks_and_verifies_a_token) {
   EXPECT_EQ(who->token.subject(), "alice");
   EXPECT_EQ(p.requests(discovery_path), 1);
   EXPECT_EQ(p.requests("/jwks"), 1);
-  ASSERT_EQ(events().size(), 2u);
+  ASSERT_TRUE(eventually([&] { return events().size() == 2; }));  // jwks_ok follows readiness
   EXPECT_EQ(events()[0].what, issuer_event::kind::discovery_ok);
   EXPECT_EQ(events()[1].what, issuer_event::kind::jwks_ok);
   const auto stats = t->stats();
@@ -322,9 +323,9 @@ TEST_F(trusted_issuers_test, a_failure_is_reported_once_however_often_it_repeats
   provider p;
   p.on(discovery_path, {500, "down"});
   auto t = make({options_for(p)});
-  ASSERT_TRUE(eventually([&] { return p.requests(discovery_path) >= 2; }));
+  ASSERT_TRUE(eventually([&] { return t->stats()[0].fetch_failures >= 2; }));
   EXPECT_EQ(count_events(issuer_event::kind::discovery_failed), 1);
-  EXPECT_GE(t->stats()[0].fetch_failures, 2u);
+  EXPECT_GE(p.requests(discovery_path), 2);
 }
 
 TEST_F(trusted_issuers_test, an_unknown_kid_refetches_at_most_once_per_interval) {
@@ -353,6 +354,10 @@ TEST_F(trusted_issuers_test, a_rotated_key_is_accepted_after_one_refetch) {
   EXPECT_ERRC(t->verify(rotated), errc::unknown_key);
   ASSERT_TRUE(eventually([&] { return static_cast<bool>(t->verify(rotated)); }));
   EXPECT_EQ(p.requests("/jwks"), 2);
+  // The first keys, then the rotation (reported just after the keys are in use).
+  ASSERT_TRUE(eventually([&] { return count_events(issuer_event::kind::jwks_ok) == 2; }));
+  EXPECT_NE(events().back().detail.find("2 keys (changed)"), std::string::npos)
+      << events().back().detail;
   EXPECT_OK(t->verify(sign(keys().a, claims_of(p.issuer()))));
 }
 
@@ -393,6 +398,35 @@ TEST_F(trusted_issuers_test, verify_does_not_wait_for_a_hanging_fetch) {
   const auto stopping = std::chrono::steady_clock::now();
   t.reset();  // abandons the hanging transfer rather than wait for its timeout
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 2500ms);
+}
+
+TEST_F(trusted_issuers_test, https_works_with_the_configured_ca_and_only_with_it) {
+  // A self-signed certificate for IP 127.0.0.1 that is its own CA.
+  const std::string dir = testing::TempDir();
+  const test::tls_files tls{dir + "/trusted-issuers-cert.pem", dir + "/trusted-issuers-key.pem"};
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=jwtfort-test -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      tls.key + "' -out '" + tls.cert + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  provider p(0, &tls);
+  p.serve_keys({keys().a});
+  auto trusted_ca = options_for(p);
+  trusted_ca.ca_file = tls.cert;
+  auto t = make({trusted_ca});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  EXPECT_OK(t->verify(sign(keys().a, claims_of(p.issuer()))));
+
+  {
+    std::lock_guard lock(*events_mutex_);
+    events_->clear();
+  }
+  auto untrusted = make({options_for(p)});  // the system's CAs only
+  auto failure = first_failure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->error, errc::jwks_unavailable);
+  EXPECT_NE(failure->detail.find("TLS"), std::string::npos) << failure->detail;
+  EXPECT_ERRC(untrusted->verify(sign(keys().a, claims_of(p.issuer()))), errc::jwks_unavailable);
 }
 
 // --- routing --------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ struct issuer_identity {
 };
 
 /// Something worth one log line and a metric: a success after failures (or the first one), a
-/// failure (first occurrence of each distinct error in a row). Never contains a token.
+/// JWKS whose key ids changed (a rotation), a failure (first occurrence of each distinct error in
+/// a row). Never contains a token.
 struct issuer_event {
   std::string issuer;
   enum class kind { discovery_ok, discovery_failed, jwks_ok, jwks_failed } what;
