@@ -28,6 +28,10 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr std::size_t max_token_bytes = 8192;  // the verifier's default, checked before decoding
+// Routing decodes up to the most any verifier accepts: a token too large for a trusted issuer
+// is refused by its verifier, while one of another issuer must reach the caller's own verifier
+// (the HTTP authenticator's token service), whose limit may be larger.
+constexpr std::size_t max_routed_bytes = 65536;
 constexpr std::int64_t never = std::numeric_limits<std::int64_t>::min();
 constexpr auto first_backoff = 1000ms;
 constexpr auto last_backoff = 60000ms;
@@ -80,6 +84,8 @@ result<void> check_limits(const issuer_options& o) {
 }
 
 result<void> check_audiences(const issuer_options& o) {
+  if (o.audience_claim != "aud" && o.audience_claim != "client_id")
+    return bad_option(o.issuer, "audience_claim must be \"aud\" or \"client_id\"");
   if (o.audiences.empty()) return bad_option(o.issuer, "audiences is empty");
   for (const std::string& a : o.audiences)
     if (a.empty()) return bad_option(o.issuer, "audiences holds an empty string");
@@ -91,7 +97,10 @@ verifier_options verify_template(const issuer_options& o, const jwtfort::clock& 
   verifier_options v;
   v.algorithms = o.algorithms;
   v.issuer = o.issuer;
-  v.audiences = o.audiences;
+  // With audience_claim "client_id" the verifier sees no audience, so it refuses any token with
+  // an `aud` (RFC 7519 §4.1.3); client_id is checked against the audiences after it.
+  const bool by_client_id = o.audience_claim == "client_id";
+  if (!by_client_id) v.audiences = o.audiences;
   v.leeway_seconds = o.leeway_seconds;
   v.clock = clock;
   v.max_token_bytes = max_token_bytes;
@@ -99,7 +108,7 @@ verifier_options verify_template(const issuer_options& o, const jwtfort::clock& 
     v.type = "at+jwt";  // the verifier compares media types, so application/at+jwt matches too
     v.required_claims = {"iss", "exp", "aud", "sub", "client_id", "iat", "jti"};
   } else {
-    v.required_claims = {"iss", "exp", "aud"};
+    v.required_claims = {"iss", "exp", by_client_id ? "client_id" : "aud"};
   }
   return v;
 }
@@ -207,7 +216,7 @@ struct trusted_issuers::state {
 
   // The configured issuer named by the token's unverified `iss`, before any signature work.
   result<issuer*> route(std::string_view token) const {
-    if (token.size() > max_token_bytes) return error(errc::token_too_large);
+    if (token.size() > max_routed_bytes) return error(errc::token_too_large);
     const std::size_t first = token.find('.');
     const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos) return error(errc::malformed_token);
@@ -285,13 +294,31 @@ struct trusted_issuers::state {
     if (!subject || subject->empty())
       return error(errc::missing_claim, "the token of " + i.options.issuer +
                                             " has no string subject at '" + m.subject + "'");
+    if (auto ok = check_client_audience(i, *claims); !ok) return ok.error();
     issuer_identity id{std::move(token), i.options.issuer, std::string(*subject), {}, {}, {}};
     id.roles = mapped(*claims, m.roles);
     id.scopes = mapped(*claims, m.scopes);
-    auto client_id = id.token.string_claim("client_id");
-    if (!client_id) client_id = id.token.string_claim("azp");
-    if (client_id) id.client_id = std::move(*client_id);
+    // RFC 9068 client_id, else OpenID Connect's azp, read from this parse (each accessor of
+    // verified_token would parse the claims again).
+    for (std::string_view name : {"client_id", "azp"}) {
+      auto v = claims->find(name);
+      if (auto text = v ? v->as_string() : std::nullopt) {
+        id.client_id = std::string(*text);
+        break;
+      }
+    }
     return id;
+  }
+
+  // audience_claim "client_id": the token's client_id names this API's client.
+  static result<void> check_client_audience(const issuer& i, const json::object& claims) {
+    if (i.options.audience_claim != "client_id") return {};
+    auto v = claims.find("client_id");
+    auto client = v ? v->as_string() : std::nullopt;
+    const auto& accepted = i.options.audiences;
+    if (client && std::find(accepted.begin(), accepted.end(), *client) != accepted.end()) return {};
+    return error(errc::invalid_audience,
+                 "the token's client_id is not an accepted audience of " + i.options.issuer);
   }
 
   std::string last_error(const issuer& i) const {

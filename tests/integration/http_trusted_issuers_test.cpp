@@ -152,6 +152,27 @@ TEST_F(http_trusted_issuers_test, own_tokens_are_accepted_next_to_trusted_ones_b
   EXPECT_TRUE(decide(auth, provider_token()).principal());
 }
 
+TEST_F(http_trusted_issuers_test,
+       an_own_token_larger_than_a_providers_limit_still_reaches_the_service) {
+  token_service_options o;
+  o.clock = clock();
+  o.store = make_memory_store();
+  o.max_token_bytes = 16384;
+  auto ring = must(key_ring::from_key(must(key::from_secret(secret, algorithm::hs256))));
+  auto s = std::make_shared<const token_service>(
+      must(token_service::create(std::move(ring), std::move(o))));
+  auto auth = make(s, trusted());
+  const std::string big = must(s->create_access_token(
+      {.subject = "bob", .extra_claims_json = R"({"pad":")" + std::string(9000, 'x') + R"("})"}));
+  ASSERT_GT(big.size(), 8192u);
+  auto d = decide(auth, big);
+  ASSERT_NE(d.principal(), nullptr) << (d.challenge() ? d.challenge()->detail : "anonymous");
+  EXPECT_EQ(d.principal()->subject(), "bob");
+  // A provider's token that large is refused by its issuer's verifier.
+  expect_refused(decide(auth, provider_token({{"pad", std::string(9000, 'x')}})), 401,
+                 errc::token_too_large);
+}
+
 TEST_F(http_trusted_issuers_test, own_tokens_can_be_refused) {
   auto s = service();
   auto auth = make(s, trusted(), false);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -395,6 +396,35 @@ TEST_F(trusted_issuers_test, verify_does_not_wait_for_a_hanging_fetch) {
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 2500ms);
 }
 
+TEST_F(trusted_issuers_test, https_works_with_the_configured_ca_and_only_with_it) {
+  // A self-signed certificate for IP 127.0.0.1 that is its own CA.
+  const std::string dir = testing::TempDir();
+  const test::tls_files tls{dir + "/trusted-issuers-cert.pem", dir + "/trusted-issuers-key.pem"};
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=jwtfort-test -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      tls.key + "' -out '" + tls.cert + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  provider p(0, &tls);
+  p.serve_keys({keys().a});
+  auto trusted_ca = options_for(p);
+  trusted_ca.ca_file = tls.cert;
+  auto t = make({trusted_ca});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  EXPECT_OK(t->verify(sign(keys().a, claims_of(p.issuer()))));
+
+  {
+    std::lock_guard lock(*events_mutex_);
+    events_->clear();
+  }
+  auto untrusted = make({options_for(p)});  // the system's CAs only
+  auto failure = first_failure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->error, errc::jwks_unavailable);
+  EXPECT_NE(failure->detail.find("TLS"), std::string::npos) << failure->detail;
+  EXPECT_ERRC(untrusted->verify(sign(keys().a, claims_of(p.issuer()))), errc::jwks_unavailable);
+}
+
 // --- routing --------------------------------------------------------------------------------
 
 TEST_F(trusted_issuers_test, an_unconfigured_issuer_is_refused_without_any_request) {
@@ -478,6 +508,40 @@ TEST_F(trusted_issuers_test, without_require_at_jwt_id_token_shaped_tokens_pass)
   EXPECT_EQ(who->client_id, "spa");
   claims.erase("aud");
   EXPECT_ERRC(t->verify(sign(keys().a, claims)), errc::missing_claim);
+}
+
+TEST_F(trusted_issuers_test, audience_claim_client_id_takes_access_tokens_without_aud) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.audience_claim = "client_id";
+  o.audiences = {"app"};
+  o.claims.roles = {"cognito:groups"};
+  auto t = make({o});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto access = claims_of(p.issuer());
+  access.erase("aud");
+  access["token_use"] = "access";
+  access["cognito:groups"] = {"admins"};
+  auto who = t->verify(sign(keys().a, access));
+  ASSERT_OK(who);
+  EXPECT_EQ(who->client_id, "app");
+  EXPECT_EQ(who->roles, (std::vector<std::string>{"admins"}));
+  auto other_client = access;
+  other_client["client_id"] = "someone-else";
+  EXPECT_ERRC(t->verify(sign(keys().a, other_client)), errc::invalid_audience);
+  auto no_client = access;
+  no_client.erase("client_id");
+  EXPECT_ERRC(t->verify(sign(keys().a, no_client)), errc::missing_claim);
+  // An ID token (aud set to the client, no client_id) is not an access token; nor is any token
+  // with an aud.
+  auto id_token = claims_of(p.issuer());
+  id_token.erase("client_id");
+  id_token["aud"] = "app";
+  EXPECT_ERRC(t->verify(sign(keys().a, id_token)), errc::missing_claim);
+  auto with_aud = access;
+  with_aud["aud"] = "app";
+  EXPECT_ERRC(t->verify(sign(keys().a, with_aud)), errc::invalid_audience);
 }
 
 // --- claim mapping --------------------------------------------------------------------------
@@ -592,6 +656,7 @@ TEST(trusted_issuers_options_test, every_mistake_is_invalid_configuration_naming
       {[](auto& o) { o.jwks_url = "http://idp.example.com/jwks"; }, "jwks_url must be https://"},
       {[](auto& o) { o.audiences.clear(); }, "audiences is empty"},
       {[](auto& o) { o.audiences = {""}; }, "empty string"},
+      {[](auto& o) { o.audience_claim = "azp"; }, "audience_claim"},
       {[](auto& o) { o.algorithms.clear(); }, "algorithms is empty"},
       {[](auto& o) { o.algorithms = {algorithm::hs256}; }, "HMAC"},
       {[](auto& o) { o.leeway_seconds = 301; }, "leeway_seconds"},

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -32,22 +33,32 @@ struct answer {
   bool hang = false;  // never answers while the provider lives
 };
 
+// A certificate and its key (PEM files) for a provider that speaks HTTPS.
+struct tls_files {
+  std::string cert, key;
+};
+
 // An identity provider on 127.0.0.1 (a free port, or the given one, e.g. to bring a stopped
 // provider back): discovery at the well-known path naming its own issuer, the JWKS at /jwks.
+// With `tls`, it speaks HTTPS and its issuer is https://127.0.0.1:<port>.
 class oidc_provider {
  public:
-  explicit oidc_provider(int port = 0) {
-    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+  explicit oidc_provider(int port = 0, const tls_files* tls = nullptr)
+      : server_(tls ? std::make_unique<httplib::SSLServer>(tls->cert.c_str(), tls->key.c_str())
+                    : std::make_unique<httplib::Server>()),
+        scheme_(tls ? "https" : "http") {
+    if (!server_->is_valid()) throw std::runtime_error("provider: cannot load the certificate");
+    server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
       respond(req.path, res);
     });
     if (port == 0) {
-      port_ = server_.bind_to_any_port("127.0.0.1");
-    } else if (server_.bind_to_port("127.0.0.1", port)) {
+      port_ = server_->bind_to_any_port("127.0.0.1");
+    } else if (server_->bind_to_port("127.0.0.1", port)) {
       port_ = port;
     }
     if (port_ <= 0) throw std::runtime_error("provider: cannot bind 127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     serve_discovery(issuer());
   }
 
@@ -57,12 +68,12 @@ class oidc_provider {
       released_ = true;
     }
     released_cv_.notify_all();
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
 
   int port() const { return port_; }
-  std::string issuer() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string issuer() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
 
   void on(const std::string& path, answer a) {
     std::lock_guard lock(mutex_);
@@ -114,7 +125,8 @@ class oidc_provider {
   bool released_ = false;
   std::map<std::string, answer> answers_;
   std::map<std::string, int> counts_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
+  std::string scheme_;
   std::thread thread_;
   int port_ = 0;
 };

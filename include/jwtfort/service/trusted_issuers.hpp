@@ -72,15 +72,20 @@ struct issuer_options {
   /// The issuer identifier, compared exactly with the token's `iss` and discovery's `issuer`.
   /// `https://` required; `http://` only for a loopback host (127.0.0.1, [::1], localhost).
   std::string issuer;
-  /// Accepted audiences (at least one), compared with `aud`.
+  /// Accepted audiences (at least one), compared with the `audience_claim`.
   std::vector<std::string> audiences;
+  /// Where the audience is: "aud" (RFC 7519, every provider but one), or "client_id" for
+  /// providers whose access tokens carry no `aud` (Amazon Cognito): the token's `client_id`
+  /// must then be one of `audiences`, and a token that has an `aud` (an ID token) is refused.
+  std::string audience_claim = "aud";
   /// Allowed algorithms (at least one, no HMAC); default RS256, which every provider supports.
   std::vector<algorithm> algorithms = {algorithm::rs256};
   /// Empty: discovered from the issuer's openid-configuration `jwks_uri`.
   std::string jwks_url;
   /// RFC 9068: require `typ` `at+jwt` (application/at+jwt) and the claims iss, exp, aud, sub,
   /// client_id, iat, jti. Off for providers whose access tokens are ID-token shaped (Entra ID,
-  /// Cognito, Auth0 and Okta defaults, Google...): then iss, exp and aud are required.
+  /// Cognito, Auth0 and Okta defaults, Google...): then iss, exp and the audience claim are
+  /// required.
   bool require_at_jwt = false;
   claim_mapping claims;
   std::int64_t leeway_seconds = 0;                ///< 0..300
@@ -134,11 +139,12 @@ class JWTFORT_API trusted_issuers {
   static result<std::shared_ptr<trusted_issuers>> create(trusted_issuers_options options);
 
   /// True when the token's unverified `iss` is a configured issuer (cheap: decodes the payload
-  /// only). Lets a server decide between its own verifier and this one.
+  /// only, up to 64 KiB). Lets a server decide between its own verifier and this one.
   bool knows_issuer_of(std::string_view token) const;
 
   /// Verifies with the cached keys of the token's issuer. Never does network I/O.
-  /// Errors: the verifier's; invalid_issuer for an unconfigured (or absent) `iss`;
+  /// Errors: the verifier's (token_too_large above 8 KiB); invalid_issuer for an unconfigured
+  /// (or absent) `iss`, decided before the size limit so that another verifier may take it;
   /// jwks_unavailable (no usable keys yet / keys too old); unknown_key (schedules a refetch);
   /// missing_claim when the subject path names no string.
   result<issuer_identity> verify(std::string_view token) const;
