@@ -93,6 +93,8 @@ std::vector<issuer_row> issuer_rows(oidc_issuer_settings& s,
   std::vector<issuer_row> rows;
   rows.push_back({"issuer", optional_text(name("issuer"), s.issuer)});
   rows.push_back({"audience", setting::list(name("audience"), s.audience)});
+  rows.push_back({"audience_claim",
+                  setting::one_of(name("audience_claim"), s.audience_claim, {"aud", "client_id"})});
   rows.push_back({"algorithms", algorithms(name("algorithms"), s.algorithms)});
   rows.push_back({"roles_claim", setting::list(name("roles_claim"), s.roles_claim)});
   rows.push_back({"scopes_claim", setting::list(name("scopes_claim"), s.scopes_claim)});
@@ -167,6 +169,7 @@ void add_oidc_settings(server_settings& s, settings_table& t) {
 // The first JWTFORT_OIDC_* issuer setting given, other than the issuer itself.
 std::optional<std::string_view> first_issuer_setting(const oidc_issuer_settings& o) {
   if (!o.audience.empty()) return "JWTFORT_OIDC_AUDIENCE";
+  if (!o.audience_claim.empty()) return "JWTFORT_OIDC_AUDIENCE_CLAIM";
   if (!o.algorithms.empty()) return "JWTFORT_OIDC_ALGORITHMS";
   if (!o.roles_claim.empty()) return "JWTFORT_OIDC_ROLES_CLAIM";
   if (!o.scopes_claim.empty()) return "JWTFORT_OIDC_SCOPES_CLAIM";
@@ -249,6 +252,7 @@ std::vector<issuer_options> server_settings::trusted_issuer_options() const {
     issuer_options o;
     o.issuer = s.issuer;
     o.audiences = s.audience;
+    if (!s.audience_claim.empty()) o.audience_claim = s.audience_claim;
     if (!s.algorithms.empty()) o.algorithms = s.algorithms;
     o.jwks_url = s.jwks_url;
     o.require_at_jwt = s.require_at_jwt;

@@ -30,6 +30,7 @@ namespace jwtfort::server {
 struct oidc_issuer_settings {
   std::string issuer;  ///< empty = not configured
   std::vector<std::string> audience;
+  std::string audience_claim;             ///< "aud", or "client_id" (Cognito); empty = "aud"
   std::vector<algorithm> algorithms;      ///< empty = RS256
   std::vector<std::string> roles_claim;   ///< claim paths; empty = `roles`
   std::vector<std::string> scopes_claim;  ///< empty = `scope`, `scp`

@@ -182,6 +182,7 @@ TEST(server_settings, every_file_format_reads_both_sets_with_lines_in_messages) 
 const values every_oidc_setting = {
     {"JWTFORT_OIDC_ISSUER", "https://idp.example.com/realms/main"},
     {"JWTFORT_OIDC_AUDIENCE", "orders-api, account"},
+    {"JWTFORT_OIDC_AUDIENCE_CLAIM", "Client_ID"},
     {"JWTFORT_OIDC_ALGORITHMS", "rs256,ES256"},
     {"JWTFORT_OIDC_ROLES_CLAIM", "realm_access.roles,resource_access.orders-api.roles"},
     {"JWTFORT_OIDC_SCOPES_CLAIM", "scp"},
@@ -207,6 +208,7 @@ TEST(server_settings, one_trusted_issuer_from_the_oidc_settings) {
   const issuer_options& o = issuers[0];
   EXPECT_EQ(o.issuer, "https://idp.example.com/realms/main");
   EXPECT_EQ(o.audiences, (std::vector<std::string>{"orders-api", "account"}));
+  EXPECT_EQ(o.audience_claim, "client_id");
   EXPECT_EQ(o.algorithms, (std::vector<algorithm>{algorithm::rs256, algorithm::es256}));
   EXPECT_EQ(o.claims.roles,
             (std::vector<std::string>{"realm_access.roles", "resource_access.orders-api.roles"}));
@@ -228,6 +230,7 @@ TEST(server_settings, one_trusted_issuer_from_the_oidc_settings) {
   const issuer_options p = plain->trusted_issuer_options().at(0);
   const issuer_options library;
   EXPECT_EQ(p.algorithms, library.algorithms);
+  EXPECT_EQ(p.audience_claim, library.audience_claim);
   EXPECT_EQ(p.claims.roles, library.claims.roles);
   EXPECT_EQ(p.claims.scopes, library.claims.scopes);
   EXPECT_EQ(p.claims.subject, library.claims.subject);
@@ -304,6 +307,9 @@ TEST(server_settings, trusted_issuer_settings_that_do_not_fit) {
   EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_ALGORITHMS", "RS256,XS512"}})),
             "invalid_configuration: JWTFORT_OIDC_ALGORITHMS: expected JWS algorithm names such as "
             "RS256 or ES256, got 'XS512'");
+  EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_AUDIENCE_CLAIM", "azp"}})),
+            "invalid_configuration: JWTFORT_OIDC_AUDIENCE_CLAIM: must be one of aud, client_id, "
+            "got 'azp'");
   EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_LEEWAY", "301"}})),
             "invalid_configuration: JWTFORT_OIDC_LEEWAY: must be 0..300, got '301'");
   EXPECT_EQ(outcome(from({{"JWTFORT_OIDC_MIN_REFRESH_INTERVAL", "0"}})),
