@@ -32,9 +32,9 @@ import jwtfort
 from jwtfort.fastapi import OIDCBearer, OIDCUser
 from jwtfort.fastapi._oidc import fetch_endpoints
 
+# npm only installs the provider's packages (tests/oidc); a tree that has them needs Node.js alone.
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("npm") is None,
-    reason="Node.js and npm run the OpenID Connect provider",
+    shutil.which("node") is None, reason="Node.js runs the OpenID Connect provider"
 )
 
 CLIENT_CLAIMS = {"roles": ["clerk"]}

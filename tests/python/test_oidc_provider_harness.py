@@ -23,9 +23,9 @@ from oidc_provider import (
     TestCertificateAuthority,
 )
 
+# npm only installs the provider's packages (tests/oidc); a tree that has them needs Node.js alone.
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("npm") is None,
-    reason="Node.js and npm run the OpenID Connect provider",
+    shutil.which("node") is None, reason="Node.js runs the OpenID Connect provider"
 )
 
 ROLES = {"roles": ["admin", "auditor"]}
