@@ -82,31 +82,43 @@ struct quote_bits {
   std::size_t count = 0;
 
   // False when the text has a byte the reader leaves to the full parser. The text must be
-  // readable 16 bytes past `len`; those bytes are ignored.
+  // readable 16 bytes past `len`; those bytes are ignored. 64 bytes make one word of each mask.
   bool find(const unsigned char* data, std::size_t len) {
     count = (len + 63) / 64;
     std::uint64_t special = 0;
-    for (std::size_t w = 0; w < count; ++w) words[w] = 0;
-    for (std::size_t i = 0; i < len; i += 16) {
-      unsigned quotes = 0, others = 0;
-#if defined(__SSE2__)
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-      quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"'))));
-      // Signed compare: bytes >= 0x80 are negative, so below 0x20 too.
-      others = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))));
-#else
-      for (unsigned j = 0; j < 16; ++j) {
-        const unsigned char c = data[i + j];
-        quotes |= static_cast<unsigned>(c == '"') << j;
-        others |= static_cast<unsigned>(c == '\\' || c < 0x20 || c >= 0x80) << j;
+    for (std::size_t w = 0; w < count; ++w) {
+      std::uint64_t quotes = 0, others = 0;
+      for (std::size_t k = 0; k < 64 && w * 64 + k < len; k += 16) {
+        const auto [q, o] = classify16(data + w * 64 + k);
+        quotes |= static_cast<std::uint64_t>(q) << k;
+        others |= static_cast<std::uint64_t>(o) << k;
       }
-#endif
-      const unsigned valid = len - i >= 16 ? 0xffffu : (1u << (len - i)) - 1;
+      const std::size_t left = len - w * 64;
+      const std::uint64_t valid = left >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << left) - 1;
+      words[w] = quotes & valid;
       special |= others & valid;
-      words[i / 64] |= static_cast<std::uint64_t>(quotes & valid) << (i % 64);
     }
     return special == 0;
+  }
+
+  // For 16 bytes: the quotes, and the bytes that are a backslash, below 0x20 or above 0x7f.
+  static std::pair<unsigned, unsigned> classify16(const unsigned char* p) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto quotes =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"'))));
+    // Signed compare: bytes >= 0x80 are negative, so below 0x20 too.
+    const auto others = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))));
+    return {quotes, others};
+#else
+    unsigned quotes = 0, others = 0;
+    for (unsigned j = 0; j < 16; ++j) {
+      quotes |= static_cast<unsigned>(p[j] == '"') << j;
+      others |= static_cast<unsigned>(p[j] == '\\' || p[j] < 0x20 || p[j] >= 0x80) << j;
+    }
+    return {quotes, others};
+#endif
   }
 
   // The position of the first quote at or after `at`, or npos.
@@ -250,7 +262,17 @@ struct seen_name {
 inline std::uint64_t name_prefix(std::string_view name) {
   std::uint64_t w = 0;
   std::memcpy(&w, name.data(), sizeof w);
-  if (name.size() < sizeof w) w &= (std::uint64_t{1} << (8 * name.size())) - 1;
+  // A table of masks rather than a shift by a variable count (three micro-ops on x86).
+  static constexpr std::uint64_t keep[9] = {0,
+                                            0xff,
+                                            0xffff,
+                                            0xffffff,
+                                            0xffffffff,
+                                            0xffffffffff,
+                                            0xffffffffffff,
+                                            0xffffffffffffff,
+                                            ~std::uint64_t{0}};
+  w &= keep[name.size() < sizeof w ? name.size() : sizeof w];
   return w;
 }
 

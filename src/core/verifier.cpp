@@ -391,9 +391,10 @@ struct checked_claims {
 // parser. Both check the same things in the same order.
 // `required_bits` are the registered claims among the required ones; `requires_other_claims`
 // says whether any other name is required.
-result<checked_claims> read_claims(const unsigned char* payload, std::size_t len,
-                                   const verifier_options& options, std::uint8_t required_bits,
-                                   bool requires_other_claims) {
+// The result goes to `out` (a result<checked_claims> cost a copy through the stack).
+result<void> read_claims(const unsigned char* payload, std::size_t len,
+                         const verifier_options& options, std::uint8_t required_bits,
+                         bool requires_other_claims, checked_claims& out) {
   if (!requires_other_claims) {
     flat_claims flat;
     auto visit = [&flat](std::string_view name, const json::flat_value& v) {
@@ -401,8 +402,8 @@ result<checked_claims> read_claims(const unsigned char* payload, std::size_t len
     };
     if (json::read_flat_object(payload, len, json::claims_limits, visit)) {
       if (auto r = check_flat_claims(flat, options, required_bits); !r) return r.error();
-      return checked_claims{flat.times, flat.iss.value_or(""), flat.sub.value_or(""),
-                            flat.jti.value_or("")};
+      out = {flat.times, flat.iss.value_or(""), flat.sub.value_or(""), flat.jti.value_or("")};
+      return {};
     }
   }
   claim_fields fields;
@@ -413,8 +414,8 @@ result<checked_claims> read_claims(const unsigned char* payload, std::size_t len
       !requires_other_claims && (fields.present & required_bits) == required_bits;
   auto times = check_claims(fields, *all, options, required_present);
   if (!times) return times.error();
-  return checked_claims{*times, fields.iss.value_or(""), fields.sub.value_or(""),
-                        fields.jti.value_or("")};
+  out = {*times, fields.iss.value_or(""), fields.sub.value_or(""), fields.jti.value_or("")};
+  return {};
 }
 
 }  // namespace
@@ -519,9 +520,11 @@ result<verified_token> verifier::verify(std::string_view token) const {
       compact::decode_segment(seg->payload, json::slot::payload, json::claims_limits);
   if (!payload_len) return payload_len.error();
   const unsigned char* payload = json::scratch_buffer(json::slot::payload, 0);
-  auto claims =
-      read_claims(payload, *payload_len, options_, required_claim_bits_, requires_other_claims_);
-  if (!claims) return claims.error();
+  checked_claims claims;
+  if (auto r = read_claims(payload, *payload_len, options_, required_claim_bits_,
+                           requires_other_claims_, claims);
+      !r)
+    return r.error();
 
   verified_token t;
   t.alg_ = alg;
@@ -530,8 +533,8 @@ result<verified_token> verifier::verify(std::string_view token) const {
   const std::string_view kid = h.kid;
   // All text in one buffer, allocated once. A claim string that is a stretch of the payload text
   // (always, on the fast path) is a slice of the payload's copy rather than a copy of its own.
-  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + claims->sub.size() +
-                  claims->iss.size() + claims->jti.size());
+  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + claims.sub.size() +
+                  claims.iss.size() + claims.jti.size());
   t.header_ = t.append(header_text);
   t.payload_ = t.append(payload_text);
   t.kid_ = t.append(kid);
@@ -545,12 +548,12 @@ result<verified_token> verifier::verify(std::string_view token) const {
           static_cast<std::uint32_t>(text.size())};
     return t.append(text);
   };
-  t.sub_ = keep(claims->sub);
-  t.iss_ = keep(claims->iss);
-  t.jti_ = keep(claims->jti);
-  t.exp_ = to_seconds(claims->times.exp);
-  t.nbf_ = to_seconds(claims->times.nbf);
-  t.iat_ = to_seconds(claims->times.iat);
+  t.sub_ = keep(claims.sub);
+  t.iss_ = keep(claims.iss);
+  t.jti_ = keep(claims.jti);
+  t.exp_ = to_seconds(claims.times.exp);
+  t.nbf_ = to_seconds(claims.times.nbf);
+  t.iat_ = to_seconds(claims.times.iat);
   return t;
 }
 
