@@ -2,8 +2,8 @@
 /// Injectable time. Every exp/nbf/iat decision reads a `clock`, so tests can fix "now".
 
 #include <chrono>
-#include <ctime>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 
 namespace jwtfort {
