@@ -247,19 +247,20 @@ def floor_of(results: Results, op: str, alg: str) -> float | None:
 
 def key_ratios(results: Results) -> list[tuple[str, float | None]]:
     """The ratios the issue's bars are about, printed at the end of every run."""
-    hs = results.get("jwtfort", "verify", "HS256")
+    def over(a: tuple[str, str, str], b: tuple[str, str, str]) -> float | None:
+        return ratio(results.get(*a), results.get(*b))
+
+    openssl_eddsa = ("openssl", "verify", "EdDSA")
     return [
         ("HS256 verify / midstate-HMAC floor",
-         ratio(hs, results.get("openssl", "verify_midstate", "HS256"))),
+         over(("jwtfort", "verify", "HS256"), ("openssl", "verify_midstate", "HS256"))),
         ("Ed25519 verify, jwtfort (libsodium) / OpenSSL EdDSA",
-         ratio(results.get("jwtfort", "verify", "EdDSA"), results.get("openssl", "verify", "EdDSA"))),
+         over(("jwtfort", "verify", "EdDSA"), openssl_eddsa)),
         ("Ed25519 sign, jwtfort (libsodium) / OpenSSL EdDSA",
-         ratio(results.get("jwtfort", "sign", "EdDSA"), results.get("openssl", "sign", "EdDSA"))),
-        ("Ed25519 verify, libsodium / OpenSSL",
-         ratio(results.get("sodium", "verify", "EdDSA"), results.get("openssl", "verify", "EdDSA"))),
+         over(("jwtfort", "sign", "EdDSA"), ("openssl", "sign", "EdDSA"))),
+        ("Ed25519 verify, libsodium / OpenSSL", over(("sodium", "verify", "EdDSA"), openssl_eddsa)),
         ("ES256 verify, OpenSSL without EVP / with EVP",
-         ratio(results.get("openssl", "verify_lowlevel", "ES256"),
-               results.get("openssl", "verify", "ES256"))),
+         over(("openssl", "verify_lowlevel", "ES256"), ("openssl", "verify", "ES256"))),
     ]
 
 
