@@ -28,7 +28,8 @@ from harness import ROOT, run
 STEPS: list[tuple[str, list[str]]] = [
     ("split: one scan for the alphabet and the dots", ["jwtfort::compact::split("]),
     ("header: the per-thread verdict on identical header bytes", ["verifier::accept_header("]),
-    ("base64url: signature and payload", ["jwtfort::base64url::decode_into("]),
+    ("base64url: signature and payload",
+     ["jwtfort::base64url::decode_into(", "jwtfort::base64url::decode_into_padded("]),
     ("HMAC-SHA256 from the key's midstates, tag compare", ["jwtfort::crypto::verify("]),
     ("claims: JSON (strictness, duplicates, limits), then required, iss, aud, exp/nbf/iat "
      "with the clock", ["jwtfort::json::parse_object(", "check_claims(", "read_claims("]),
