@@ -25,6 +25,12 @@
 //                       of the two is the cost of accepting a provider's token.
 //   jwtfort_sign/ALG    signer::sign from a claims object: JSON, base64url, signature.
 //   openssl_sign/ALG    the bare signature over the same signing input (R||S for ES256).
+//   sodium_verify/EdDSA, sodium_sign/EdDSA  libsodium's crypto_sign_verify_detached and
+//                       crypto_sign_detached over the same bytes: the Ed25519 floor jwtfort stands
+//                       on (openssl_*/EdDSA stay, for the comparison).
+//   openssl_verify_lowlevel/ES256  SHA-256, then ECDSA_do_verify on a legacy EC_KEY with R and S
+//                       as BIGNUMs: OpenSSL's P-256 arithmetic without the EVP layer, to see what
+//                       the provider dispatch and DER costs.
 
 // The SHA256_* functions of the midstate floor are deprecated in OpenSSL 3 (they bypass providers).
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -32,10 +38,13 @@
 #include <httplib.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -473,6 +482,76 @@ void hmac_midstate_floor(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// --- Ed25519 on libsodium, and P-256 below the EVP layer ----------------------------------------
+
+// The raw Ed25519 key of the fixture: the public key and libsodium's seed || public key secret.
+struct sodium_key {
+  unsigned char public_key[crypto_sign_PUBLICKEYBYTES];
+  unsigned char secret[crypto_sign_SECRETKEYBYTES];
+};
+
+sodium_key sodium_key_for_fixture() {
+  const fixture_set& f = fixture_for(algorithm::eddsa);
+  EVP_PKEY* pkey = parse_pem(f.secret, true);
+  sodium_key k{};
+  std::size_t len = sizeof k.public_key;
+  EVP_PKEY_get_raw_public_key(pkey, k.public_key, &len);
+  len = 32;
+  EVP_PKEY_get_raw_private_key(pkey, k.secret, &len);
+  std::memcpy(k.secret + 32, k.public_key, 32);
+  EVP_PKEY_free(pkey);
+  return k;
+}
+
+void sodium_verify(benchmark::State& state) {
+  if (sodium_init() < 0) state.SkipWithError("sodium_init failed");
+  const fixture_set& f = fixture_for(algorithm::eddsa);
+  const sodium_key k = sodium_key_for_fixture();
+  const auto* sig = reinterpret_cast<const unsigned char*>(f.signature.data());
+  const auto* input = reinterpret_cast<const unsigned char*>(f.signing_input.data());
+  int failures = 0;
+  for (auto _ : state)
+    failures += crypto_sign_verify_detached(sig, input, f.signing_input.size(), k.public_key) != 0;
+  if (failures != 0) state.SkipWithError("libsodium does not verify the token's signature");
+  state.SetItemsProcessed(state.iterations());
+}
+
+void sodium_sign(benchmark::State& state) {
+  if (sodium_init() < 0) state.SkipWithError("sodium_init failed");
+  const fixture_set& f = fixture_for(algorithm::eddsa);
+  const sodium_key k = sodium_key_for_fixture();
+  const auto* input = reinterpret_cast<const unsigned char*>(f.signing_input.data());
+  for (auto _ : state) {
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, nullptr, input, f.signing_input.size(), k.secret);
+    benchmark::DoNotOptimize(sig);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// ECDSA_do_verify and EC_KEY are deprecated in OpenSSL 3 (they bypass providers), like the
+// SHA256_* functions above.
+void openssl_verify_lowlevel_es256(benchmark::State& state) {
+  const fixture_set& f = fixture_for(algorithm::es256);
+  EVP_PKEY* pkey = parse_pem(f.public_pem, false);
+  EC_KEY* ec = EVP_PKEY_get1_EC_KEY(pkey);
+  const auto* raw = reinterpret_cast<const unsigned char*>(f.signature.data());
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, nullptr), BN_bin2bn(raw + 32, 32, nullptr));
+  int failures = 0;
+  for (auto _ : state) {
+    unsigned char digest[32];
+    SHA256(reinterpret_cast<const unsigned char*>(f.signing_input.data()), f.signing_input.size(),
+           digest);
+    failures += ECDSA_do_verify(digest, sizeof digest, sig, ec) != 1;
+  }
+  if (failures != 0) state.SkipWithError("ECDSA_do_verify does not verify the token's signature");
+  state.SetItemsProcessed(state.iterations());
+  ECDSA_SIG_free(sig);
+  EC_KEY_free(ec);
+  EVP_PKEY_free(pkey);
+}
+
 void register_all() {
   for (auto [name, alg] : measured) {
     const std::string n(name);
@@ -492,6 +571,9 @@ void register_all() {
                                    alg);
     }
   }
+  benchmark::RegisterBenchmark("sodium_verify/EdDSA", sodium_verify);
+  benchmark::RegisterBenchmark("sodium_sign/EdDSA", sodium_sign);
+  benchmark::RegisterBenchmark("openssl_verify_lowlevel/ES256", openssl_verify_lowlevel_es256);
   benchmark::RegisterBenchmark("jwtfort_verify_threads/HS256", jwtfort_verify, algorithm::hs256)
       ->Threads(1)
       ->Threads(2)

@@ -125,7 +125,7 @@ and jwtfort::http.")
 # Static libraries: their users link what they link, so the dependencies are the -dev packages
 # the CMake package looks for (cmake/jwtfort-config.cmake.in).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libssl-dev (>= 3.0), libsimdjson-dev, libsqlite3-dev, libhiredis-dev, libcurl4-openssl-dev | libcurl-dev, libtomlplusplus-dev, pkgconf | pkg-config")
+    "libssl-dev (>= 3.0), libsodium-dev, libsimdjson-dev, libsqlite3-dev, libhiredis-dev, libcurl4-openssl-dev | libcurl-dev, libtomlplusplus-dev, pkgconf | pkg-config")
 set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS cmake)
 
 include(CPack)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config openssl python3
-  libssl-dev libsimdjson-dev nlohmann-json3-dev
+  libssl-dev libsodium-dev libsimdjson-dev nlohmann-json3-dev
   libsqlite3-dev libhiredis-dev redis-server libcurl4-openssl-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev

@@ -8,6 +8,7 @@ Every run makes new keys, so it rewrites, together and consistently:
                                      the PEM_SELECTOR table fuzz_pem reads its first byte with
   tests/fuzz/corpus/fuzz_verify/     tokens: one valid token per algorithm, then edge cases
   tests/fuzz/corpus/fuzz_jwk/        JWKs of every kty, public and private, JWKS documents
+  tests/fuzz/corpus/fuzz_claims_json/  claims objects for the JSON fast path and the full parser
   tests/fuzz/corpus/fuzz_pem/        PEM keys in every structure jwtfort reads, and broken ones,
                                      each after one byte choosing the algorithm (PEM_SELECTOR)
 The private halves appear only as seeds of fuzz_jwk and fuzz_pem: they are test keys, used for
@@ -254,6 +255,20 @@ def pem_seeds(keys):
     return seeds
 
 
+def claims_json_seeds():
+    """Claims objects for fuzz_claims_json: the flat kind the fast path reads, and ones only the
+    full parser takes or nobody does."""
+    return {
+        "flat_claims": compact(good_claims(jti="9f1c2a4e7b3d4c1e", fresh=False)),
+        "flat_arrays": '{"aud":["a","b"],"n":null,"t":true,"neg":-5,"zero":0,"empty":[],'
+                       '"mixed":[1,"x",null]}',
+        "spaced": ' { "a" : [ "x" , 1 ] ,\t"b":2 }\n',
+        "full_parser": '{"name":"Jos\\u00e9","nested":{"a":[1.5,2e3]},"a\\"b":1,"c":"\u00e9"}',
+        "duplicate": '{"abcdefghij":1,"abcdefghij":2}',
+        "numbers": '{"a":999999999999999999,"b":1234567890123456789,"c":-0,"d":01}',
+    }
+
+
 # --- output --------------------------------------------------------------------------------------
 
 def write_corpus(target, seeds):
@@ -325,6 +340,7 @@ def main():
     write_corpus("fuzz_verify", verify_seeds(keys))
     write_corpus("fuzz_jwk", jwk_seeds(keys))
     write_corpus("fuzz_pem", pem_seeds(keys))
+    write_corpus("fuzz_claims_json", claims_json_seeds())
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ if [ $# -ne 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
 fi
 build=$1
 seconds=$2
-targets=(fuzz_verify fuzz_jwk fuzz_pem)
+targets=(fuzz_verify fuzz_jwk fuzz_pem fuzz_claims_json)
 jobs=${JOBS:-$(nproc)}
 
 log() { printf '[fuzz %s] %s\n' "$(date +%H:%M:%S)" "$*"; }

@@ -79,8 +79,9 @@ constexpr decode_tables dtab = make_decode_tables();
 #define JWTFORT_HAVE_AVX2_DECODE 1
 // 32 characters -> 24 bytes per step with AVX2, on CPUs that have it (checked once at run time).
 // Characters are mapped to their 6-bit values with range compares; any character outside the
-// alphabet stops the vector loop and the scalar loop reports it. Each step stores 32 bytes, so
-// it only runs while at least 11 more characters follow: their output overwrites the spill.
+// alphabet stops the vector loop and the scalar loop reports it. Each step stores 32 bytes: it
+// runs while `spare` more characters follow (11, whose output overwrites the spill) or, when the
+// caller gave decode_slack bytes of room, to the last whole 32 characters.
 __attribute__((target("avx2"), always_inline)) inline __m256i range(__m256i c, char lo, char hi) {
   return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(static_cast<char>(lo - 1))),
                           _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), c));
@@ -90,12 +91,13 @@ __attribute__((target("avx2"), always_inline)) inline __m256i is(__m256i c, char
 }
 
 __attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* in, std::size_t n,
-                                                        unsigned char* out, std::size_t& consumed) {
+                                                        unsigned char* out, std::size_t& consumed,
+                                                        std::size_t spare) {
   const __m256i shuffle = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
                                            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
   const __m256i gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
   std::size_t i = 0, o = 0;
-  for (; i + 32 + 11 <= n; i += 32, o += 24) {
+  for (; i + 32 + spare <= n; i += 32, o += 24) {
     __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
     __m256i upper = range(c, 'A', 'Z'), lower = range(c, 'a', 'z'), digit = range(c, '0', '9');
     __m256i dash = is(c, '-'), under = is(c, '_');
@@ -125,14 +127,21 @@ bool has_avx2() {
 }
 #endif
 
-result<std::size_t> decode_into(std::string_view text, unsigned char* out) {
+namespace {
+
+// `spare`: characters that must follow each vector step (11 with one byte of slack, 0 with
+// decode_slack bytes).
+result<std::size_t> decode_with_spare(std::string_view text, unsigned char* out,
+                                      std::size_t spare) {
   const std::size_t n = text.size();
   if (n % 4 == 1) return error(errc::invalid_base64, "base64url length is 1 mod 4");
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t i = 0, o = 0;
   std::uint32_t bad = 0;
 #ifdef JWTFORT_HAVE_AVX2_DECODE
-  if (n >= 43 && has_avx2()) o = decode_avx2(in, n, out, i);
+  if (n >= 32 + spare && has_avx2()) o = decode_avx2(in, n, out, i, spare);
+#else
+  (void)spare;
 #endif
   for (; i + 4 <= n; i += 4) {
     std::uint32_t v =
@@ -158,6 +167,16 @@ result<std::size_t> decode_into(std::string_view text, unsigned char* out) {
   out[o++] = static_cast<unsigned char>(v >> 16);
   if (rest == 3) out[o++] = static_cast<unsigned char>(v >> 8);
   return o;
+}
+
+}  // namespace
+
+result<std::size_t> decode_into(std::string_view text, unsigned char* out) {
+  return decode_with_spare(text, out, 11);
+}
+
+result<std::size_t> decode_into_padded(std::string_view text, unsigned char* out) {
+  return decode_with_spare(text, out, 0);
 }
 
 result<std::string> decode(std::string_view text) {

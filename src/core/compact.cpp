@@ -172,14 +172,20 @@ result<segments> split(std::string_view token) {
   return s;
 }
 
-result<json::object> decode_object(std::string_view segment, json::slot slot,
-                                   const json::limits& lim, const json::member_visitor* visit) {
+result<std::size_t> decode_segment(std::string_view segment, json::slot slot,
+                                   const json::limits& lim) {
   if (base64url::decoded_size(segment.size()) > lim.max_bytes)
     return error(errc::token_too_large, "decoded segment is larger than allowed");
-  unsigned char* buf = json::scratch_buffer(slot, base64url::decoded_size(segment.size()) + 1);
-  auto len = base64url::decode_into(segment, buf);
+  unsigned char* buf =
+      json::scratch_buffer(slot, base64url::decoded_size(segment.size()) + base64url::decode_slack);
+  return base64url::decode_into_padded(segment, buf);
+}
+
+result<json::object> decode_object(std::string_view segment, json::slot slot,
+                                   const json::limits& lim, const json::member_visitor* visit) {
+  auto len = decode_segment(segment, slot, lim);
   if (!len) return len.error();
-  return json::parse_object(slot, buf, *len, lim, visit);
+  return json::parse_object(slot, json::scratch_buffer(slot, 0), *len, lim, visit);
 }
 
 }  // namespace jwtfort::compact

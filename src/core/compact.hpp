@@ -17,6 +17,11 @@ struct segments {
 /// base64url alphabet. JSON serialization and 5-segment JWE fail here.
 result<segments> split(std::string_view token);
 
+/// Decodes one segment into the slot's scratch buffer (`json::scratch_buffer(slot, 0)`) and
+/// returns its length; longer than `lim.max_bytes` is token_too_large.
+result<std::size_t> decode_segment(std::string_view segment, json::slot slot,
+                                   const json::limits& lim);
+
 /// Decodes one segment into the slot's scratch buffer and parses it as a strict JSON object.
 /// The decoded bytes stay in `json::scratch_buffer(slot, 0)` until the slot is used again.
 result<json::object> decode_object(std::string_view segment, json::slot slot,

@@ -8,6 +8,7 @@
 // slot parses again; copying one copies two words, never the text.
 
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <optional>
 #include <string>

@@ -16,6 +16,7 @@
 
 #include "core/base64url.hpp"
 #include "core/compact.hpp"
+#include "core/flat_json.hpp"
 #include "core/json.hpp"
 #include "crypto/crypto.hpp"
 
@@ -219,6 +220,28 @@ result<void> check_audience(const json::value& aud, const std::vector<std::strin
   return error(errc::invalid_audience, "token audience is not accepted");
 }
 
+// The same for the fast path's "aud": a string, or a non-empty array of strings without escapes
+// (json::read_flat_object guarantees both), whose values are the text between quote pairs.
+result<void> check_audience(const json::flat_value& aud, const std::vector<std::string>& expected) {
+  auto matches = [&](std::string_view a) {
+    for (const auto& e : expected)
+      if (e == a) return true;
+    return false;
+  };
+  if (expected.empty()) return {};
+  if (aud.kind == json::flat_value::string) {
+    if (matches(aud.text)) return {};
+    return error(errc::invalid_audience, "token audience is not accepted");
+  }
+  std::string_view rest = aud.text;
+  for (std::size_t open = rest.find('"'); open != std::string_view::npos; open = rest.find('"')) {
+    const std::size_t close = rest.find('"', open + 1);
+    if (matches(rest.substr(open + 1, close - open - 1))) return {};
+    rest.remove_prefix(close + 1);
+  }
+  return error(errc::invalid_audience, "token audience is not accepted");
+}
+
 std::optional<std::int64_t> to_seconds(std::optional<double> d) {
   if (!d) return std::nullopt;
   return static_cast<std::int64_t>(std::floor(*d));  // in range: numeric_date checked it
@@ -241,15 +264,19 @@ result<claim_times> read_times(const claim_fields& c) {
   return t;
 }
 
-result<void> check_issuer_and_audience(const claim_fields& c, const verifier_options& o) {
+// `Audience` is json::value (the full parser's) or json::flat_value (the fast path's).
+template <class Audience>
+result<void> check_issuer_and_audience(std::optional<std::string_view> iss,
+                                       const std::optional<Audience>& aud,
+                                       const verifier_options& o) {
   if (o.issuer) {
-    if (!c.iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
-    if (*c.iss != *o.issuer) return error(errc::invalid_issuer, "token issuer is not accepted");
+    if (!iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
+    if (*iss != *o.issuer) return error(errc::invalid_issuer, "token issuer is not accepted");
   }
-  if (c.aud) {
+  if (aud) {
     if (o.audiences.empty() && !o.ignore_audience)
       return error(errc::invalid_audience, "token has an audience but none is expected");
-    return check_audience(*c.aud, o.audiences);
+    return check_audience(*aud, o.audiences);
   }
   if (!o.audiences.empty()) return error(errc::missing_claim, "required claim \"aud\" is missing");
   return {};
@@ -288,9 +315,107 @@ result<claim_times> check_claims(const claim_fields& c, const json::object& all,
         return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
   auto times = read_times(c);
   if (!times) return times.error();
-  if (auto r = check_issuer_and_audience(c, o); !r) return r.error();
+  if (auto r = check_issuer_and_audience(c.iss, c.aud, o); !r) return r.error();
   if (auto r = check_time_window(*times, o); !r) return r.error();
   return times;
+}
+
+// --- the fast path for the common claims object
+// ---------------------------------------------------
+//
+// Most claims objects are flat, ASCII and unescaped, with integer times: json::read_flat_object
+// reads those in one pass, without simdjson's tape, and this visitor takes the registered claims
+// only when they have the types the checks below want (integer NumericDates in range, string
+// iss/sub/jti, a string or non-empty string array aud). Anything else, valid or not, goes to the
+// full parser, which alone names errors, so both paths accept the same tokens with the same claims.
+
+constexpr std::int64_t max_numeric_date = 253402300799;  // json::numeric_date's upper bound
+
+struct flat_claims {
+  std::uint8_t present = 0;
+  claim_times times;
+  std::optional<json::flat_value> aud;
+  std::optional<std::string_view> iss, sub, jti;
+};
+
+bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_value& v) {
+  const std::uint8_t bit = registered_claim_bit(name);
+  c.present = static_cast<std::uint8_t>(c.present | bit);
+  auto time = [&v](std::optional<double>& slot) {
+    if (v.kind != json::flat_value::integer || v.number < 0 || v.number > max_numeric_date)
+      return false;
+    slot = static_cast<double>(v.number);
+    return true;
+  };
+  auto string = [&v](std::optional<std::string_view>& slot) {
+    if (v.kind != json::flat_value::string) return false;
+    slot = v.text;
+    return true;
+  };
+  switch (bit) {
+    case exp_bit: return time(c.times.exp);
+    case nbf_bit: return time(c.times.nbf);
+    case iat_bit: return time(c.times.iat);
+    case iss_bit: return string(c.iss);
+    case sub_bit: return string(c.sub);
+    case jti_bit: return string(c.jti);
+    case aud_bit:
+      if (v.kind != json::flat_value::string &&
+          !(v.kind == json::flat_value::array && v.all_strings && v.count > 0))
+        return false;
+      c.aud = v;
+      return true;
+    default: return true;
+  }
+}
+
+// check_claims for the fast path, in the same order. Every required claim is a registered one
+// (the fast path is not taken otherwise), so presence is the bit mask.
+result<void> check_flat_claims(const flat_claims& c, const verifier_options& o,
+                               std::uint8_t required_bits) {
+  if ((c.present & required_bits) != required_bits)
+    for (const auto& name : o.required_claims)
+      if ((c.present & registered_claim_bit(name)) == 0)
+        return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
+  if (auto r = check_issuer_and_audience(c.iss, c.aud, o); !r) return r.error();
+  return check_time_window(c.times, o);
+}
+
+// What the verified token keeps of the checked claims, from either path.
+struct checked_claims {
+  claim_times times;
+  std::string_view iss, sub, jti;
+};
+
+// RFC 7519 §7.2 step 10 on the decoded payload: the fast path when it applies, else the full
+// parser. Both check the same things in the same order.
+// `required_bits` are the registered claims among the required ones; `requires_other_claims`
+// says whether any other name is required.
+// The result goes to `out` (a result<checked_claims> cost a copy through the stack).
+result<void> read_claims(const unsigned char* payload, std::size_t len,
+                         const verifier_options& options, std::uint8_t required_bits,
+                         bool requires_other_claims, checked_claims& out) {
+  if (!requires_other_claims) {
+    flat_claims flat;
+    auto visit = [&flat](std::string_view name, const json::flat_value& v) {
+      return read_flat_claim(flat, name, v);
+    };
+    if (json::read_flat_object(payload, len, json::claims_limits, visit)) {
+      if (auto r = check_flat_claims(flat, options, required_bits); !r) return r.error();
+      out = {flat.times, flat.iss.value_or(""), flat.sub.value_or(""), flat.jti.value_or("")};
+      return {};
+    }
+  }
+  claim_fields fields;
+  const json::member_visitor visit{read_claim, &fields};
+  auto all = json::parse_object(json::slot::payload, payload, len, json::claims_limits, &visit);
+  if (!all) return all.error();
+  const bool required_present =
+      !requires_other_claims && (fields.present & required_bits) == required_bits;
+  auto times = check_claims(fields, *all, options, required_present);
+  if (!times) return times.error();
+  out = {*times, fields.iss.value_or(""), fields.sub.value_or(""), fields.jti.value_or("")};
+  return {};
 }
 
 }  // namespace
@@ -391,38 +516,44 @@ result<verified_token> verifier::verify(std::string_view token) const {
   if (auto r = verify_signature(*seg, signing_key, alg); !r) return r.error();
 
   // Only now is the payload worth reading.
-  claim_fields fields;
-  const json::member_visitor visit{read_claim, &fields};
-  auto claims =
-      compact::decode_object(seg->payload, json::slot::payload, json::claims_limits, &visit);
-  if (!claims) return claims.error();
-  const bool required_present =
-      !requires_other_claims_ && (fields.present & required_claim_bits_) == required_claim_bits_;
-  auto times = check_claims(fields, *claims, options_, required_present);
-  if (!times) return times.error();
-  const claim_fields* c = &fields;
-  const auto [exp, nbf, iat] = *times;
+  auto payload_len =
+      compact::decode_segment(seg->payload, json::slot::payload, json::claims_limits);
+  if (!payload_len) return payload_len.error();
+  const unsigned char* payload = json::scratch_buffer(json::slot::payload, 0);
+  checked_claims claims;
+  if (auto r = read_claims(payload, *payload_len, options_, required_claim_bits_,
+                           requires_other_claims_, claims);
+      !r)
+    return r.error();
 
   verified_token t;
   t.alg_ = alg;
-  std::string_view header_text = h.text;
-  std::string_view payload_text(
-      reinterpret_cast<const char*>(json::scratch_buffer(json::slot::payload, 0)),
-      base64url::decoded_size(seg->payload.size()));
-  std::string_view kid = h.kid, sub = c->sub.value_or(""), iss = c->iss.value_or(""),
-                   jti = c->jti.value_or("");
-  // All text in one buffer, allocated once.
-  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + sub.size() + iss.size() +
-                  jti.size());
+  const std::string_view header_text = h.text;
+  const std::string_view payload_text(reinterpret_cast<const char*>(payload), *payload_len);
+  const std::string_view kid = h.kid;
+  // All text in one buffer, allocated once. A claim string that is a stretch of the payload text
+  // (always, on the fast path) is a slice of the payload's copy rather than a copy of its own.
+  t.data_.reserve(header_text.size() + payload_text.size() + kid.size() + claims.sub.size() +
+                  claims.iss.size() + claims.jti.size());
   t.header_ = t.append(header_text);
   t.payload_ = t.append(payload_text);
   t.kid_ = t.append(kid);
-  t.sub_ = t.append(sub);
-  t.iss_ = t.append(iss);
-  t.jti_ = t.append(jti);
-  t.exp_ = to_seconds(exp);
-  t.nbf_ = to_seconds(nbf);
-  t.iat_ = to_seconds(iat);
+  const auto payload_start = reinterpret_cast<std::uintptr_t>(payload_text.data());
+  auto keep = [&](std::string_view text) {
+    const auto at = reinterpret_cast<std::uintptr_t>(text.data());
+    if (!text.empty() && at >= payload_start &&
+        at + text.size() <= payload_start + payload_text.size())
+      return verified_token::slice{
+          static_cast<std::uint32_t>(t.payload_.offset + (at - payload_start)),
+          static_cast<std::uint32_t>(text.size())};
+    return t.append(text);
+  };
+  t.sub_ = keep(claims.sub);
+  t.iss_ = keep(claims.iss);
+  t.jti_ = keep(claims.jti);
+  t.exp_ = to_seconds(claims.times.exp);
+  t.nbf_ = to_seconds(claims.times.nbf);
+  t.iat_ = to_seconds(claims.times.iat);
   return t;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// src/crypto: the only folder that includes OpenSSL (component `core`). Keys are made from PEM,
-// DER or JWK fields (never JSON) and hold their EVP_PKEY in owning pointers; signatures, HMAC and
-// the ECDSA DER/P1363 conversion live here. It may use the standard library and OpenSSL only;
-// the rest of the library reaches it through this header and jwk_fields.hpp.
+// src/crypto: the only folder that includes OpenSSL or libsodium (component `core`). Keys are made
+// from PEM, DER or JWK fields (never JSON) and hold their EVP_PKEY in owning pointers; signatures,
+// HMAC and the ECDSA DER/P1363 conversion live here. It may use the standard library, OpenSSL and
+// libsodium (Ed25519, in ed25519_sodium.cpp only); the rest of the library reaches it through
+// this header and jwk_fields.hpp.
 //
 // The operations the core asks of the crypto layer. No OpenSSL type appears here.
 

@@ -33,7 +33,8 @@ key_material::key_material(const key_material& other)
       has_private(other.has_private),
       curve(other.curve),
       pkey(share(other.pkey.get())),
-      secret(other.secret) {}
+      secret(other.secret),
+      ed25519_public(other.ed25519_public) {}
 
 key_material::~key_material() { OPENSSL_cleanse(secret.data(), secret.size()); }
 
@@ -137,6 +138,26 @@ result<void> check_rsa_public_numbers(EVP_PKEY* pkey) {
   return {};
 }
 
+// Ed25519 is verified and signed by libsodium (crypto/ed25519.hpp), which takes raw bytes: the
+// public key, and the seed followed by the public key as the secret.
+result<void> keep_ed25519_bytes(EVP_PKEY* pkey, key_material& m) {
+  std::size_t len = m.ed25519_public.size();
+  if (EVP_PKEY_get_raw_public_key(pkey, m.ed25519_public.data(), &len) != 1 ||
+      len != m.ed25519_public.size())
+    return key_error(errc::invalid_key, "Ed25519 key has no 32-byte public key");
+  if (!m.has_private) return {};
+  unsigned char seed[32];
+  len = sizeof seed;
+  const bool ok = EVP_PKEY_get_raw_private_key(pkey, seed, &len) == 1 && len == sizeof seed;
+  if (ok) {
+    m.secret.assign(reinterpret_cast<const char*>(seed), sizeof seed);
+    m.secret.append(reinterpret_cast<const char*>(m.ed25519_public.data()), len);
+  }
+  OPENSSL_cleanse(seed, sizeof seed);
+  if (!ok) return key_error(errc::invalid_key, "Ed25519 private key has no 32-byte seed");
+  return {};
+}
+
 // RFC 7518 §3.3's floor, and the one a legacy key may go down to: keys sold as 1024-bit ones,
 // which some generators make a bit or two short. Below that a modulus is within reach of
 // public factoring records, so it is refused even for a migration.
@@ -193,6 +214,8 @@ result<key> adopt(pkey_ptr owned, algorithm alg, std::string kid,
       if ((alg == algorithm::ed25519 && m->curve != okp_curve::ed25519) ||
           (alg == algorithm::ed448 && m->curve != okp_curve::ed448))
         return key_error(errc::invalid_key, "OKP key curve does not match the algorithm");
+      if (m->curve == okp_curve::ed25519)
+        if (auto raw = keep_ed25519_bytes(pkey, *m); !raw) return raw.error();
       break;
     }
   }

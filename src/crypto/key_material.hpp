@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -32,7 +33,9 @@ struct key_material {
   bool has_private = false;
   okp_curve curve = okp_curve::none;
   pkey_ptr pkey;       // RSA, EC, OKP
-  std::string secret;  // HMAC
+  std::string secret;  // HMAC; for Ed25519 with a private part, seed || public key (libsodium's)
+  // Ed25519: the public key's 32 bytes, which libsodium verifies with (crypto/ed25519.hpp).
+  std::array<unsigned char, 32> ed25519_public{};
   // A process-unique number, so per-thread caches never confuse two keys that happened to live
   // at the same address.
   std::uint64_t serial = next_serial();

@@ -16,7 +16,7 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 
 # What each component may need from the system, by itself and through the components it is built
 # on. This is the promise to users (docs/building.md); the package configuration must keep it.
-set(core_needs OpenSSL simdjson Threads)  # simdjson's package needs Threads
+set(core_needs OpenSSL simdjson Threads libsodium)  # simdjson's package needs Threads
 set(store_needs ${core_needs})
 set(sqlite_needs ${store_needs} SQLite3)
 set(redis_needs ${store_needs} hiredis)

@@ -9,7 +9,7 @@
 # FindOpenSSL asks it first, and with no module visible it finds OpenSSL by its files.
 set(jwtfort_cmake_packages OpenSSL simdjson Threads SQLite3 CURL tomlplusplus
                            Boost GTest nlohmann_json benchmark Python Python3 nanobind)
-set(jwtfort_pkg_config_modules hiredis libargon2 cpp-httplib libjwt)
+set(jwtfort_pkg_config_modules hiredis libsodium libargon2 cpp-httplib libjwt)
 
 function(jwtfort_machine_view work_dir)
   set(allowed ${ARGN})

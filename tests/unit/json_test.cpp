@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/flat_json.hpp"
 #include "test_support.hpp"
 
 using namespace jwtfort;
@@ -335,4 +339,177 @@ TEST(json, slots_are_independent) {
   auto sub = json::string_member(*payload, "sub", errc::invalid_claim);
   ASSERT_TRUE(sub && *sub);
   EXPECT_EQ(**sub, "x");
+}
+
+// --- the flat fast path (json::read_flat_object) -------------------------------------------------
+
+namespace {
+
+// What the fast path saw of one member, in a form comparable with the full parser's value.
+struct flat_member {
+  std::string name;
+  json::flat_value::kind_t kind;
+  std::string text;
+  std::int64_t number;
+  std::size_t count;
+  bool all_strings;
+};
+
+// The fast path on `text`, in a padded buffer as the verifier gives it; nullopt when it declines.
+std::optional<std::vector<flat_member>> read_flat(std::string_view text,
+                                                  const json::limits& lim = json::claims_limits) {
+  std::string padded(text);
+  padded.append(64, '\0');
+  std::vector<flat_member> members;
+  auto visit = [&members](std::string_view name, const json::flat_value& v) {
+    members.push_back(
+        {std::string(name), v.kind, std::string(v.text), v.number, v.count, v.all_strings});
+    return true;
+  };
+  if (!json::read_flat_object(reinterpret_cast<const unsigned char*>(padded.data()), text.size(),
+                              lim, visit))
+    return std::nullopt;
+  return members;
+}
+
+std::vector<std::string> quoted_strings(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t open = text.find('"'); open != std::string_view::npos; open = text.find('"')) {
+    const std::size_t close = text.find('"', open + 1);
+    out.emplace_back(text.substr(open + 1, close - open - 1));
+    text.remove_prefix(close + 1);
+  }
+  return out;
+}
+
+// Whenever the fast path accepts, the full parser accepts too, with the same members and values.
+void expect_same_as_full_parser(std::string_view text) {
+  SCOPED_TRACE(text);
+  const auto flat = read_flat(text);
+  if (!flat) return;
+  auto full = parse(text);
+  ASSERT_TRUE(full.has_value()) << "the fast path accepted what the full parser refuses";
+  ASSERT_EQ(full->size(), flat->size());
+  std::size_t i = 0;
+  for (auto member : *full) {
+    const flat_member& f = (*flat)[i++];
+    EXPECT_EQ(member.name, f.name);
+    switch (f.kind) {
+      case json::flat_value::string: EXPECT_EQ(member.value.as_string(), f.text); break;
+      case json::flat_value::integer: EXPECT_EQ(member.value.as_int64(), f.number); break;
+      case json::flat_value::literal: EXPECT_EQ(json::to_text(member.value), f.text); break;
+      case json::flat_value::array: {
+        auto a = member.value.as_array();
+        ASSERT_TRUE(a.has_value());
+        EXPECT_EQ(a->size(), f.count);
+        std::vector<std::string> strings;
+        for (json::value v : *a)
+          if (auto s = v.as_string()) strings.emplace_back(*s);
+        EXPECT_EQ(strings.size() == f.count, f.all_strings);
+        // The verifier reads a string array's values as the text between quote pairs.
+        if (f.all_strings) {
+          EXPECT_EQ(quoted_strings(f.text), strings);
+        }
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(json_flat, reads_common_claims_objects) {
+  const auto claims = read_flat(
+      R"({"sub":"4711","iat":1700000000,"exp":4102444800,"jti":"9f1c","fresh":false,)"
+      R"("n":null,"ok":true,"neg":-5,"zero":0,"iss":"jwtfort","aud":["a","b"],"mixed":[1,"x",null],)"
+      R"("empty":[],"s":"","big":999999999999999999})");
+  ASSERT_TRUE(claims.has_value());
+  ASSERT_EQ(claims->size(), 15u);
+  EXPECT_EQ((*claims)[0].text, "4711");
+  EXPECT_EQ((*claims)[1].number, 1700000000);
+  EXPECT_EQ((*claims)[4].text, "false");
+  EXPECT_EQ((*claims)[7].number, -5);
+  EXPECT_EQ((*claims)[10].kind, json::flat_value::array);
+  EXPECT_EQ((*claims)[10].count, 2u);
+  EXPECT_TRUE((*claims)[10].all_strings);
+  EXPECT_FALSE((*claims)[11].all_strings);
+  EXPECT_EQ((*claims)[12].count, 0u);
+  EXPECT_EQ((*claims)[14].number, 999999999999999999);
+  EXPECT_TRUE(read_flat("  { \"a\" : [ \"x\" , 1 ] , \"b\":2 }  ").has_value());
+  // Tabs and line breaks are whitespace, but the fast path leaves them to the full parser.
+  EXPECT_FALSE(read_flat(" \t\r\n{ \"a\" : [ \"x\" , 1 ] , \"b\":2 } \n").has_value());
+  expect_same_as_full_parser(" \t\r\n{ \"a\" : [ \"x\" , 1 ] , \"b\":2 } \n");
+  // Quotes past the first 64 bytes, and strings that cross a 64-byte boundary.
+  const std::string long_text = R"({"a":")" + std::string(70, 'x') + R"(","b":")" +
+                                std::string(100, 'y') + R"(","c":[")" + std::string(60, 'z') +
+                                R"("]})";
+  const auto long_members = read_flat(long_text);
+  ASSERT_TRUE(long_members.has_value());
+  EXPECT_EQ((*long_members)[1].text, std::string(100, 'y'));
+  expect_same_as_full_parser(long_text);
+  EXPECT_FALSE(read_flat(R"({"a":")" + std::string(1100, 'x') + R"("})").has_value());
+  EXPECT_TRUE(read_flat("{}").has_value());
+}
+
+// Everything outside the subset goes to the full parser, valid or not.
+TEST(json_flat, declines_everything_outside_its_subset) {
+  for (std::string_view text :
+       {"", " ", "[]", "1", "\"s\"", "{", "}", "{}x", "{} {}", "{,}", R"({"a":1,})", R"({"a" 1})",
+        R"({"a":})", R"({a:1})", R"({'a':1})", R"({"a":1 "b":2})", R"({"a":[1,]})", R"({"a":[,1]})",
+        R"({"a":[1 2]})", R"({"a":[1})",
+        // escapes, control characters and non-ASCII bytes in names and values
+        R"({"a\"b":1})", R"({"a":"x\ny"})", R"({"a":"\u0041"})", "{\"a\":\"x\ty\"}",
+        "{\"a\x01\":1}", "{\"\xc3\xa9\":1}", "{\"a\":\"\xc3\xa9\"}", "{\"a\":\"\xff\"}",
+        "{\"a\":\"\xed\xa0\x80\"}",
+        // numbers other than short integers
+        R"({"a":1.5})", R"({"a":1e3})", R"({"a":1E3})", R"({"a":-0})", R"({"a":01})",
+        R"({"a":-01})", R"({"a":-})", R"({"a":+1})", R"({"a":.5})", R"({"a":1.})", R"({"a":0x10})",
+        R"({"a":1234567890123456789})", R"({"a":99999999999999999999})", R"({"a":NaN})",
+        R"({"a":Infinity})",
+        // literals, nesting, duplicates, sizes
+        R"({"a":tru})", R"({"a":True})", R"({"a":nul})", R"({"a":truex})", R"({"a":nullnull})",
+        R"({"a":{}})", R"({"a":{"b":1}})", R"({"a":[[1]]})", R"({"a":[{}]})", R"({"a":1,"a":2})",
+        R"({"abcdefghij":1,"abcdefghij":2})", R"({"":1,"":2})", R"({"a":1,"b":2,"a":3})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_FALSE(read_flat(text).has_value());
+    expect_same_as_full_parser(text);
+  }
+  for (std::string_view text :
+       {std::string_view("{\"a\":1}\0", 8), std::string_view("{\"a\":\"x\0\"}", 10)}) {
+    EXPECT_FALSE(read_flat(text).has_value());
+    expect_same_as_full_parser(text);
+  }
+  // More than 16 members, or more than the limits allow.
+  EXPECT_FALSE(read_flat(object_with_members(17)).has_value());
+  EXPECT_TRUE(read_flat(object_with_members(16)).has_value());
+  EXPECT_FALSE(read_flat(object_with_members(3), json::limits{1, 2, 4096}).has_value());
+  EXPECT_FALSE(read_flat(R"({"a":[1,2,3]})", json::limits{2, 2, 4096}).has_value());
+  EXPECT_FALSE(read_flat(R"({"a":[1]})", json::limits{1, 64, 4096}).has_value());
+  EXPECT_FALSE(read_flat(R"({"a":1})", json::limits{1, 64, 6}).has_value());
+  // An unterminated string at the very end, and one whose quote is only in the padding.
+  EXPECT_FALSE(read_flat(R"({"a":"x)").has_value());
+  EXPECT_FALSE(read_flat(std::string_view(R"({"a":"x"})", 7)).has_value());
+}
+
+// Names that share a long prefix or differ only past eight bytes are told apart exactly.
+TEST(json_flat, tells_names_apart_exactly) {
+  EXPECT_TRUE(read_flat(R"({"abcdefgh":1,"abcdefghi":2,"abcdefghij":3,"abcdefghik":4})"));
+  EXPECT_TRUE(read_flat(R"({"a":1,"a ":2,"":3," a":4})"));
+  EXPECT_FALSE(read_flat(R"({"abcdefghik":1,"x":2,"abcdefghik":3})"));
+  EXPECT_FALSE(read_flat(R"({"abcdefgh":1,"abcdefgh":2})"));
+}
+
+// Every prefix and every one-byte change of a claims object: whatever the fast path accepts, the
+// full parser accepts with the same members.
+TEST(json_flat, agrees_with_the_full_parser_on_mutations) {
+  const std::string base =
+      R"({"sub":"4711","iat":1700000000,"exp":4102444800,"aud":["a","b"],"n":null,"t":true})";
+  for (std::size_t len = 0; len <= base.size(); ++len)
+    expect_same_as_full_parser(base.substr(0, len));
+  for (std::size_t at = 0; at < base.size(); ++at)
+    for (char c : std::string_view("\"\\{}[],:0-1.eE tfnx\x7f\x80\x01", 23)) {
+      std::string changed = base;
+      changed[at] = c;
+      expect_same_as_full_parser(changed);
+    }
 }
