@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <functional>
 
 namespace jwtfort {
@@ -11,10 +10,12 @@ namespace jwtfort {
 /// Returns the current time as whole seconds since the Unix epoch (a JWT NumericDate).
 using clock = std::function<std::int64_t()>;
 
-/// The real wall clock, in whole seconds. std::time is what it reads: on Linux a vDSO read of the
-/// kernel's seconds counter, a few nanoseconds, where system_clock::now() reads the nanosecond
-/// clock (about 20 ns, a twentieth of an HS256 verification) only for it to be truncated.
-inline std::int64_t system_now() noexcept { return static_cast<std::int64_t>(std::time(nullptr)); }
+/// The real wall clock.
+inline std::int64_t system_now() noexcept {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// A clock that always answers `unix_seconds`.
 ///
