@@ -34,7 +34,7 @@ shopt -u nullglob
 debian_python=3.11
 root_packages=(python3 python3-venv ca-certificates redis-server nodejs openssl)
 # What pip needs to build the sdist, as a user following docs/python.md would install it.
-sdist_build_packages=(g++ cmake ninja-build pkg-config python3-dev libssl-dev libsimdjson-dev
+sdist_build_packages=(g++ cmake ninja-build pkg-config python3-dev libssl-dev libsodium-dev libsimdjson-dev
   libsqlite3-dev libhiredis-dev libcurl4-openssl-dev libtomlplusplus-dev)
 
 wheel_python() { sed -nE 's/.*-cp([0-9])([0-9]+)-.*/\1.\2/p' <<<"$1"; }
