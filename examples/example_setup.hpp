@@ -1,5 +1,6 @@
 // What the adapter examples (beast_protected.cpp, httplib_protected.cpp) set up alike: setup
-// steps that must succeed, and the trusted OpenID Connect provider they read from the environment.
+// steps that must succeed, the trusted OpenID Connect provider they read from the environment, and
+// that provider's token their self-check sends.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <jwtfort/service/trusted_issuers.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -65,6 +67,21 @@ inline std::shared_ptr<const trusted_issuers> trusted_issuer_from_env() {
   if (!trusted->wait_until_ready(std::chrono::seconds(10)))
     std::cerr << "trusted issuer " << o.issuer << ": no keys yet\n";
   return trusted;
+}
+
+// With a provider configured and one of its access tokens in JWTFORT_OIDC_TOKEN, that token is a
+// caller too, greeted by the subject the trusted issuer maps. Without either: none.
+struct provider_caller {
+  std::string token;
+  std::string greeting;  // what /me answers it
+};
+
+inline std::optional<provider_caller> provider_caller_from_env(const trusted_issuers* trusted) {
+  const char* token = std::getenv("JWTFORT_OIDC_TOKEN");
+  if (!trusted || !token || !*token) return std::nullopt;
+  auto who = trusted->verify(token);
+  if (!who) std::cout << "provider token: " << who.error().message << '\n';
+  return provider_caller{token, who ? "hello, " + who->subject : "(a verified provider token)"};
 }
 
 }  // namespace example

@@ -21,6 +21,7 @@
 using namespace jwtfort;
 
 using example::must;
+using example::provider_caller_from_env;
 using example::trusted_issuer_from_env;
 
 // The application's handler: it runs only for callers the authenticator let through.
@@ -115,15 +116,8 @@ int main() {
        R"({"detail":"Token has been revoked"})"},
       {"excluded path", "/healthz", "", 200, "", "ok"},
   };
-  // With a provider configured and one of its access tokens in JWTFORT_OIDC_TOKEN, that token
-  // is a caller too, named by the subject the trusted issuer maps.
-  const char* provider_token = std::getenv("JWTFORT_OIDC_TOKEN");
-  if (trusted && provider_token && *provider_token) {
-    auto who = trusted->verify(provider_token);
-    if (!who) std::cout << "provider token: " << who.error().message << '\n';
-    checks.push_back({"provider token", "/me", provider_token, 200, "",
-                      who ? "hello, " + who->subject : "(a verified provider token)"});
-  }
+  if (auto caller = provider_caller_from_env(trusted.get()))
+    checks.push_back({"provider token", "/me", caller->token, 200, "", caller->greeting});
   const bool passed = run(port, checks);
   server.stop();
   listener.join();
