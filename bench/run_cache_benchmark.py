@@ -36,19 +36,23 @@ from dataclasses import dataclass
 
 from harness import (
     HOST,
-    ROOT,
     Bar,
     Server,
     Servers,
+    add_run_arguments,
+    add_server_arguments,
     clean_environment,
+    forged,
     free_port,
     machine,
     progress,
+    publish,
     run_wrk,
     server_binary,
+    server_command_line,
     tool_versions,
     wait_ready,
-    write_doc,
+    wrk_command,
 )
 
 BEGIN, END = "<!-- cache-results:begin -->", "<!-- cache-results:end -->"
@@ -132,9 +136,7 @@ def check_route(server: Server, token: str) -> None:
     status, _ = get(server, PATH, token)
     if status != 200:
         raise RuntimeError(f"{server.name}: {PATH} with a valid token answered {status}")
-    header, payload, signature = token.split(".")
-    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
-    status, _ = get(server, PATH, forged)
+    status, _ = get(server, PATH, forged(token))
     if status != 401:
         raise RuntimeError(f"{server.name}: {PATH} with a forged signature answered {status}")
 
@@ -189,14 +191,15 @@ class Run:
     errors: int
 
 
-def wrk_command(url: str, script: pathlib.Path, seconds: int) -> list[str]:
-    return ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
-            "-s", str(script), url]
+def working_set_wrk(url: str, script: pathlib.Path, seconds: int) -> list[str]:
+    return wrk_command(url, seconds, threads=WRK_THREADS, connections=WRK_CONNECTIONS,
+                       script=script)
 
 
 def wrk(server: Server, script: pathlib.Path, seconds: int) -> Run:
     before = cache_stats(server)
-    parsed = run_wrk(server, wrk_command(server.url(PATH), script, seconds), server.name, seconds)
+    command = working_set_wrk(server.url(PATH), script, seconds)
+    parsed = run_wrk(server, command, server.name, seconds)
     after = cache_stats(server)
     hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
     return Run(rps=parsed.rps, p99_ms=parsed.p99_ms, requests=parsed.requests,
@@ -260,8 +263,8 @@ def median(runs: list[Run], attr: str) -> float:
 
 
 def report(o: Outcome, plan: Plan, command: str) -> str:
-    example = " ".join(wrk_command(f"http://{HOST}:PORT{PATH}", pathlib.Path("working_set.lua"),
-                                   plan.seconds))
+    example = " ".join(working_set_wrk(f"http://{HOST}:PORT{PATH}",
+                                       pathlib.Path("working_set.lua"), plan.seconds))
     ratio = median(o.runs[FILLED], "rps") / median(o.runs[FRESH], "rps")
     cpu_ratio = (median(o.runs[FILLED], "cpu_us_per_request") /
                  median(o.runs[FRESH], "cpu_us_per_request"))
@@ -308,22 +311,11 @@ def report(o: Outcome, plan: Plan, command: str) -> str:
     return "\n".join(lines)
 
 
-def command_line(args: argparse.Namespace) -> str:
-    words = ["python3", "bench/run_cache_benchmark.py"]
-    if args.build.resolve() != (ROOT / "build").resolve():
-        words += ["--build", str(args.build)]
-    if args.server:
-        words += ["--server", str(args.server)]
-    return " ".join(words + (["--quick"] if args.quick else []))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
-                        help="build directory holding server/jwtfort-server (default: build)")
-    parser.add_argument("--server", type=pathlib.Path, help="jwtfort-server binary")
-    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_server_arguments(parser,
+                         "build directory holding server/jwtfort-server (default: build)")
+    add_run_arguments(parser)
     args = parser.parse_args()
     build_dir = args.build.resolve()
     binary = server_binary(parser, args)
@@ -333,11 +325,8 @@ def main() -> int:
         outcome = run_all(plan, binary, build_dir, servers)
     finally:
         servers.stop_all()
-    section = report(outcome, plan, command_line(args))
-    if not args.no_doc:
-        write_doc(section, BEGIN, END)
-        progress("wrote docs/benchmarks.md")
-    print(section)
+    section = report(outcome, plan, server_command_line("bench/run_cache_benchmark.py", args))
+    publish(section, BEGIN, END, to_doc=not args.no_doc)
     return 0 if outcome.runs and section.count("| PASS |") == 1 else 1
 
 
