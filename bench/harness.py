@@ -245,6 +245,28 @@ class Servers:
         self.running.clear()
 
 
+def start_jwtfort_server(servers: Servers, binary: pathlib.Path, name: str, env: dict[str, str],
+                         data: pathlib.Path, *, password: str | None = None,
+                         threads: int | None = None, cpus: set[int] | None = None) -> Server:
+    """jwtfort-server `binary` on a free port with the new directory `data` as its data and
+    working directory, once /healthz answers; with `password`, the account USERNAME is added
+    first (the caller logs in)."""
+    data.mkdir()
+    if password is not None:
+        added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
+                               input=password + "\n", text=True, env=env, cwd=data,
+                               capture_output=True)
+        if added.returncode != 0:
+            raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
+    port = free_port()
+    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
+    wait_ready(server, "/healthz")
+    return server
+
+
 def pinning(cpus: set[int] | None):
     """A preexec_fn that confines the child (and every thread it starts) to `cpus`."""
     if cpus is None:

@@ -43,15 +43,14 @@ from harness import (
     add_server_arguments,
     clean_environment,
     forged,
-    free_port,
     machine,
     progress,
     publish,
     run_wrk,
     server_binary,
     server_command_line,
+    start_jwtfort_server,
     tool_versions,
-    wait_ready,
     wrk_command,
 )
 
@@ -113,12 +112,7 @@ def lua_script(tokens: list[str], path: pathlib.Path) -> pathlib.Path:
 def start_server(servers: Servers, binary: pathlib.Path, env: dict[str, str],
                  work: pathlib.Path, name: str) -> Server:
     data = work / name.replace(" ", "-").replace(",", "")
-    data.mkdir()
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
-    server = servers.start(name, cmd, env, port, data / "server.log", None, cwd=data)
-    wait_ready(server, "/healthz")
-    return server
+    return start_jwtfort_server(servers, binary, name, env, data)
 
 
 def get(server: Server, path: str, token: str | None = None) -> tuple[int, bytes]:

@@ -25,7 +25,6 @@ import os
 import pathlib
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +35,6 @@ from harness import (
     HOST,
     PEER_DIR,
     PEERS,
-    USERNAME,
     Bar,
     Peer,
     Run,
@@ -62,6 +60,7 @@ from harness import (
     server_binary,
     server_command_line,
     shown_path,
+    start_jwtfort_server,
     stop_on_signals,
     tool_versions,
     wait_ready,
@@ -112,19 +111,8 @@ def start_jwtfort(servers: Servers, binary: pathlib.Path, env: dict[str, str], p
     name = name or "jwtfort-server" + (f" --threads {threads}" if threads else "")
     data = work / ("jwtfort-baseline" if name == BASELINE else
                    "jwtfort-default" if threads is None else f"jwtfort-{threads}")
-    data.mkdir()
-    added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
-                           input=password + "\n", text=True, env=env, cwd=data,
-                           capture_output=True)
-    if added.returncode != 0:
-        raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
-    if threads:
-        cmd += ["--threads", str(threads)]
-    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
-    wait_ready(server, "/healthz")
-    return server
+    return start_jwtfort_server(servers, binary, name, env, data, password=password,
+                                threads=threads, cpus=cpus)
 
 
 # --- wrk ------------------------------------------------------------------------------------

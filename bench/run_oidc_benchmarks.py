@@ -20,14 +20,12 @@ import argparse
 import os
 import pathlib
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 
 from harness import (
-    HOST,
     USERNAME,
     Bar,
     Run,
@@ -39,7 +37,6 @@ from harness import (
     clean_environment,
     cpu_us_per_request,
     forged,
-    free_port,
     log_in,
     machine,
     measure_interleaved,
@@ -51,8 +48,8 @@ from harness import (
     run_wrk,
     server_binary,
     server_command_line,
+    start_jwtfort_server,
     stop_on_signals,
-    wait_ready,
     wrk_command,
 )
 from oidc_provider import ES256_CLIENT, RESOURCE, RS256_CLIENT, OidcProvider
@@ -81,24 +78,15 @@ def server_name(alg: str, cache: bool) -> str:
 def start_jwtfort(servers: Servers, binary: pathlib.Path, provider: OidcProvider, alg: str,
                   cache: bool, password: str, work: pathlib.Path, cpus: set[int] | None) -> Server:
     name = server_name(alg, cache)
-    data = work / name.replace(" ", "-").replace(",", "")
-    data.mkdir()
     env = dict(clean_environment(), AUTHJWT_ALGORITHM=alg, AUTHJWT_ACCESS_TOKEN_EXPIRES="86400",
                JWTFORT_LOG="off", JWTFORT_OIDC_ISSUER=provider.issuer,
                JWTFORT_OIDC_AUDIENCE=RESOURCE, JWTFORT_OIDC_ALGORITHMS="RS256,ES256",
                JWTFORT_OIDC_REQUIRE_AT_JWT="true")
     if not cache:
         env["JWTFORT_VERIFIED_CACHE_ENTRIES"] = "0"
-    added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
-                           input=password + "\n", text=True, env=env, cwd=data,
-                           capture_output=True)
-    if added.returncode != 0:
-        raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data),
-           "--threads", "1"]
-    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
-    wait_ready(server, "/healthz")
+    data = work / name.replace(" ", "-").replace(",", "")
+    server = start_jwtfort_server(servers, binary, name, env, data, password=password, threads=1,
+                                  cpus=cpus)
     log_in(server, password)
     return server
 
