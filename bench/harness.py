@@ -245,6 +245,28 @@ class Servers:
         self.running.clear()
 
 
+def start_jwtfort_server(servers: Servers, binary: pathlib.Path, name: str, env: dict[str, str],
+                         data: pathlib.Path, *, password: str | None = None,
+                         threads: int | None = None, cpus: set[int] | None = None) -> Server:
+    """jwtfort-server `binary` on a free port with the new directory `data` as its data and
+    working directory, once /healthz answers; with `password`, the account USERNAME is added
+    first (the caller logs in)."""
+    data.mkdir()
+    if password is not None:
+        added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
+                               input=password + "\n", text=True, env=env, cwd=data,
+                               capture_output=True)
+        if added.returncode != 0:
+            raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
+    port = free_port()
+    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
+    wait_ready(server, "/healthz")
+    return server
+
+
 def pinning(cpus: set[int] | None):
     """A preexec_fn that confines the child (and every thread it starts) to `cpus`."""
     if cpus is None:
@@ -302,15 +324,20 @@ def body_json(body: bytes) -> dict:
     return {}
 
 
+def forged(token: str) -> str:
+    """`token` with the first character of its signature changed: a token every server must
+    refuse."""
+    header, payload, signature = token.split(".")
+    return ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
+
+
 def check_routes(server: Server) -> None:
     """Before any measurement: /protected admits the token and nothing else, so no server is
     measured with its authentication switched off."""
     status, body = request(server.url("/protected"), token=server.token)
     if status != 200 or body_json(body).get("user") != USERNAME:
         raise RuntimeError(f"{server.name}: GET /protected with the token: {status} {body!r}")
-    header, payload, signature = server.token.split(".")
-    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
-    for token, what in ((None, "no token"), (forged, "a forged signature")):
+    for token, what in ((None, "no token"), (forged(server.token), "a forged signature")):
         status, _ = request(server.url("/protected"), token=token)
         if not 400 <= status < 500:
             raise RuntimeError(f"{server.name}: GET /protected with {what} answered {status}")
@@ -342,6 +369,45 @@ def server_binary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     return binary
 
 
+def add_server_arguments(parser: argparse.ArgumentParser, build_help: str) -> None:
+    """--build and --server, read by `server_binary`."""
+    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build", help=build_help)
+    parser.add_argument("--server", type=pathlib.Path,
+                        help="jwtfort-server binary (default: <build>/server/jwtfort-server)")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """--quick and --no-doc, which every script that measures servers takes."""
+    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
+    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+
+
+def shown_path(path: pathlib.Path) -> str:
+    """`path` as a report shows it: relative to the tree when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def server_command_line(script: str, args: argparse.Namespace,
+                        extra: tuple[str, ...] = ()) -> str:
+    """The command of a run of `script` (bench/...) as the report shows it: --build and --server
+    where they are not the default, then `extra`, then --quick."""
+    words = ["python3", script]
+    if args.build.resolve() != (ROOT / "build").resolve():
+        words += ["--build", shown_path(args.build)]
+    if args.server:
+        words += ["--server", shown_path(args.server)]
+    return " ".join([*words, *extra] + (["--quick"] if args.quick else []))
+
+
+def publish(section: str, begin: str, end: str, *, to_doc: bool) -> None:
+    """Writes `section` into docs/benchmarks.md (unless not `to_doc`) and prints it."""
+    if to_doc:
+        write_doc(section, begin, end)
+        progress("wrote docs/benchmarks.md")
+    print(section)
+
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -350,6 +416,14 @@ def on_signal(signum: int, _frame) -> None:
     for s in STOP_SIGNALS:  # a second Ctrl-C must not interrupt the clean-up
         signal.signal(s, signal.SIG_IGN)
     raise SystemExit(128 + signum)  # unwinds through `finally`, which stops the servers
+
+
+def stop_on_signals() -> None:
+    """Ends the run cleanly on Ctrl-C, kill or a closed terminal. SIGINT too: a shell starts a
+    background job with SIGINT ignored, which would leave Python without its
+    KeyboardInterrupt."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
 
 
 # --- virtualenvs of the Python peers --------------------------------------------------------
@@ -425,6 +499,20 @@ class Run:
 class Target:
     server: str  # key into the started servers
     path: str
+
+
+def wrk_command(url: str, seconds: int, *, threads: int, connections: int,
+                token: str | None = None, script: pathlib.Path | None = None,
+                prefix: tuple[str, ...] = ()) -> list[str]:
+    """wrk with latency statistics against `url` for `seconds`: with `token` in every request's
+    Authorization header, or with the Lua `script` that builds the requests; after `prefix`
+    (taskset ..., to pin wrk)."""
+    command = [*prefix, "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if token is not None:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    return [*command, url]
 
 
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}

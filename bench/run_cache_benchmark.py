@@ -36,19 +36,22 @@ from dataclasses import dataclass
 
 from harness import (
     HOST,
-    ROOT,
     Bar,
     Server,
     Servers,
+    add_run_arguments,
+    add_server_arguments,
     clean_environment,
-    free_port,
+    forged,
     machine,
     progress,
+    publish,
     run_wrk,
     server_binary,
+    server_command_line,
+    start_jwtfort_server,
     tool_versions,
-    wait_ready,
-    write_doc,
+    wrk_command,
 )
 
 BEGIN, END = "<!-- cache-results:begin -->", "<!-- cache-results:end -->"
@@ -109,12 +112,7 @@ def lua_script(tokens: list[str], path: pathlib.Path) -> pathlib.Path:
 def start_server(servers: Servers, binary: pathlib.Path, env: dict[str, str],
                  work: pathlib.Path, name: str) -> Server:
     data = work / name.replace(" ", "-").replace(",", "")
-    data.mkdir()
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
-    server = servers.start(name, cmd, env, port, data / "server.log", None, cwd=data)
-    wait_ready(server, "/healthz")
-    return server
+    return start_jwtfort_server(servers, binary, name, env, data)
 
 
 def get(server: Server, path: str, token: str | None = None) -> tuple[int, bytes]:
@@ -132,9 +130,7 @@ def check_route(server: Server, token: str) -> None:
     status, _ = get(server, PATH, token)
     if status != 200:
         raise RuntimeError(f"{server.name}: {PATH} with a valid token answered {status}")
-    header, payload, signature = token.split(".")
-    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
-    status, _ = get(server, PATH, forged)
+    status, _ = get(server, PATH, forged(token))
     if status != 401:
         raise RuntimeError(f"{server.name}: {PATH} with a forged signature answered {status}")
 
@@ -189,14 +185,15 @@ class Run:
     errors: int
 
 
-def wrk_command(url: str, script: pathlib.Path, seconds: int) -> list[str]:
-    return ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
-            "-s", str(script), url]
+def working_set_wrk(url: str, script: pathlib.Path, seconds: int) -> list[str]:
+    return wrk_command(url, seconds, threads=WRK_THREADS, connections=WRK_CONNECTIONS,
+                       script=script)
 
 
 def wrk(server: Server, script: pathlib.Path, seconds: int) -> Run:
     before = cache_stats(server)
-    parsed = run_wrk(server, wrk_command(server.url(PATH), script, seconds), server.name, seconds)
+    command = working_set_wrk(server.url(PATH), script, seconds)
+    parsed = run_wrk(server, command, server.name, seconds)
     after = cache_stats(server)
     hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
     return Run(rps=parsed.rps, p99_ms=parsed.p99_ms, requests=parsed.requests,
@@ -260,8 +257,8 @@ def median(runs: list[Run], attr: str) -> float:
 
 
 def report(o: Outcome, plan: Plan, command: str) -> str:
-    example = " ".join(wrk_command(f"http://{HOST}:PORT{PATH}", pathlib.Path("working_set.lua"),
-                                   plan.seconds))
+    example = " ".join(working_set_wrk(f"http://{HOST}:PORT{PATH}",
+                                       pathlib.Path("working_set.lua"), plan.seconds))
     ratio = median(o.runs[FILLED], "rps") / median(o.runs[FRESH], "rps")
     cpu_ratio = (median(o.runs[FILLED], "cpu_us_per_request") /
                  median(o.runs[FRESH], "cpu_us_per_request"))
@@ -308,22 +305,11 @@ def report(o: Outcome, plan: Plan, command: str) -> str:
     return "\n".join(lines)
 
 
-def command_line(args: argparse.Namespace) -> str:
-    words = ["python3", "bench/run_cache_benchmark.py"]
-    if args.build.resolve() != (ROOT / "build").resolve():
-        words += ["--build", str(args.build)]
-    if args.server:
-        words += ["--server", str(args.server)]
-    return " ".join(words + (["--quick"] if args.quick else []))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
-                        help="build directory holding server/jwtfort-server (default: build)")
-    parser.add_argument("--server", type=pathlib.Path, help="jwtfort-server binary")
-    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_server_arguments(parser,
+                         "build directory holding server/jwtfort-server (default: build)")
+    add_run_arguments(parser)
     args = parser.parse_args()
     build_dir = args.build.resolve()
     binary = server_binary(parser, args)
@@ -333,11 +319,8 @@ def main() -> int:
         outcome = run_all(plan, binary, build_dir, servers)
     finally:
         servers.stop_all()
-    section = report(outcome, plan, command_line(args))
-    if not args.no_doc:
-        write_doc(section, BEGIN, END)
-        progress("wrote docs/benchmarks.md")
-    print(section)
+    section = report(outcome, plan, server_command_line("bench/run_cache_benchmark.py", args))
+    publish(section, BEGIN, END, to_doc=not args.no_doc)
     return 0 if outcome.runs and section.count("| PASS |") == 1 else 1
 
 

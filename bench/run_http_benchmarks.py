@@ -24,9 +24,7 @@ import math
 import os
 import pathlib
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,15 +35,14 @@ from harness import (
     HOST,
     PEER_DIR,
     PEERS,
-    ROOT,
-    STOP_SIGNALS,
-    USERNAME,
     Bar,
     Peer,
     Run,
     Server,
     Servers,
     Target,
+    add_run_arguments,
+    add_server_arguments,
     check_routes,
     cpu_busy,
     cpu_us_per_request,
@@ -56,14 +53,18 @@ from harness import (
     machine,
     measure_interleaved,
     median_of,
-    on_signal,
     pinning,
     progress,
+    publish,
     run_wrk,
     server_binary,
+    server_command_line,
+    shown_path,
+    start_jwtfort_server,
+    stop_on_signals,
     tool_versions,
     wait_ready,
-    write_doc,
+    wrk_command,
 )
 
 BEGIN, END = "<!-- http-results:begin -->", "<!-- http-results:end -->"
@@ -73,10 +74,6 @@ MIN_PEER_RATIO = 20.0  # jwtfort /protected at least this many times a peer's
 MAX_GROWTH_FRACTION, MAX_GROWTH_MIB = 0.05, 4.0  # "flat": growth within the larger of the two
 MIN_BASELINE_RATIO = 0.98  # this build's /protected at least this share of the baseline's
 BASELINE = "jwtfort-server (baseline)"
-
-
-
-
 
 
 @dataclass(frozen=True)
@@ -92,34 +89,7 @@ FULL = Plan(seconds=8, warmup=2, repetitions=3, memory_requests=1_000_000, memor
 QUICK = Plan(seconds=2, warmup=1, repetitions=3, memory_requests=200_000, memory_seconds=20)
 
 
-# --- processes ------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --- the servers ----------------------------------------------------------------------------
-
-
-
-
 
 
 def start_peer(servers: Servers, peer: Peer, python: pathlib.Path, env: dict[str, str],
@@ -141,40 +111,17 @@ def start_jwtfort(servers: Servers, binary: pathlib.Path, env: dict[str, str], p
     name = name or "jwtfort-server" + (f" --threads {threads}" if threads else "")
     data = work / ("jwtfort-baseline" if name == BASELINE else
                    "jwtfort-default" if threads is None else f"jwtfort-{threads}")
-    data.mkdir()
-    added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
-                           input=password + "\n", text=True, env=env, cwd=data,
-                           capture_output=True)
-    if added.returncode != 0:
-        raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data)]
-    if threads:
-        cmd += ["--threads", str(threads)]
-    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
-    wait_ready(server, "/healthz")
-    return server
-
-
+    return start_jwtfort_server(servers, binary, name, env, data, password=password,
+                                threads=threads, cpus=cpus)
 
 
 # --- wrk ------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-def wrk_command(url: str, token: str, seconds: int) -> list[str]:
+def bearer_wrk(url: str, token: str, seconds: int) -> list[str]:
     # Every target gets the same header, /public too, so that both routes parse the same bytes.
-    return ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
-            "-H", f"Authorization: Bearer {token}", url]
-
-
-
-
+    return wrk_command(url, seconds, threads=WRK_THREADS, connections=WRK_CONNECTIONS,
+                       token=token)
 
 
 def other_cpus(server: Server) -> set[int] | None:
@@ -185,7 +132,7 @@ def other_cpus(server: Server) -> set[int] | None:
 
 
 def wrk(server: Server, path: str, seconds: int) -> Run:
-    return run_wrk(server, wrk_command(server.url(path), server.token, seconds),
+    return run_wrk(server, bearer_wrk(server.url(path), server.token, seconds),
                    f"{server.name} {path}", seconds, pinning(other_cpus(server)))
 
 
@@ -252,12 +199,6 @@ def memory_run(server: Server, plan: Plan, rate: float) -> Memory:
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def auth_cost(runs: dict[Target, list[Run]], server: str) -> float:
@@ -364,7 +305,7 @@ def memory_lines(m: Memory, server: str) -> list[str]:
 
 def report(o: Outcome, plan: Plan, command: str, default: str, single: str) -> str:
     errors = sum(r.errors for runs in o.runs.values() for r in runs)
-    example = " ".join(wrk_command(f"http://{HOST}:PORT/protected", "<token>", plan.seconds))
+    example = " ".join(bearer_wrk(f"http://{HOST}:PORT/protected", "<token>", plan.seconds))
     example = example.replace("Authorization: Bearer <token>", "'Authorization: Bearer <token>'")
     lines = [
         BEGIN,
@@ -412,10 +353,6 @@ def cpu_layout() -> tuple[set[int] | None, str]:
     return {cpus[0]}, f"CPU {cpus[0]}, wrk on the others"
 
 
-
-
-
-
 def run_all(args: argparse.Namespace, binary: pathlib.Path, build_dir: pathlib.Path,
             servers: Servers) -> Outcome:
     plan = QUICK if args.quick else FULL
@@ -456,57 +393,26 @@ def run_all(args: argparse.Namespace, binary: pathlib.Path, build_dir: pathlib.P
                    (load_start, os.getloadavg()[0]))
 
 
-def command_line(args: argparse.Namespace) -> str:
-    """This run's command as the report shows it, with paths inside the tree made relative."""
-    def shown(path: pathlib.Path) -> str:
-        path = path.resolve()
-        return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-    words = ["python3", "bench/run_http_benchmarks.py"]
-    if args.build.resolve() != (ROOT / "build").resolve():
-        words += ["--build", shown(args.build)]
-    if args.server:
-        words += ["--server", shown(args.server)]
-    if args.baseline:
-        words += ["--baseline", shown(args.baseline)]
-    return " ".join(words + (["--quick"] if args.quick else []))
-
-
-
-
-
-
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
-                        help="build directory: the server and bench-venvs/ (default: build)")
-    parser.add_argument("--server", type=pathlib.Path,
-                        help="jwtfort-server binary (default: <build>/server/jwtfort-server)")
+    add_server_arguments(parser, "build directory: the server and bench-venvs/ (default: build)")
     parser.add_argument("--baseline", type=pathlib.Path,
                         help="an earlier jwtfort-server binary to measure beside this one")
-    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_run_arguments(parser)
     args = parser.parse_args()
     build_dir = args.build.resolve()
     binary = server_binary(parser, args)
-    # SIGINT too: a shell starts a background job with SIGINT ignored, which would leave
-    # Python without its KeyboardInterrupt.
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, on_signal)
+    stop_on_signals()
     servers = Servers()
     try:
         outcome = run_all(args, binary, build_dir, servers)
     finally:
         servers.stop_all()
     plan = QUICK if args.quick else FULL
-    section = report(outcome, plan, command_line(args), "jwtfort-server",
-                     "jwtfort-server --threads 1")
-    if not args.no_doc:
-        write_doc(section, BEGIN, END)
-        progress("wrote docs/benchmarks.md")
-    print(section)
+    baseline = ("--baseline", shown_path(args.baseline)) if args.baseline else ()
+    command = server_command_line("bench/run_http_benchmarks.py", args, baseline)
+    section = report(outcome, plan, command, "jwtfort-server", "jwtfort-server --threads 1")
+    publish(section, BEGIN, END, to_doc=not args.no_doc)
     return 0
 
 

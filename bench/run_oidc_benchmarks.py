@@ -20,42 +20,39 @@ import argparse
 import os
 import pathlib
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 
 from harness import (
-    HOST,
-    ROOT,
-    STOP_SIGNALS,
     USERNAME,
     Bar,
     Run,
     Server,
     Servers,
     Target,
+    add_run_arguments,
+    add_server_arguments,
     clean_environment,
     cpu_us_per_request,
-    free_port,
+    forged,
     log_in,
     machine,
     measure_interleaved,
     median_of,
-    on_signal,
     pinning,
     progress,
+    publish,
     request,
     run_wrk,
     server_binary,
-    wait_ready,
-    write_doc,
+    server_command_line,
+    start_jwtfort_server,
+    stop_on_signals,
+    wrk_command,
 )
-
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-import oidc_provider as op  # noqa: E402
+from oidc_provider import ES256_CLIENT, RESOURCE, RS256_CLIENT, OidcProvider
 
 BEGIN, END = "<!-- oidc-results:begin -->", "<!-- oidc-results:end -->"
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
@@ -71,34 +68,25 @@ class Plan:
 
 FULL = Plan(seconds=8, warmup=2, repetitions=3)
 QUICK = Plan(seconds=2, warmup=1, repetitions=3)
-ALGORITHMS = {"RS256": op.RS256_CLIENT, "ES256": op.ES256_CLIENT}
+ALGORITHMS = {"RS256": RS256_CLIENT, "ES256": ES256_CLIENT}
 
 
 def server_name(alg: str, cache: bool) -> str:
     return f"{alg} ring, cache {'on' if cache else 'off'}"
 
 
-def start_jwtfort(servers: Servers, binary: pathlib.Path, provider: op.OidcProvider, alg: str,
+def start_jwtfort(servers: Servers, binary: pathlib.Path, provider: OidcProvider, alg: str,
                   cache: bool, password: str, work: pathlib.Path, cpus: set[int] | None) -> Server:
     name = server_name(alg, cache)
-    data = work / name.replace(" ", "-").replace(",", "")
-    data.mkdir()
     env = dict(clean_environment(), AUTHJWT_ALGORITHM=alg, AUTHJWT_ACCESS_TOKEN_EXPIRES="86400",
                JWTFORT_LOG="off", JWTFORT_OIDC_ISSUER=provider.issuer,
-               JWTFORT_OIDC_AUDIENCE=op.RESOURCE, JWTFORT_OIDC_ALGORITHMS="RS256,ES256",
+               JWTFORT_OIDC_AUDIENCE=RESOURCE, JWTFORT_OIDC_ALGORITHMS="RS256,ES256",
                JWTFORT_OIDC_REQUIRE_AT_JWT="true")
     if not cache:
         env["JWTFORT_VERIFIED_CACHE_ENTRIES"] = "0"
-    added = subprocess.run([str(binary), "users", "add", USERNAME, "--data-dir", str(data)],
-                           input=password + "\n", text=True, env=env, cwd=data,
-                           capture_output=True)
-    if added.returncode != 0:
-        raise RuntimeError(f"{name} users add failed: {added.stderr.strip()}")
-    port = free_port()
-    cmd = [str(binary), "serve", "--listen", f"{HOST}:{port}", "--data-dir", str(data),
-           "--threads", "1"]
-    server = servers.start(name, cmd, env, port, data / "server.log", cpus, cwd=data)
-    wait_ready(server, "/healthz")
+    data = work / name.replace(" ", "-").replace(",", "")
+    server = start_jwtfort_server(servers, binary, name, env, data, password=password, threads=1,
+                                  cpus=cpus)
     log_in(server, password)
     return server
 
@@ -109,9 +97,7 @@ def check_verify(server: Server, token: str, subject: str) -> None:
     status, _ = request(server.url("/auth/verify"), token=token, timeout=30)
     if status != 200:
         raise RuntimeError(f"{server.name}: /auth/verify answered {status} for {subject}")
-    header, payload, signature = token.split(".")
-    forged = ".".join([header, payload, ("B" if signature[0] == "A" else "A") + signature[1:]])
-    if request(server.url("/auth/verify"), token=forged)[0] != 401:
+    if request(server.url("/auth/verify"), token=forged(token))[0] != 401:
         raise RuntimeError(f"{server.name}: a forged token was not refused")
 
 
@@ -146,7 +132,7 @@ def run_all(args: argparse.Namespace, binary: pathlib.Path, servers: Servers) ->
     server_cpus, wrk_cpus, layout = cpu_layout()
     with tempfile.TemporaryDirectory(prefix="jwtfort-oidc-bench-") as tmp:
         work = pathlib.Path(tmp)
-        provider = op.OidcProvider(str(work / "provider"), ttl=86400).start()
+        provider = OidcProvider(str(work / "provider"), ttl=86400).start()
         try:
             tokens: dict[Target, str] = {}
             started: dict[str, Server] = {}
@@ -167,9 +153,8 @@ def run_all(args: argparse.Namespace, binary: pathlib.Path, servers: Servers) ->
 
             def run_one(t: Target, seconds: int) -> Run:
                 server = started[t.server]
-                command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s",
-                           "--latency", "-H", f"Authorization: Bearer {tokens[t]}",
-                           server.url("/auth/verify")]
+                command = wrk_command(server.url("/auth/verify"), seconds, threads=WRK_THREADS,
+                                      connections=WRK_CONNECTIONS, token=tokens[t])
                 return run_wrk(server, command, f"{t.server} {t.path}", seconds,
                                pinning(wrk_cpus))
 
@@ -222,37 +207,21 @@ def report(o: Outcome, plan: Plan, command: str) -> str:
     return "\n".join(lines)
 
 
-def command_line(args: argparse.Namespace) -> str:
-    words = ["python3", "bench/run_oidc_benchmarks.py"]
-    if args.build.resolve() != (ROOT / "build").resolve():
-        words += ["--build", str(args.build)]
-    if args.server:
-        words += ["--server", str(args.server)]
-    return " ".join(words + (["--quick"] if args.quick else []))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build",
-                        help="build directory holding the server (default: build)")
-    parser.add_argument("--server", type=pathlib.Path,
-                        help="jwtfort-server binary (default: <build>/server/jwtfort-server)")
-    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_server_arguments(parser, "build directory holding the server (default: build)")
+    add_run_arguments(parser)
     args = parser.parse_args()
     binary = server_binary(parser, args)
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, on_signal)
+    stop_on_signals()
     servers = Servers()
     try:
         outcome = run_all(args, binary, servers)
     finally:
         servers.stop_all()
-    section = report(outcome, QUICK if args.quick else FULL, command_line(args))
-    if not args.no_doc:
-        write_doc(section, BEGIN, END)
-        progress("wrote docs/benchmarks.md")
-    print(section)
+    command = server_command_line("bench/run_oidc_benchmarks.py", args)
+    publish(report(outcome, QUICK if args.quick else FULL, command), BEGIN, END,
+            to_doc=not args.no_doc)
     return 0
 
 

@@ -3,8 +3,7 @@
 // goes through adapters::beast::authenticate before the application sees it.
 // Routes: /healthz is public, /admin needs the role "admin", everything else a valid token.
 // With JWTFORT_OIDC_ISSUER and JWTFORT_OIDC_AUDIENCE set, an OpenID Connect provider's access
-// tokens are accepted too (see trusted_issuer_from_env).
-#include <algorithm>
+// tokens are accepted too (see trusted_issuer_from_env in example_setup.hpp).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,8 +15,9 @@
 #include <jwtfort/service/trusted_issuers.hpp>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
+
+#include "example_setup.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -64,57 +64,9 @@ asio::awaitable<void> serve(tcp::acceptor& acceptor, const http::authenticator& 
   }
 }
 
-// Setup must succeed: a server does not start without its keys.
-template <class T>
-T must(result<T> r, const char* what) {
-  if (!r) {
-    std::cerr << what << ": " << r.error().message << '\n';
-    std::exit(1);
-  }
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-// A trusted OpenID Connect provider from the environment, next to the service's own tokens:
-//   JWTFORT_OIDC_ISSUER      its issuer URL (https://, or http:// on loopback)
-//   JWTFORT_OIDC_AUDIENCE    this API's audience in its tokens
-//   JWTFORT_OIDC_ALGORITHMS  optional, comma-separated (default RS256)
-//   JWTFORT_OIDC_ROLES       optional claim path of the roles, e.g. realm_access.roles
-// Without JWTFORT_OIDC_ISSUER: null, own tokens only.
-std::shared_ptr<const trusted_issuers> trusted_issuer_from_env() {
-  auto env = [](const char* name) {
-    const char* value = std::getenv(name);
-    return std::string(value ? value : "");
-  };
-  issuer_options o;
-  o.issuer = env("JWTFORT_OIDC_ISSUER");
-  if (o.issuer.empty()) return nullptr;
-  o.audiences = {env("JWTFORT_OIDC_AUDIENCE")};
-  if (const std::string algs = env("JWTFORT_OIDC_ALGORITHMS"); !algs.empty()) {
-    o.algorithms.clear();
-    for (std::size_t start = 0; start <= algs.size();) {
-      const std::size_t end = std::min(algs.find(',', start), algs.size());
-      const std::string name = algs.substr(start, end - start);
-      const auto alg = algorithm_from_string(name);
-      if (!alg) {
-        std::cerr << "JWTFORT_OIDC_ALGORITHMS: unknown algorithm " << name << '\n';
-        std::exit(1);
-      }
-      o.algorithms.push_back(*alg);
-      start = end + 1;
-    }
-  }
-  if (const std::string roles = env("JWTFORT_OIDC_ROLES"); !roles.empty()) o.claims.roles = {roles};
-  trusted_issuers_options options;
-  options.issuers = {o};
-  options.on_event = [](const issuer_event& e) {  // one line per change, never a token
-    std::cerr << "trusted issuer " << e.issuer << ": " << e.detail << '\n';
-  };
-  auto trusted = must(trusted_issuers::create(std::move(options)), "trusted issuer");
-  // Requests get 503 until its keys are in; waiting here only makes the first checks meaningful.
-  if (!trusted->wait_until_ready(std::chrono::seconds(10)))
-    std::cerr << "trusted issuer " << o.issuer << ": no keys yet\n";
-  return trusted;
-}
+using example::must;
+using example::provider_caller_from_env;
+using example::trusted_issuer_from_env;
 
 struct check {
   const char* what;
@@ -196,15 +148,8 @@ int main() {
        R"({"detail":"Token has been revoked"})"},
       {"excluded path", "/healthz", "", 200, "", "ok"},
   };
-  // With a provider configured and one of its access tokens in JWTFORT_OIDC_TOKEN, that token
-  // is a caller too, named by the subject the trusted issuer maps.
-  const char* provider_token = std::getenv("JWTFORT_OIDC_TOKEN");
-  if (trusted && provider_token && *provider_token) {
-    auto who = trusted->verify(provider_token);
-    if (!who) std::cout << "provider token: " << who.error().message << '\n';
-    checks.push_back({"provider token", "/me", provider_token, 200, "",
-                      who ? "hello, " + who->subject : "(a verified provider token)"});
-  }
+  if (auto caller = provider_caller_from_env(trusted.get()))
+    checks.push_back({"provider token", "/me", caller->token, 200, "", caller->greeting});
   bool passed = false;
   try {
     passed = run(port, checks);

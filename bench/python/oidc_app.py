@@ -1,5 +1,5 @@
 """One FastAPI app, two ways to accept an OpenID Connect provider's access tokens, for
-bench/run_oidc_benchmark.py:
+bench/run_oidc_fastapi_benchmark.py:
 
   GET /jwtfort/{alg}  jwtfort's OIDCBearer
   GET /pyjwt/{alg}    PyJWT: a PyJWKClient (keys cached) and jwt.decode, as its docs show

@@ -10,9 +10,9 @@
                      same checks
 
 Usage: oidc_verify_bench.py ISSUER AUDIENCE RS256_TOKEN ES256_TOKEN [--rounds N] [--seconds S]
-(bench/run_oidc_benchmark.py runs it). Each row is first shown to accept its token and to refuse
-it with one signature character changed. Rounds are interleaved, garbage collection off during
-a batch; prints one JSON line per row and algorithm, {"row", "alg", "us", "rounds"}, then
+(bench/run_oidc_fastapi_benchmark.py runs it). Each row is first shown to accept its token and
+to refuse it with one signature character changed. Rounds are interleaved, garbage collection off
+during a batch; prints one JSON line per row and algorithm, {"row", "alg", "us", "rounds"}, then
 {"versions": {...}}.
 """
 

@@ -63,6 +63,26 @@ class json_loader {
     return f_.fail(line, std::string("syntax error: ") + simdjson::error_message(e));
   }
 
+  // An object's member read up to its value, in the parser's order: the key's line, the key
+  // unescaped, the value and its type.
+  struct member {
+    std::size_t line = 0;
+    std::string_view key;
+    simdjson::ondemand::value value;
+    json_type type = json_type::null;
+  };
+
+  result<member> read_member(simdjson::simdjson_result<simdjson::ondemand::field> element) {
+    simdjson::ondemand::field field;
+    member m;
+    if (auto e = std::move(element).get(field)) return syntax(e);
+    m.line = line_of(field.key().raw());
+    if (auto e = field.unescaped_key().get(m.key)) return syntax(e);
+    m.value = field.value();
+    if (auto e = m.value.type().get(m.type)) return syntax(e);
+    return m;
+  }
+
   // Strings unescaped, numbers and booleans as written, null as an empty value; a container
   // inside an array becomes a text its converter refuses.
   result<void> scalar(simdjson::ondemand::value v, json_type type, std::string& out) {
@@ -126,45 +146,34 @@ class json_loader {
   result<void> table(simdjson::ondemand::value v, std::vector<setting_field>& fields) {
     simdjson::ondemand::object o;
     if (auto e = v.get_object().get(o)) return syntax(e);
-    for (auto member : o) {
-      simdjson::ondemand::field field;
-      std::string_view key;
-      json_type type;
-      if (auto e = std::move(member).get(field)) return syntax(e);
-      const std::size_t line = line_of(field.key().raw());
-      if (auto e = field.unescaped_key().get(key)) return syntax(e);
-      simdjson::ondemand::value value = field.value();
-      if (auto e = value.type().get(type)) return syntax(e);
-      if (type == json_type::object)
-        return f_.fail(line, std::string(key) + ": a table cannot hold a table");
-      setting_field& out = fields.emplace_back(setting_field{std::string(key), {}, line});
-      auto read = type == json_type::array ? list(value, key, out.value)
-                                           : scalar(value, type, out.value.text);
+    for (auto element : o) {
+      auto m = read_member(std::move(element));
+      if (!m) return m.error();
+      if (m->type == json_type::object)
+        return f_.fail(m->line, std::string(m->key) + ": a table cannot hold a table");
+      setting_field& out = fields.emplace_back(setting_field{std::string(m->key), {}, m->line});
+      auto read = m->type == json_type::array ? list(m->value, m->key, out.value)
+                                              : scalar(m->value, m->type, out.value.text);
       if (!read) return read;
       if (out.value.tables)
-        return f_.fail(line, std::string(key) + ": a table cannot hold a table");
+        return f_.fail(m->line, std::string(m->key) + ": a table cannot hold a table");
     }
     return {};
   }
 
   result<void> object(simdjson::ondemand::object o, std::string_view table) {
-    for (auto member : o) {
-      simdjson::ondemand::field field;
-      std::string_view key;
-      json_type type;
-      if (auto e = std::move(member).get(field)) return syntax(e);
-      const std::size_t line = line_of(field.key().raw());
-      if (auto e = field.unescaped_key().get(key)) return syntax(e);
-      simdjson::ondemand::value v = field.value();
-      if (auto e = v.type().get(type)) return syntax(e);
-      if (type == json_type::object) {
-        if (auto ok = nested(v, key, table, line); !ok) return ok;
+    for (auto element : o) {
+      auto m = read_member(std::move(element));
+      if (!m) return m.error();
+      if (m->type == json_type::object) {
+        if (auto ok = nested(m->value, m->key, table, m->line); !ok) return ok;
         continue;
       }
       setting_value raw;
-      auto read = type == json_type::array ? list(v, key, raw) : scalar(v, type, raw.text);
+      auto read = m->type == json_type::array ? list(m->value, m->key, raw)
+                                              : scalar(m->value, m->type, raw.text);
       if (!read) return read;
-      if (auto ok = f_.apply(key, table, raw, line); !ok) return ok;
+      if (auto ok = f_.apply(m->key, table, raw, m->line); !ok) return ok;
     }
     return {};
   }

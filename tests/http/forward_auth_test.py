@@ -28,54 +28,16 @@ class ForwardAuthTest(ss.ServerTestCase, unittest.TestCase):
             cls.server.start()
             auth = "http://127.0.0.1:%d/auth/verify" % cls.server.port
             upstream = "http://127.0.0.1:%d" % cls.upstream.port
-            cls.nginx = ss.NginxServer("""
-    location /api/ {
-      auth_request /_auth;
-      auth_request_set $auth_subject $upstream_http_x_auth_subject;
-      auth_request_set $auth_roles $upstream_http_x_auth_roles;
-      proxy_set_header X-Auth-Subject $auth_subject;
-      proxy_set_header X-Auth-Roles $auth_roles;
-      proxy_pass %(upstream)s;
-    }
-    location /admin-api/ {
-      auth_request /_auth_admin;
-      auth_request_set $auth_subject $upstream_http_x_auth_subject;
-      proxy_set_header X-Auth-Subject $auth_subject;
-      proxy_pass %(upstream)s;
-    }
-    location /legacy-api/ {
-      auth_request /_auth_legacy;
-      auth_request_set $auth_subject $upstream_http_x_auth_subject;
-      proxy_set_header X-Auth-Subject $auth_subject;
-      proxy_pass %(upstream)s;
-    }
-    location = /_auth {
-      internal;
-      proxy_pass %(auth)s;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Forwarded-Method $request_method;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-    location = /_auth_admin {
-      internal;
-      proxy_pass %(auth)s?roles=admin;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Forwarded-Method $request_method;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-    location = /_auth_legacy {
-      internal;
-      proxy_pass %(auth)s;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-""" % {"upstream": upstream, "auth": auth}).start()
+            # The headers the documentation names; /_auth_legacy without X-Forwarded-Method.
+            sends = ("X-Forwarded-Method", "X-Original-Method", "X-Original-URI")
+            cls.nginx = ss.NginxServer(
+                ss.nginx_guarded_location("/api/", "/_auth", upstream, ("subject", "roles"))
+                + ss.nginx_guarded_location("/admin-api/", "/_auth_admin", upstream)
+                + ss.nginx_guarded_location("/legacy-api/", "/_auth_legacy", upstream)
+                + ss.nginx_verify_location("/_auth", auth, sends)
+                + ss.nginx_verify_location("/_auth_admin", auth + "?roles=admin", sends)
+                + ss.nginx_verify_location("/_auth_legacy", auth,
+                                           ("X-Original-Method", "X-Original-URI"))).start()
         except Exception:
             cls.upstream.close()
             if getattr(cls, "server", None):

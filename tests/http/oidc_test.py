@@ -157,41 +157,13 @@ class TrustedProviderTest(ProviderTestCase):
     def nginx_config(cls):
         auth = "http://127.0.0.1:%d/auth/verify" % cls.jwtfort.port
         upstream = "http://127.0.0.1:%d" % cls.upstream.port
-        return """
-    location /api/ {
-      auth_request /_auth;
-      auth_request_set $auth_subject $upstream_http_x_auth_subject;
-      auth_request_set $auth_roles $upstream_http_x_auth_roles;
-      auth_request_set $auth_scopes $upstream_http_x_auth_scopes;
-      auth_request_set $auth_issuer $upstream_http_x_auth_issuer;
-      proxy_set_header X-Auth-Subject $auth_subject;
-      proxy_set_header X-Auth-Roles $auth_roles;
-      proxy_set_header X-Auth-Scopes $auth_scopes;
-      proxy_set_header X-Auth-Issuer $auth_issuer;
-      proxy_set_header Authorization "";
-      proxy_pass %(upstream)s;
-    }
-    location /write-api/ {
-      auth_request /_auth_write;
-      auth_request_set $auth_subject $upstream_http_x_auth_subject;
-      proxy_set_header X-Auth-Subject $auth_subject;
-      proxy_pass %(upstream)s;
-    }
-    location = /_auth {
-      internal;
-      proxy_pass %(auth)s;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-    }
-    location = /_auth_write {
-      internal;
-      proxy_pass %(auth)s?scopes=write;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-    }
-""" % {"upstream": upstream, "auth": auth}
+        sends = ("X-Original-Method",)
+        return (ss.nginx_guarded_location("/api/", "/_auth", upstream,
+                                          ("subject", "roles", "scopes", "issuer"),
+                                          extra=('proxy_set_header Authorization "";',))
+                + ss.nginx_guarded_location("/write-api/", "/_auth_write", upstream)
+                + ss.nginx_verify_location("/_auth", auth, sends)
+                + ss.nginx_verify_location("/_auth_write", auth + "?scopes=write", sends))
 
     @classmethod
     def tearDownClass(cls):

@@ -844,6 +844,38 @@ class UpstreamEcho:
 # --- nginx ---------------------------------------------------------------------------------------
 
 
+# What an auth_request subrequest can tell /auth/verify about the original request, by header.
+NGINX_REQUEST_HEADERS = {
+    "X-Forwarded-Method": "$request_method",
+    "X-Original-Method": "$request_method",
+    "X-Original-URI": "$request_uri",
+}
+
+
+def nginx_verify_location(name, verify_url, sends):
+    """nginx's internal location `name` for auth_request: asks jwtfort-server's `verify_url`
+    (/auth/verify, with its query) about the request, without the request's body, with the
+    headers `sends` names (keys of NGINX_REQUEST_HEADERS)."""
+    lines = ["    location = %s {" % name,
+             "      internal;",
+             "      proxy_pass %s;" % verify_url,
+             "      proxy_pass_request_body off;",
+             '      proxy_set_header Content-Length "";']
+    lines += ["      proxy_set_header %s %s;" % (h, NGINX_REQUEST_HEADERS[h]) for h in sends]
+    return "\n".join(lines + ["    }", ""])
+
+
+def nginx_guarded_location(prefix, verify_location, upstream, passes=("subject",), extra=()):
+    """nginx's location `prefix`, proxied to `upstream` for the requests `verify_location`
+    admits; each of jwtfort-server's answer headers X-Auth-<name> for a name in `passes` is
+    passed on to the upstream; `extra` directives come before proxy_pass."""
+    lines = ["    location %s {" % prefix, "      auth_request %s;" % verify_location]
+    lines += ["      auth_request_set $auth_%s $upstream_http_x_auth_%s;" % (n, n) for n in passes]
+    lines += ["      proxy_set_header X-Auth-%s $auth_%s;" % (n.capitalize(), n) for n in passes]
+    lines += ["      " + directive for directive in extra]
+    return "\n".join(lines + ["      proxy_pass %s;" % upstream, "    }", ""])
+
+
 class NginxServer:
     """nginx in the foreground with everything (pid, logs, temp paths) in its own directory.
 

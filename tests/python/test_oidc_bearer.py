@@ -6,7 +6,6 @@ at start, then up; key rotation; the OpenAPI scheme pointing Swagger UI at the p
 # No `from __future__ import annotations`: the routes' annotations refer to the local `bearer`.
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -26,19 +25,16 @@ from oidc_provider import (
     OidcProvider,
     TestCertificateAuthority,
 )
+from oidc_support import NEEDS_NODE, module_provider
 from pydantic import BaseModel
 
 import jwtfort
 from jwtfort.fastapi import OIDCBearer, OIDCUser
 from jwtfort.fastapi._oidc import fetch_endpoints
 
-# npm only installs the provider's packages (tests/oidc); a tree that has them needs Node.js alone.
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None, reason="Node.js runs the OpenID Connect provider"
-)
+pytestmark = NEEDS_NODE
 
 CLIENT_CLAIMS = {"roles": ["clerk"]}
-ACCOUNTS = {"alice": {"roles": ["reader"]}}
 MISSING = ("Missing Authorization Header", "Bearer")
 INVALID = ("Invalid token", 'Bearer error="invalid_token"')
 EXPIRED = ("Signature has expired", 'Bearer error="invalid_token"')
@@ -48,9 +44,7 @@ FORBIDDEN = ("Insufficient scope", 'Bearer error="insufficient_scope"')
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
-    directory = tmp_path_factory.mktemp("provider")
-    with OidcProvider(str(directory), claims=CLIENT_CLAIMS, accounts=ACCOUNTS) as started:
-        yield started
+    yield from module_provider(tmp_path_factory, CLIENT_CLAIMS)
 
 
 def make_app(bearer: OIDCBearer[Any]) -> FastAPI:

@@ -5,7 +5,6 @@ with a test CA, and the request log that counts what reached it."""
 
 from __future__ import annotations
 
-import shutil
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,21 +21,16 @@ from oidc_provider import (
     OidcProvider,
     TestCertificateAuthority,
 )
+from oidc_support import NEEDS_NODE, module_provider
 
-# npm only installs the provider's packages (tests/oidc); a tree that has them needs Node.js alone.
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None, reason="Node.js runs the OpenID Connect provider"
-)
+pytestmark = NEEDS_NODE
 
 ROLES = {"roles": ["admin", "auditor"]}
-ACCOUNTS = {"alice": {"roles": ["reader"]}}
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
-    directory = tmp_path_factory.mktemp("provider")
-    with OidcProvider(str(directory), claims=ROLES, accounts=ACCOUNTS) as started:
-        yield started
+    yield from module_provider(tmp_path_factory, ROLES)
 
 
 def verify(provider: OidcProvider, token: str, ssl_context: ssl.SSLContext | None = None) -> Any:
