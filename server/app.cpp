@@ -69,8 +69,14 @@ result<std::shared_ptr<const trusted_issuers>> make_trusted_issuers(const server
                                                                     issuer_event_handler on_event) {
   auto issuers = settings.trusted_issuer_options();
   if (issuers.empty()) return std::shared_ptr<const trusted_issuers>();
+  // A provider's client sends its token on every request as a client of ours does: the same
+  // cache settings, a cache of its own.
   auto trusted = trusted_issuers::create(
-      {.issuers = std::move(issuers), .clock = std::move(clock), .on_event = std::move(on_event)});
+      {.issuers = std::move(issuers),
+       .clock = std::move(clock),
+       .verified_cache_entries = static_cast<std::size_t>(settings.verified_cache_entries),
+       .verified_cache_bytes = static_cast<std::size_t>(settings.verified_cache_bytes),
+       .on_event = std::move(on_event)});
   if (!trusted) return trusted.error();
   return std::shared_ptr<const trusted_issuers>(std::move(*trusted));
 }

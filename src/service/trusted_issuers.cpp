@@ -20,6 +20,7 @@
 #include "jwtfort/key_set.hpp"
 #include "jwtfort/verifier.hpp"
 #include "service/https_get.hpp"
+#include "service/verified_cache.hpp"
 
 namespace jwtfort {
 namespace {
@@ -117,8 +118,27 @@ verifier_options verify_template(const issuer_options& o, const jwtfort::clock& 
 struct issuer_keys {
   std::shared_ptr<const verifier> checker;  // null when no allowed algorithm has a key
   std::vector<std::string> key_ids;         // sorted, to tell a rotation from a refresh
-  std::int64_t fetched_at = 0;              // options clock, seconds
+  std::vector<std::string> fingerprint;     // sorted kid + RFC 7638 thumbprint of every key
+  // Names the key material: the same as the previous fetch's when the fingerprint is, else new.
+  // Verified-token cache entries are stored under it, so none outlives the keys that verified it.
+  std::uint64_t generation = 0;
+  std::int64_t fetched_at = 0;  // options clock, seconds
 };
+
+// A remembered identity's heap bytes: its verified token's and its own strings'.
+struct issuer_identity_bytes {
+  std::size_t operator()(const issuer_identity& id) const noexcept {
+    std::size_t bytes = detail::verified_token_bytes{}(id.token) + id.issuer.size() +
+                        id.subject.size() + id.client_id.size();
+    for (const auto* list : {&id.roles, &id.scopes})
+      for (const std::string& item : *list) bytes += sizeof(std::string) + item.size();
+    return bytes;
+  }
+};
+
+// Tokens of every issuer, under the generation of the key set that verified them.
+using identity_cache =
+    detail::basic_verified_cache<std::uint64_t, issuer_identity, issuer_identity_bytes>;
 
 // A claim path's value: a top-level member named by the whole path, else the dotted walk.
 std::optional<json::value> at_path(const json::object& claims, std::string_view path) {
@@ -203,6 +223,8 @@ struct trusted_issuers::state {
 
   std::vector<std::unique_ptr<issuer>> issuers;
   jwtfort::clock clock;
+  std::unique_ptr<identity_cache> cache;  // null when off
+  std::uint64_t generations = 0;          // background thread only: the last one handed out
   std::function<void(const issuer_event&)> on_event;
 
   std::mutex wake_mutex;             // guards `stopping` and the hand-over of refetch requests
@@ -247,9 +269,19 @@ struct trusted_issuers::state {
       return error(errc::unknown_key,
                    "the JWKS of " + i.options.issuer + " has no key for an allowed algorithm");
     }
+    const std::int64_t now = clock();
+    if (auto hit = cache ? cache->find(token, keys->generation, now) : std::nullopt) {
+      if (auto ok = detail::check_time_window(hit->token, now, i.options.leeway_seconds); !ok)
+        return ok.error();
+      return std::move(*hit);
+    }
     auto token_ok = keys->checker->verify(token);
     if (!token_ok) return after_rejection(i, token, std::move(token_ok).error());
-    return identity_of(i, std::move(*token_ok));
+    auto id = identity_of(i, std::move(*token_ok));
+    if (id && cache)
+      cache->insert(token, keys->generation, *id,
+                    detail::cache_until(id->token, i.options.leeway_seconds), now);
+    return id;
   }
 
   // An unknown kid, or an allowed algorithm the fetched keys do not serve, may be a rotation:
@@ -366,7 +398,7 @@ struct trusted_issuers::state {
     const std::int64_t started = clock();
     auto body = get(i, i.jwks_url, i.jwks_scheme,
                     "Accept: application/jwk-set+json, application/json", "JWKS");
-    auto keys = body ? build_keys(i, *body, started)
+    auto keys = body ? build_keys(i, *body, started, i.keys.get())
                      : result<std::shared_ptr<const issuer_keys>>(std::move(body).error());
     if (!keys) {
       failed(i, issuer_event::kind::jwks_failed, keys.error());
@@ -438,8 +470,11 @@ struct trusted_issuers::state {
     return detail::https_get(url, scheme, limits, accept, what);
   }
 
+  // `previous`: the issuer's current keys, if any, whose generation carries over when the new
+  // set holds exactly the same keys (a periodic refresh), so that it empties no cache.
   result<std::shared_ptr<const issuer_keys>> build_keys(const issuer& i, std::string_view body,
-                                                        std::int64_t fetched_at) const {
+                                                        std::int64_t fetched_at,
+                                                        const issuer_keys* previous) {
     auto set = key_set::from_jwks(body);
     if (!set) {
       // The provider's fault, never the token's: a JSON syntax error is invalid_key here.
@@ -458,8 +493,14 @@ struct trusted_issuers::state {
                           [alg](const key& k) { return k.accepts(alg); });
     });
     auto keys = std::make_shared<issuer_keys>();
-    for (const key& k : set->keys()) keys->key_ids.push_back(k.id());
+    for (const key& k : set->keys()) {
+      keys->key_ids.push_back(k.id());
+      keys->fingerprint.push_back(k.id() + ' ' + k.thumbprint());
+    }
     std::sort(keys->key_ids.begin(), keys->key_ids.end());
+    std::sort(keys->fingerprint.begin(), keys->fingerprint.end());
+    keys->generation = previous && previous->fingerprint == keys->fingerprint ? previous->generation
+                                                                              : ++generations;
     keys->fetched_at = fetched_at;
     if (v.algorithms.empty()) return std::shared_ptr<const issuer_keys>(std::move(keys));
     v.keys = std::move(*set);
@@ -537,6 +578,9 @@ result<std::shared_ptr<trusted_issuers>> trusted_issuers::create(trusted_issuers
   auto s = std::make_shared<state>();
   s->clock = options.clock;
   s->on_event = std::move(options.on_event);
+  if (options.verified_cache_entries > 0 && options.verified_cache_bytes > 0)
+    s->cache = std::make_unique<identity_cache>(options.verified_cache_entries,
+                                                options.verified_cache_bytes);
   for (issuer_options& o : options.issuers) {
     if (auto r = check_issuer(o); !r) return r.error();
     for (const auto& other : s->issuers)
@@ -589,6 +633,10 @@ std::vector<issuer_stats> trusted_issuers::stats() const {
     out.push_back({i->options.issuer, i->fetches.load(), i->fetch_failures.load(),
                    i->accepted.load(), i->rejected.load(), state_->ready(*i)});
   return out;
+}
+
+verified_cache_stats trusted_issuers::cache_stats() const {
+  return state_->cache ? state_->cache->stats() : verified_cache_stats{};
 }
 
 }  // namespace jwtfort

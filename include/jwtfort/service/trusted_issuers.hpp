@@ -45,6 +45,7 @@
 #include "jwtfort/error.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/token.hpp"
 
 namespace jwtfort {
@@ -129,6 +130,17 @@ struct issuer_stats {
 struct trusted_issuers_options {
   std::vector<issuer_options> issuers;  ///< at least one, distinct `issuer`s
   jwtfort::clock clock = system_now;    ///< token times and key age
+  /// Remembers up to this many verified tokens by their exact text, with their mapped identity,
+  /// so that a token sent again skips the signature check, the JSON parsing and the mapping, as
+  /// the token service's cache does for jwtfort's own tokens. On every hit the time window
+  /// (`exp`, `nbf`, `iat`, with the issuer's leeway) and the age of the issuer's keys
+  /// (`max_key_age`) are still checked, and an entry answers only while its issuer publishes
+  /// the very key set that verified it: a fetch that changes any key (a rotation, a removed key)
+  /// makes the issuer's tokens verify afresh. 0 = off.
+  std::size_t verified_cache_entries = 0;
+  /// And at most this many estimated bytes (the token text, the identity, some 300 bytes of
+  /// bookkeeping per entry). 0 = off.
+  std::size_t verified_cache_bytes = 16 * 1024 * 1024;
   /// Called from the background thread; must be quick, thread-safe, and must not throw.
   std::function<void(const issuer_event&)> on_event;
 };
@@ -155,6 +167,9 @@ class JWTFORT_API trusted_issuers {
   bool wait_until_ready(std::chrono::milliseconds timeout) const;
 
   std::vector<issuer_stats> stats() const;
+
+  /// The verified-token cache's counters, for all issuers together; all zero when it is off.
+  verified_cache_stats cache_stats() const;
 
   ~trusted_issuers();  // stops and joins the background thread
 
