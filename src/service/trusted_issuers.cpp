@@ -210,7 +210,8 @@ struct trusted_issuers::state {
     // Shared with request threads.
     mutable std::mutex keys_mutex;  // held only to copy or swap a pointer or the message
     std::shared_ptr<const issuer_keys> keys;
-    std::string last_error;  // why the last fetch failed; empty after a success
+    std::string last_error;                     // why the last fetch failed; empty after a success
+    std::optional<provider_metadata> metadata;  // from discovery, once it succeeded
     std::atomic<bool> refetch_requested{false};
     std::atomic<std::int64_t> last_refetch{never};
     std::atomic<std::uint64_t> fetches{0}, fetch_failures{0}, accepted{0}, rejected{0};
@@ -433,13 +434,47 @@ struct trusted_issuers::state {
       failed(i, issuer_event::kind::discovery_failed, found.error());
       return false;
     }
-    i.jwks_scheme = std::move(found->second);
-    i.jwks_url = std::move(found->first);
-    emit({i.options.issuer, issuer_event::kind::discovery_ok, errc{}, "jwks_uri " + i.jwks_url});
+    i.jwks_scheme = std::move(found->jwks_scheme);
+    i.jwks_url = std::move(found->metadata.jwks_uri);
+    found->metadata.jwks_uri = i.jwks_url;
+    {
+      std::lock_guard lock(i.keys_mutex);
+      i.metadata = std::move(found->metadata);
+    }
+    emit({i.options.issuer, issuer_event::kind::discovery_ok, errc{},
+          "jwks_uri " + i.jwks_url + found->ignored});
     return true;
   }
 
-  result<std::pair<std::string, std::string>> discovered_jwks_url(issuer& i) {
+  struct discovered {
+    provider_metadata metadata;
+    std::string jwks_scheme;
+    std::string ignored;  // "; <why>" per endpoint left out, for the event's detail
+  };
+
+  // The endpoints a browser is sent to. They are optional, so a bad one is left out rather than
+  // failing discovery; a URL must pass the rule jwks_uri passes (https, or http on loopback).
+  static std::string add_endpoints(const json::object& doc, provider_metadata& m) {
+    std::string ignored;
+    for (auto [name, field] : {std::pair{"authorization_endpoint", &m.authorization_endpoint},
+                               std::pair{"token_endpoint", &m.token_endpoint}}) {
+      auto value = json::string_member(doc, name, errc::invalid_configuration);
+      if (!value) {
+        ignored += std::string("; ") + name + " is not a string (ignored)";
+        continue;
+      }
+      if (!*value) continue;
+      std::string url(**value);
+      if (auto scheme = detail::check_fetch_url(name, url); !scheme) {
+        ignored += "; " + scheme.error().message + " (ignored)";
+        continue;
+      }
+      *field = std::move(url);
+    }
+    return ignored;
+  }
+
+  result<discovered> discovered_jwks_url(issuer& i) {
     auto body =
         get(i, i.discovery_url, i.discovery_scheme, "Accept: application/json", "discovery");
     if (!body) return std::move(body).error();
@@ -459,7 +494,12 @@ struct trusted_issuers::state {
     std::string url(**jwks_uri);
     auto scheme = detail::check_fetch_url("jwks_uri", url);
     if (!scheme) return error(errc::invalid_configuration, where + scheme.error().message);
-    return std::pair{std::move(url), std::move(*scheme)};
+    discovered found;
+    found.metadata.issuer = i.options.issuer;
+    found.metadata.jwks_uri = std::move(url);
+    found.jwks_scheme = std::move(*scheme);
+    found.ignored = add_endpoints(*doc, found.metadata);
+    return found;
   }
 
   result<std::string> get(issuer& i, const std::string& url, const std::string& scheme,
@@ -633,6 +673,15 @@ std::vector<issuer_stats> trusted_issuers::stats() const {
     out.push_back({i->options.issuer, i->fetches.load(), i->fetch_failures.load(),
                    i->accepted.load(), i->rejected.load(), state_->ready(*i)});
   return out;
+}
+
+std::optional<provider_metadata> trusted_issuers::metadata(std::string_view issuer) const {
+  for (const auto& i : state_->issuers)
+    if (i->options.issuer == issuer) {
+      std::lock_guard lock(i->keys_mutex);
+      return i->metadata;
+    }
+  return std::nullopt;
 }
 
 verified_cache_stats trusted_issuers::cache_stats() const {

@@ -265,6 +265,55 @@ TEST_F(trusted_issuers_test, a_discovered_jwks_uri_must_be_https_or_loopback) {
       << failure->detail;
 }
 
+TEST_F(trusted_issuers_test, discovery_keeps_the_authorization_and_token_endpoints) {
+  provider p;
+  p.serve_keys({keys().a});
+  p.on(discovery_path, {200, nlohmann::json{{"issuer", p.issuer()},
+                                            {"jwks_uri", p.issuer() + "/jwks"},
+                                            {"authorization_endpoint", p.issuer() + "/auth"},
+                                            {"token_endpoint", p.issuer() + "/token"}}
+                                 .dump()});
+  auto t = make({options_for(p)});
+  EXPECT_FALSE(t->metadata("https://idp.example.com"));  // not configured
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto m = t->metadata(p.issuer());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->issuer, p.issuer());
+  EXPECT_EQ(m->jwks_uri, p.issuer() + "/jwks");
+  EXPECT_EQ(m->authorization_endpoint, p.issuer() + "/auth");
+  EXPECT_EQ(m->token_endpoint, p.issuer() + "/token");
+}
+
+TEST_F(trusted_issuers_test, an_endpoint_that_fails_the_url_rule_is_left_out_and_reported) {
+  provider p;
+  p.serve_keys({keys().a});
+  p.on(discovery_path, {200, nlohmann::json{{"issuer", p.issuer()},
+                                            {"jwks_uri", p.issuer() + "/jwks"},
+                                            {"authorization_endpoint", "http://idp.example/auth"},
+                                            {"token_endpoint", 42}}
+                                 .dump()});
+  auto t = make({options_for(p)});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto m = t->metadata(p.issuer());
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->authorization_endpoint);
+  EXPECT_FALSE(m->token_endpoint);
+  ASSERT_TRUE(eventually([&] { return count_events(issuer_event::kind::discovery_ok) == 1; }));
+  const std::string detail = events()[0].detail;
+  EXPECT_NE(detail.find("authorization_endpoint must be https://"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("token_endpoint is not a string (ignored)"), std::string::npos) << detail;
+}
+
+TEST_F(trusted_issuers_test, a_configured_jwks_url_has_no_metadata) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.jwks_url = p.issuer() + "/jwks";
+  auto t = make({o});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  EXPECT_FALSE(t->metadata(p.issuer()));
+}
+
 TEST_F(trusted_issuers_test, a_jwks_with_a_secret_key_is_refused_and_the_old_keys_stay) {
   provider p;
   p.serve_keys({keys().a});

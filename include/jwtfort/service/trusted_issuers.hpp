@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,6 +119,17 @@ struct issuer_event {
   std::string detail;   ///< human-readable, no secrets
 };
 
+/// What an issuer's discovery document says besides its keys, for clients that send users to the
+/// provider (an OpenAPI document's OAuth2 flow). An endpoint the document lacks, or whose URL
+/// fails the https-or-loopback rule of `jwks_uri`, is absent (and named in the discovery_ok
+/// event's detail).
+struct provider_metadata {
+  std::string issuer;
+  std::string jwks_uri;
+  std::optional<std::string> authorization_endpoint;
+  std::optional<std::string> token_endpoint;
+};
+
 struct issuer_stats {
   std::string issuer;
   std::uint64_t fetches = 0;         ///< discovery and JWKS requests attempted
@@ -167,6 +179,11 @@ class JWTFORT_API trusted_issuers {
   bool wait_until_ready(std::chrono::milliseconds timeout) const;
 
   std::vector<issuer_stats> stats() const;
+
+  /// The metadata of a configured issuer's discovery document, once it was read; none for an
+  /// issuer that is not configured, whose discovery has not succeeded yet, or that has a
+  /// configured `jwks_url` (no discovery). Thread-safe, never does I/O.
+  std::optional<provider_metadata> metadata(std::string_view issuer) const;
 
   /// The verified-token cache's counters, for all issuers together; all zero when it is off.
   verified_cache_stats cache_stats() const;
