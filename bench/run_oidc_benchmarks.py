@@ -195,8 +195,8 @@ def report(o: Outcome, plan: Plan, command: str) -> str:
     bars = [Bar(f"{alg}: CPU per request, provider token ÷ own token, verified-token cache off "
                 "(both verify the signature on every request)", cost(o, server_name(alg, False)),
                 MAX_COST, True, "×") for alg in ALGORITHMS]
-    bars += [Bar(f"{alg}: the same with the cache on (the default; own tokens skip the "
-                 "signature after their first request, a provider's do not)",
+    bars += [Bar(f"{alg}: the same with the cache on (the default; both skip the signature "
+                 "after their first request)",
                  cost(o, server_name(alg, True)), MAX_COST, True, "×") for alg in ALGORITHMS]
     lines += ["", "| bar | value | result | margin |", "|---|---|---|---|"]
     lines += [b.row() for b in bars]

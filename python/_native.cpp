@@ -862,6 +862,22 @@ void bind_trusted_issuers(nb::module_& m) {
              for (const auto& s : all) out.push_back(stats_dict(s));
              return out;
            })
+      .def(
+          "metadata",
+          [](const issuers_handle& h, const std::string& issuer) -> std::optional<nb::dict> {
+            auto impl = h.get();
+            auto m = impl->metadata(issuer);  // a copy under a short lock, no I/O
+            if (!m) return std::nullopt;
+            nb::dict d;
+            d["issuer"] = m->issuer;
+            d["jwks_uri"] = m->jwks_uri;
+            d["authorization_endpoint"] = m->authorization_endpoint;
+            d["token_endpoint"] = m->token_endpoint;
+            return d;
+          },
+          "issuer"_a,
+          "The issuer's discovery metadata (issuer, jwks_uri, authorization_endpoint, "
+          "token_endpoint) once discovery succeeded, else None.")
       .def_prop_ro(
           "has_events",
           [](const issuers_handle& h) { return h.queue->pending.load(std::memory_order_acquire); })

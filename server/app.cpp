@@ -43,6 +43,25 @@ http::authenticator_options authenticator_options_for(
   return o;
 }
 
+namespace {
+
+// Both verified-token caches, the token service's and the trusted issuers', as one: the metrics
+// show how often a request skipped its signature, whoever issued the token.
+verified_cache_stats cache_stats_of(const token_service& tokens, const trusted_issuers* trusted) {
+  verified_cache_stats total = tokens.cache_stats();
+  if (!trusted) return total;
+  const verified_cache_stats more = trusted->cache_stats();
+  total.hits += more.hits;
+  total.misses += more.misses;
+  total.evictions += more.evictions;
+  total.expired += more.expired;
+  total.entries += more.entries;
+  total.bytes += more.bytes;
+  return total;
+}
+
+}  // namespace
+
 application::application(server_settings settings, std::shared_ptr<const token_service> tokens,
                          std::shared_ptr<const trusted_issuers> trusted, http::authenticator auth,
                          user_store users, jwtfort::clock clock)
@@ -54,7 +73,10 @@ application::application(server_settings settings, std::shared_ptr<const token_s
       users_(std::move(users)),
       throttle_(settings_.login_attempts_per_user, settings_.login_attempts_per_address,
                 settings_.login_window, std::move(clock)),
-      metrics_(route_patterns(), [tokens = tokens_] { return tokens->cache_stats(); }),
+      metrics_(route_patterns(),
+               [tokens = tokens_, trusted = trusted_] {
+                 return cache_stats_of(*tokens, trusted.get());
+               }),
       public_jwks_(tokens_->keys().to_public_jwks()) {
   if (public_jwks_.empty()) public_jwks_ = R"({"keys":[]})";  // an HMAC ring publishes nothing
   if (trusted_) metrics_.watch_issuers([trusted = trusted_] { return trusted->stats(); });
@@ -69,8 +91,14 @@ result<std::shared_ptr<const trusted_issuers>> make_trusted_issuers(const server
                                                                     issuer_event_handler on_event) {
   auto issuers = settings.trusted_issuer_options();
   if (issuers.empty()) return std::shared_ptr<const trusted_issuers>();
+  // A provider's client sends its token on every request as a client of ours does: the same
+  // cache settings, a cache of its own.
   auto trusted = trusted_issuers::create(
-      {.issuers = std::move(issuers), .clock = std::move(clock), .on_event = std::move(on_event)});
+      {.issuers = std::move(issuers),
+       .clock = std::move(clock),
+       .verified_cache_entries = static_cast<std::size_t>(settings.verified_cache_entries),
+       .verified_cache_bytes = static_cast<std::size_t>(settings.verified_cache_bytes),
+       .on_event = std::move(on_event)});
   if (!trusted) return trusted.error();
   return std::shared_ptr<const trusted_issuers>(std::move(*trusted));
 }

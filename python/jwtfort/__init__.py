@@ -42,7 +42,13 @@ from .errors import (
     WeakKey,
     WrongTokenType,
 )
-from .issuers import IssuerIdentity, IssuerOptions, IssuerStats, TrustedIssuers
+from .issuers import (
+    IssuerIdentity,
+    IssuerOptions,
+    IssuerStats,
+    ProviderMetadata,
+    TrustedIssuers,
+)
 from .keys import ALGORITHMS, Algorithm, Key, KeyRing, KeySet
 from .signer import Signer
 from .store import Store, open_store
@@ -82,6 +88,7 @@ __all__ = [
     "MalformedToken",
     "MissingClaim",
     "MissingToken",
+    "ProviderMetadata",
     "RevokedToken",
     "Signer",
     "Store",

@@ -213,6 +213,11 @@ class TrustedIssuers:
 
     def stats(self) -> list[dict]: ...
 
+    def metadata(self, issuer: str) -> dict | None:
+        """
+        The issuer's discovery metadata (issuer, jwks_uri, authorization_endpoint, token_endpoint) once discovery succeeded, else None.
+        """
+
     @property
     def has_events(self) -> bool: ...
 

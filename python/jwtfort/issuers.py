@@ -23,7 +23,7 @@ from ._convert import Seconds, names, seconds
 from .keys import Algorithm
 from .verifier import VerifiedToken
 
-__all__ = ["IssuerIdentity", "IssuerOptions", "IssuerStats", "TrustedIssuers"]
+__all__ = ["IssuerIdentity", "IssuerOptions", "IssuerStats", "ProviderMetadata", "TrustedIssuers"]
 
 log: Final = logging.getLogger("jwtfort.issuers")
 
@@ -165,6 +165,18 @@ class IssuerStats:
     ready: bool
 
 
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """What an issuer's discovery document says besides its keys. An endpoint the document
+    lacks, or whose URL is neither ``https://`` nor ``http://`` on loopback, is None (and the
+    discovery event logged on ``jwtfort.issuers`` says why)."""
+
+    issuer: str
+    jwks_uri: str
+    authorization_endpoint: str | None
+    token_endpoint: str | None
+
+
 class TrustedIssuers:
     """Verifies access tokens of the configured OpenID Connect providers. A token is routed to
     its issuer's keys by its ``iss`` before any signature work; a token from any other issuer is
@@ -219,6 +231,15 @@ class TrustedIssuers:
     def stats(self) -> list[IssuerStats]:
         self.log_events()
         return [IssuerStats(**entry) for entry in self._native.stats()]
+
+    def metadata(self, issuer: str) -> ProviderMetadata | None:
+        """The discovery metadata of a configured ``issuer`` once its discovery succeeded; None
+        before that, for an issuer that is not configured, or one with a ``jwks_url`` (no
+        discovery). Never does network I/O: it reads what the background thread fetched."""
+        found = self._native.metadata(issuer)
+        if self._native.has_events:
+            self.log_events()
+        return None if found is None else ProviderMetadata(**found)
 
     def log_events(self) -> None:
         """Logs what the background thread reported since the last call."""

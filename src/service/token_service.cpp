@@ -180,29 +180,12 @@ result<verified_token> token_service::verify_as(std::string_view token, token_ty
   return t;
 }
 
-// The verifier's time checks (RFC 7519 §4.1.4, §4.1.5), again for a remembered token: time has
-// moved since it verified. The claims are read as whole seconds; a fractional `exp` still ends
-// where the verifier ends it, since the cache lets the entry go at `cache_until` and the token
-// is verified afresh in its last second.
 result<void> token_service::check_time_window(const verified_token& token, std::int64_t now) const {
-  const std::int64_t leeway = options_.leeway_seconds;
-  if (token.expires_at() && now >= *token.expires_at() + leeway)
-    return error(errc::expired, "token has expired");
-  if (token.not_before() && now + leeway < *token.not_before())
-    return error(errc::not_yet_valid, "token is not valid yet");
-  if (token.issued_at() && *token.issued_at() > now + leeway)
-    return error(errc::issued_in_future, "token was issued in the future");
-  return {};
+  return detail::check_time_window(token, now, options_.leeway_seconds);
 }
 
-// The first second `check_time_window` refuses the token for its `exp`: from then on a cached
-// entry is dead weight. None for a token without `exp`.
 std::optional<std::int64_t> token_service::cache_until(const verified_token& token) const {
-  const auto exp = token.expires_at();
-  if (!exp) return std::nullopt;
-  const std::int64_t leeway = options_.leeway_seconds;
-  if (*exp > std::numeric_limits<std::int64_t>::max() - leeway) return std::nullopt;
-  return *exp + leeway;
+  return detail::cache_until(token, options_.leeway_seconds);
 }
 
 result<void> token_service::check_revocation(const verified_token& token, token_type type) const {

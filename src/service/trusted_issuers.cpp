@@ -20,6 +20,7 @@
 #include "jwtfort/key_set.hpp"
 #include "jwtfort/verifier.hpp"
 #include "service/https_get.hpp"
+#include "service/verified_cache.hpp"
 
 namespace jwtfort {
 namespace {
@@ -117,8 +118,27 @@ verifier_options verify_template(const issuer_options& o, const jwtfort::clock& 
 struct issuer_keys {
   std::shared_ptr<const verifier> checker;  // null when no allowed algorithm has a key
   std::vector<std::string> key_ids;         // sorted, to tell a rotation from a refresh
-  std::int64_t fetched_at = 0;              // options clock, seconds
+  std::vector<std::string> fingerprint;     // sorted kid + RFC 7638 thumbprint of every key
+  // Names the key material: the same as the previous fetch's when the fingerprint is, else new.
+  // Verified-token cache entries are stored under it, so none outlives the keys that verified it.
+  std::uint64_t generation = 0;
+  std::int64_t fetched_at = 0;  // options clock, seconds
 };
+
+// A remembered identity's heap bytes: its verified token's and its own strings'.
+struct issuer_identity_bytes {
+  std::size_t operator()(const issuer_identity& id) const noexcept {
+    std::size_t bytes = detail::verified_token_bytes{}(id.token) + id.issuer.size() +
+                        id.subject.size() + id.client_id.size();
+    for (const auto* list : {&id.roles, &id.scopes})
+      for (const std::string& item : *list) bytes += sizeof(std::string) + item.size();
+    return bytes;
+  }
+};
+
+// Tokens of every issuer, under the generation of the key set that verified them.
+using identity_cache =
+    detail::basic_verified_cache<std::uint64_t, issuer_identity, issuer_identity_bytes>;
 
 // A claim path's value: a top-level member named by the whole path, else the dotted walk.
 std::optional<json::value> at_path(const json::object& claims, std::string_view path) {
@@ -190,7 +210,8 @@ struct trusted_issuers::state {
     // Shared with request threads.
     mutable std::mutex keys_mutex;  // held only to copy or swap a pointer or the message
     std::shared_ptr<const issuer_keys> keys;
-    std::string last_error;  // why the last fetch failed; empty after a success
+    std::string last_error;                     // why the last fetch failed; empty after a success
+    std::optional<provider_metadata> metadata;  // from discovery, once it succeeded
     std::atomic<bool> refetch_requested{false};
     std::atomic<std::int64_t> last_refetch{never};
     std::atomic<std::uint64_t> fetches{0}, fetch_failures{0}, accepted{0}, rejected{0};
@@ -203,6 +224,8 @@ struct trusted_issuers::state {
 
   std::vector<std::unique_ptr<issuer>> issuers;
   jwtfort::clock clock;
+  std::unique_ptr<identity_cache> cache;  // null when off
+  std::uint64_t generations = 0;          // background thread only: the last one handed out
   std::function<void(const issuer_event&)> on_event;
 
   std::mutex wake_mutex;             // guards `stopping` and the hand-over of refetch requests
@@ -247,9 +270,19 @@ struct trusted_issuers::state {
       return error(errc::unknown_key,
                    "the JWKS of " + i.options.issuer + " has no key for an allowed algorithm");
     }
+    const std::int64_t now = clock();
+    if (auto hit = cache ? cache->find(token, keys->generation, now) : std::nullopt) {
+      if (auto ok = detail::check_time_window(hit->token, now, i.options.leeway_seconds); !ok)
+        return ok.error();
+      return std::move(*hit);
+    }
     auto token_ok = keys->checker->verify(token);
     if (!token_ok) return after_rejection(i, token, std::move(token_ok).error());
-    return identity_of(i, std::move(*token_ok));
+    auto id = identity_of(i, std::move(*token_ok));
+    if (id && cache)
+      cache->insert(token, keys->generation, *id,
+                    detail::cache_until(id->token, i.options.leeway_seconds), now);
+    return id;
   }
 
   // An unknown kid, or an allowed algorithm the fetched keys do not serve, may be a rotation:
@@ -366,7 +399,7 @@ struct trusted_issuers::state {
     const std::int64_t started = clock();
     auto body = get(i, i.jwks_url, i.jwks_scheme,
                     "Accept: application/jwk-set+json, application/json", "JWKS");
-    auto keys = body ? build_keys(i, *body, started)
+    auto keys = body ? build_keys(i, *body, started, i.keys.get())
                      : result<std::shared_ptr<const issuer_keys>>(std::move(body).error());
     if (!keys) {
       failed(i, issuer_event::kind::jwks_failed, keys.error());
@@ -401,13 +434,47 @@ struct trusted_issuers::state {
       failed(i, issuer_event::kind::discovery_failed, found.error());
       return false;
     }
-    i.jwks_scheme = std::move(found->second);
-    i.jwks_url = std::move(found->first);
-    emit({i.options.issuer, issuer_event::kind::discovery_ok, errc{}, "jwks_uri " + i.jwks_url});
+    i.jwks_scheme = std::move(found->jwks_scheme);
+    i.jwks_url = std::move(found->metadata.jwks_uri);
+    found->metadata.jwks_uri = i.jwks_url;
+    {
+      std::lock_guard lock(i.keys_mutex);
+      i.metadata = std::move(found->metadata);
+    }
+    emit({i.options.issuer, issuer_event::kind::discovery_ok, errc{},
+          "jwks_uri " + i.jwks_url + found->ignored});
     return true;
   }
 
-  result<std::pair<std::string, std::string>> discovered_jwks_url(issuer& i) {
+  struct discovered {
+    provider_metadata metadata;
+    std::string jwks_scheme;
+    std::string ignored;  // "; <why>" per endpoint left out, for the event's detail
+  };
+
+  // The endpoints a browser is sent to. They are optional, so a bad one is left out rather than
+  // failing discovery; a URL must pass the rule jwks_uri passes (https, or http on loopback).
+  static std::string add_endpoints(const json::object& doc, provider_metadata& m) {
+    std::string ignored;
+    for (auto [name, field] : {std::pair{"authorization_endpoint", &m.authorization_endpoint},
+                               std::pair{"token_endpoint", &m.token_endpoint}}) {
+      auto value = json::string_member(doc, name, errc::invalid_configuration);
+      if (!value) {
+        ignored += std::string("; ") + name + " is not a string (ignored)";
+        continue;
+      }
+      if (!*value) continue;
+      std::string url(**value);
+      if (auto scheme = detail::check_fetch_url(name, url); !scheme) {
+        ignored += "; " + scheme.error().message + " (ignored)";
+        continue;
+      }
+      *field = std::move(url);
+    }
+    return ignored;
+  }
+
+  result<discovered> discovered_jwks_url(issuer& i) {
     auto body =
         get(i, i.discovery_url, i.discovery_scheme, "Accept: application/json", "discovery");
     if (!body) return std::move(body).error();
@@ -427,7 +494,12 @@ struct trusted_issuers::state {
     std::string url(**jwks_uri);
     auto scheme = detail::check_fetch_url("jwks_uri", url);
     if (!scheme) return error(errc::invalid_configuration, where + scheme.error().message);
-    return std::pair{std::move(url), std::move(*scheme)};
+    discovered found;
+    found.metadata.issuer = i.options.issuer;
+    found.metadata.jwks_uri = std::move(url);
+    found.jwks_scheme = std::move(*scheme);
+    found.ignored = add_endpoints(*doc, found.metadata);
+    return found;
   }
 
   result<std::string> get(issuer& i, const std::string& url, const std::string& scheme,
@@ -438,8 +510,11 @@ struct trusted_issuers::state {
     return detail::https_get(url, scheme, limits, accept, what);
   }
 
+  // `previous`: the issuer's current keys, if any, whose generation carries over when the new
+  // set holds exactly the same keys (a periodic refresh), so that it empties no cache.
   result<std::shared_ptr<const issuer_keys>> build_keys(const issuer& i, std::string_view body,
-                                                        std::int64_t fetched_at) const {
+                                                        std::int64_t fetched_at,
+                                                        const issuer_keys* previous) {
     auto set = key_set::from_jwks(body);
     if (!set) {
       // The provider's fault, never the token's: a JSON syntax error is invalid_key here.
@@ -458,8 +533,14 @@ struct trusted_issuers::state {
                           [alg](const key& k) { return k.accepts(alg); });
     });
     auto keys = std::make_shared<issuer_keys>();
-    for (const key& k : set->keys()) keys->key_ids.push_back(k.id());
+    for (const key& k : set->keys()) {
+      keys->key_ids.push_back(k.id());
+      keys->fingerprint.push_back(k.id() + ' ' + k.thumbprint());
+    }
     std::sort(keys->key_ids.begin(), keys->key_ids.end());
+    std::sort(keys->fingerprint.begin(), keys->fingerprint.end());
+    keys->generation = previous && previous->fingerprint == keys->fingerprint ? previous->generation
+                                                                              : ++generations;
     keys->fetched_at = fetched_at;
     if (v.algorithms.empty()) return std::shared_ptr<const issuer_keys>(std::move(keys));
     v.keys = std::move(*set);
@@ -537,6 +618,9 @@ result<std::shared_ptr<trusted_issuers>> trusted_issuers::create(trusted_issuers
   auto s = std::make_shared<state>();
   s->clock = options.clock;
   s->on_event = std::move(options.on_event);
+  if (options.verified_cache_entries > 0 && options.verified_cache_bytes > 0)
+    s->cache = std::make_unique<identity_cache>(options.verified_cache_entries,
+                                                options.verified_cache_bytes);
   for (issuer_options& o : options.issuers) {
     if (auto r = check_issuer(o); !r) return r.error();
     for (const auto& other : s->issuers)
@@ -589,6 +673,19 @@ std::vector<issuer_stats> trusted_issuers::stats() const {
     out.push_back({i->options.issuer, i->fetches.load(), i->fetch_failures.load(),
                    i->accepted.load(), i->rejected.load(), state_->ready(*i)});
   return out;
+}
+
+std::optional<provider_metadata> trusted_issuers::metadata(std::string_view issuer) const {
+  for (const auto& i : state_->issuers)
+    if (i->options.issuer == issuer) {
+      std::lock_guard lock(i->keys_mutex);
+      return i->metadata;
+    }
+  return std::nullopt;
+}
+
+verified_cache_stats trusted_issuers::cache_stats() const {
+  return state_->cache ? state_->cache->stats() : verified_cache_stats{};
 }
 
 }  // namespace jwtfort

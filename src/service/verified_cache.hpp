@@ -17,6 +17,10 @@
 // expired one stays. Time is the caller's `now` (the service clock, in seconds).
 //
 // Sharded: each shard is a mutex, its lists and an index, so threads rarely wait on each other.
+//
+// What an entry holds is a parameter: the token service remembers a verified_token under its
+// token_type, the trusted issuers an issuer_identity under the generation of the key set that
+// verified it. A lookup answers only when the entry's tag equals the one asked for.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -31,15 +35,53 @@
 #include <unordered_map>
 #include <utility>
 
+#include "jwtfort/error.hpp"
+#include "jwtfort/result.hpp"
 #include "jwtfort/service/token_service.hpp"
 #include "jwtfort/token.hpp"
 
 namespace jwtfort::detail {
 
-class verified_cache {
+// The time window a remembered token must still be in (RFC 7519 §4.1.4-4.1.6, with leeway), as
+// the verifier checks it but on the whole seconds the verified token keeps. A fractional `exp`
+// still ends where the verifier ends it: the entry leaves at `cache_until`, and the token is
+// verified afresh in its last second.
+inline result<void> check_time_window(const verified_token& token, std::int64_t now,
+                                      std::int64_t leeway) {
+  if (token.expires_at() && now >= *token.expires_at() + leeway)
+    return error(errc::expired, "token has expired");
+  if (token.not_before() && now + leeway < *token.not_before())
+    return error(errc::not_yet_valid, "token is not valid yet");
+  if (token.issued_at() && *token.issued_at() > now + leeway)
+    return error(errc::issued_in_future, "token was issued in the future");
+  return {};
+}
+
+// The first second `check_time_window` refuses the token for its `exp`: from then on an entry
+// is dead weight. None for a token without `exp`.
+inline std::optional<std::int64_t> cache_until(const verified_token& token, std::int64_t leeway) {
+  const auto exp = token.expires_at();
+  if (!exp) return std::nullopt;
+  if (*exp > std::numeric_limits<std::int64_t>::max() - leeway) return std::nullopt;
+  return *exp + leeway;
+}
+
+// The remembered token's one buffer (the decoded header and claims, about three quarters of the
+// text) and its copies of kid, sub, iss and jti.
+struct verified_token_bytes {
+  std::size_t operator()(const verified_token& v) const noexcept {
+    return v.header_json().size() + v.claims_json().size() + v.key_id().size() +
+           v.subject().size() + v.issuer().size() + v.jwt_id().size();
+  }
+};
+
+/// `Value` is what a hit returns, `Tag` what it must have been stored under, `ValueBytes` a
+/// stateless callable estimating the heap bytes of a Value.
+template <class Tag, class Value, class ValueBytes>
+class basic_verified_cache {
  public:
   /// At most `max_entries` entries and `max_bytes` estimated bytes in all.
-  verified_cache(std::size_t max_entries, std::size_t max_bytes)
+  basic_verified_cache(std::size_t max_entries, std::size_t max_bytes)
       : shard_count_(shards_for(max_entries, max_bytes)),
         shards_(std::make_unique<shard[]>(shard_count_)) {
     for (std::size_t i = 0; i < shard_count_; ++i) {
@@ -48,9 +90,9 @@ class verified_cache {
     }
   }
 
-  /// A copy of the remembered token when `token` verified before as a token of `type` and has
-  /// not expired at `now`. An expired entry is dropped.
-  std::optional<verified_token> find(std::string_view token, token_type type, std::int64_t now) {
+  /// A copy of the remembered value when `token` verified before under `tag` and has not expired
+  /// at `now`. An expired entry is dropped.
+  std::optional<Value> find(std::string_view token, const Tag& tag, std::int64_t now) {
     shard& s = shard_of(token);
     std::lock_guard lock(s.mutex);
     auto it = s.index.find(token);
@@ -65,7 +107,7 @@ class verified_cache {
       ++s.misses;
       return std::nullopt;
     }
-    if (n->type != type) {
+    if (n->tag != tag) {
       ++s.misses;
       return std::nullopt;
     }
@@ -74,9 +116,10 @@ class verified_cache {
     return n->verified;
   }
 
-  /// Remembers `verified` until `expires_at` (the first second the caller would refuse it; none
-  /// = until evicted). A token already expired at `now`, or too large for a shard, is not kept.
-  void insert(std::string_view token, token_type type, const verified_token& verified,
+  /// Remembers `verified` under `tag` until `expires_at` (the first second the caller would refuse
+  /// it; none = until evicted). A token already expired at `now`, or too large for a shard, is not
+  /// kept.
+  void insert(std::string_view token, const Tag& tag, const Value& verified,
               std::optional<std::int64_t> expires_at, std::int64_t now) {
     if (expires_at && *expires_at <= now) return;
     const std::size_t bytes = estimated_bytes(token, verified);
@@ -89,7 +132,7 @@ class verified_cache {
       s.remove(s.probation.empty() ? std::prev(s.protected_.end()) : std::prev(s.probation.end()));
       ++s.evictions;
     }
-    s.probation.push_front(node{std::string(token), type, verified, expires_at, bytes, false});
+    s.probation.push_front(node{std::string(token), tag, verified, expires_at, bytes, false});
     s.index.emplace(s.probation.front().token, s.probation.begin());
     s.bytes += bytes;
   }
@@ -121,8 +164,8 @@ class verified_cache {
 
   struct node {
     std::string token;
-    token_type type;
-    verified_token verified;
+    Tag tag;
+    Value verified;
     std::optional<std::int64_t> expires_at;
     std::size_t bytes;
     bool is_protected;
@@ -216,19 +259,20 @@ class verified_cache {
     return shards_[((h >> 32) ^ (h >> 16)) % shard_count_];
   }
 
-  // The key text, the verified token's one buffer (the decoded header and claims, about three
-  // quarters of the text, and copies of kid, sub, iss and jti), and the fixed parts: the node
-  // with its list links, the index entry with its bucket.
-  static std::size_t estimated_bytes(std::string_view token, const verified_token& v) {
+  // The key text, the value's heap bytes, and the fixed parts: the node with its list links,
+  // the index entry with its bucket.
+  static std::size_t estimated_bytes(std::string_view token, const Value& v) {
     constexpr std::size_t fixed = sizeof(node) + 2 * sizeof(void*) +
                                   sizeof(std::pair<const std::string_view, node_iterator>) +
                                   4 * sizeof(void*);
-    return fixed + token.size() + v.header_json().size() + v.claims_json().size() +
-           v.key_id().size() + v.subject().size() + v.issuer().size() + v.jwt_id().size();
+    return fixed + token.size() + ValueBytes{}(v);
   }
 
   std::size_t shard_count_;
   std::unique_ptr<shard[]> shards_;
 };
+
+/// The token service's: verified tokens under their token type.
+using verified_cache = basic_verified_cache<token_type, verified_token, verified_token_bytes>;
 
 }  // namespace jwtfort::detail

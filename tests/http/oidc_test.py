@@ -301,6 +301,23 @@ class TrustedProviderTest(ProviderTestCase):
         h.update(changes)
         return {k: v for k, v in h.items() if v is not None}
 
+    def test_a_providers_token_sent_again_skips_its_signature(self):
+        issuer = self.trusted.issuer
+        token = self.trusted.client_credentials_token(op.ES256_CLIENT)
+        hits = metric(self.jwtfort, "jwtfort_verified_cache_hits_total")
+        misses = metric(self.jwtfort, "jwtfort_verified_cache_misses_total")
+        accepted = metric(self.jwtfort, "jwtfort_oidc_tokens_total", issuer=issuer,
+                          result="accepted") or 0
+        for _ in range(3):
+            r = self.jwtfort.get("/auth/verify", ss.bearer(token))
+            self.assertStatus(r, 200)
+            self.assertEqual(r.header("X-Auth-Subject"), op.ES256_CLIENT)
+            self.assertEqual(r.header("X-Auth-Roles"), "admin,auditor")
+        self.assertEqual(metric(self.jwtfort, "jwtfort_verified_cache_misses_total"), misses + 1)
+        self.assertEqual(metric(self.jwtfort, "jwtfort_verified_cache_hits_total"), hits + 2)
+        self.assertEqual(metric(self.jwtfort, "jwtfort_oidc_tokens_total", issuer=issuer,
+                                result="accepted"), accepted + 3)
+
     def test_alg_confusion_with_the_providers_public_key_as_hmac_secret(self):
         claims = access_claims(self.trusted)
         pem = op.public_pem(self.trusted.jwks_path, "rs-1")

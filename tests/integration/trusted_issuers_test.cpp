@@ -86,9 +86,11 @@ class trusted_issuers_test : public testing::Test {
     return o;
   }
 
-  std::shared_ptr<trusted_issuers> make(std::vector<issuer_options> issuers) {
+  std::shared_ptr<trusted_issuers> make(std::vector<issuer_options> issuers,
+                                        std::size_t cache_entries = 0) {
     trusted_issuers_options o;
     o.issuers = std::move(issuers);
+    o.verified_cache_entries = cache_entries;
     o.clock = [now = now_] { return now->load(); };
     o.on_event = [events = events_, mutex = events_mutex_](const issuer_event& e) {
       std::lock_guard lock(*mutex);
@@ -263,6 +265,55 @@ TEST_F(trusted_issuers_test, a_discovered_jwks_uri_must_be_https_or_loopback) {
       << failure->detail;
 }
 
+TEST_F(trusted_issuers_test, discovery_keeps_the_authorization_and_token_endpoints) {
+  provider p;
+  p.serve_keys({keys().a});
+  p.on(discovery_path, {200, nlohmann::json{{"issuer", p.issuer()},
+                                            {"jwks_uri", p.issuer() + "/jwks"},
+                                            {"authorization_endpoint", p.issuer() + "/auth"},
+                                            {"token_endpoint", p.issuer() + "/token"}}
+                                 .dump()});
+  auto t = make({options_for(p)});
+  EXPECT_FALSE(t->metadata("https://idp.example.com"));  // not configured
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto m = t->metadata(p.issuer());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->issuer, p.issuer());
+  EXPECT_EQ(m->jwks_uri, p.issuer() + "/jwks");
+  EXPECT_EQ(m->authorization_endpoint, p.issuer() + "/auth");
+  EXPECT_EQ(m->token_endpoint, p.issuer() + "/token");
+}
+
+TEST_F(trusted_issuers_test, an_endpoint_that_fails_the_url_rule_is_left_out_and_reported) {
+  provider p;
+  p.serve_keys({keys().a});
+  p.on(discovery_path, {200, nlohmann::json{{"issuer", p.issuer()},
+                                            {"jwks_uri", p.issuer() + "/jwks"},
+                                            {"authorization_endpoint", "http://idp.example/auth"},
+                                            {"token_endpoint", 42}}
+                                 .dump()});
+  auto t = make({options_for(p)});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto m = t->metadata(p.issuer());
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->authorization_endpoint);
+  EXPECT_FALSE(m->token_endpoint);
+  ASSERT_TRUE(eventually([&] { return count_events(issuer_event::kind::discovery_ok) == 1; }));
+  const std::string detail = events()[0].detail;
+  EXPECT_NE(detail.find("authorization_endpoint must be https://"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("token_endpoint is not a string (ignored)"), std::string::npos) << detail;
+}
+
+TEST_F(trusted_issuers_test, a_configured_jwks_url_has_no_metadata) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.jwks_url = p.issuer() + "/jwks";
+  auto t = make({o});
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  EXPECT_FALSE(t->metadata(p.issuer()));
+}
+
 TEST_F(trusted_issuers_test, a_jwks_with_a_secret_key_is_refused_and_the_old_keys_stay) {
   provider p;
   p.serve_keys({keys().a});
@@ -377,6 +428,169 @@ TEST_F(trusted_issuers_test, keys_older_than_max_key_age_stop_verifying) {
   EXPECT_NE(r.error().message.find("older than max_key_age"), std::string::npos);
   EXPECT_FALSE(t->stats()[0].ready);
   EXPECT_FALSE(t->wait_until_ready(10ms));
+}
+
+// --- the verified-token cache ----------------------------------------------------------------
+
+// Signs `claims` of the provider's issuer with key b and a kid nobody publishes, so that
+// verifying it asks the background thread for the JWKS again (a rate-limited refetch).
+std::string refetch_trigger(const std::string& iss) {
+  return sign(keys().b.with_id("not-published"), claims_of(iss));
+}
+
+TEST_F(trusted_issuers_test, the_cache_answers_a_token_seen_before_with_the_same_identity) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto t = make({options_for(p)}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  const std::string token = sign(keys().a, claims_of(p.issuer()));
+  auto first = t->verify(token);
+  ASSERT_OK(first);
+  auto second = t->verify(token);
+  ASSERT_OK(second);
+  EXPECT_EQ(second->subject, "alice");
+  EXPECT_EQ(second->client_id, "app");
+  EXPECT_EQ(second->issuer, p.issuer());
+  EXPECT_EQ(second->token.claims_json(), first->token.claims_json());
+  const auto cache = t->cache_stats();
+  EXPECT_EQ(cache.misses, 1u);
+  EXPECT_EQ(cache.hits, 1u);
+  EXPECT_EQ(cache.entries, 1u);
+  EXPECT_EQ(t->stats()[0].accepted, 2u);  // a hit is an accepted token all the same
+  // A refused token is never remembered.
+  EXPECT_ERRC(t->verify(sign(keys().outsider, claims_of(p.issuer()))), errc::invalid_signature);
+  EXPECT_EQ(t->cache_stats().entries, 1u);
+}
+
+TEST_F(trusted_issuers_test, the_cache_is_off_by_default) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto t = make_ready(p);
+  const std::string token = sign(keys().a, claims_of(p.issuer()));
+  ASSERT_OK(t->verify(token));
+  ASSERT_OK(t->verify(token));
+  const auto cache = t->cache_stats();
+  EXPECT_EQ(cache.hits + cache.misses + cache.entries, 0u);
+}
+
+TEST_F(trusted_issuers_test, a_hit_still_checks_the_time_window_with_the_issuers_leeway) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.leeway_seconds = 30;
+  auto t = make({o}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  auto claims = claims_of(p.issuer());
+  claims["exp"] = start_time + 100;
+  const std::string token = sign(keys().a, claims);
+  ASSERT_OK(t->verify(token));
+  advance(129s);  // exp + leeway - 1
+  EXPECT_OK(t->verify(token));
+  EXPECT_EQ(t->cache_stats().hits, 1u);
+  advance(1s);
+  EXPECT_ERRC(t->verify(token), errc::expired);
+  EXPECT_EQ(t->stats()[0].rejected, 1u);
+}
+
+TEST_F(trusted_issuers_test, a_hit_does_not_outlive_max_key_age) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto o = options_for(p);
+  o.max_key_age = 600s;
+  auto t = make({o}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  const std::string token = sign(keys().a, claims_of(p.issuer()));
+  ASSERT_OK(t->verify(token));
+  advance(599s);
+  EXPECT_OK(t->verify(token));
+  EXPECT_EQ(t->cache_stats().hits, 1u);
+  advance(1s);
+  EXPECT_ERRC(t->verify(token), errc::jwks_unavailable);
+}
+
+TEST_F(trusted_issuers_test, a_key_removed_at_rotation_stops_its_cached_tokens) {
+  provider p;
+  p.serve_keys({keys().a, keys().b});
+  auto t = make({options_for(p)}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  const std::string old_token = sign(keys().a, claims_of(p.issuer()));
+  const std::string new_token = sign(keys().b, claims_of(p.issuer()));
+  ASSERT_OK(t->verify(old_token));
+  ASSERT_OK(t->verify(new_token));
+  ASSERT_OK(t->verify(old_token));
+  EXPECT_EQ(t->cache_stats().hits, 1u);
+
+  p.serve_keys({keys().b});  // the provider retires key a
+  EXPECT_ERRC(t->verify(refetch_trigger(p.issuer())), errc::unknown_key);
+  // The changed set is reported once it is in use.
+  ASSERT_TRUE(eventually([&] { return count_events(issuer_event::kind::jwks_ok) == 2; }));
+  EXPECT_ERRC(t->verify(old_token), errc::unknown_key);
+  EXPECT_OK(t->verify(new_token));  // verified afresh with the new set
+  EXPECT_OK(t->verify(new_token));
+}
+
+TEST_F(trusted_issuers_test, a_refetch_of_the_same_keys_keeps_the_cache) {
+  provider p;
+  p.serve_keys({keys().a});
+  auto t = make({options_for(p)}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  const std::string token = sign(keys().a, claims_of(p.issuer()));
+  ASSERT_OK(t->verify(token));
+  EXPECT_ERRC(t->verify(refetch_trigger(p.issuer())), errc::unknown_key);
+  ASSERT_TRUE(eventually([&] { return p.requests("/jwks") == 2; }));
+  // The fetched keys replace the old ones just after the response; wait for the swap.
+  ASSERT_TRUE(eventually([&] { return t->stats()[0].fetches == 3; }));
+  std::this_thread::sleep_for(100ms);
+  ASSERT_OK(t->verify(token));
+  EXPECT_EQ(t->cache_stats().hits, 1u);
+  EXPECT_EQ(t->cache_stats().misses, 2u);  // the token and the trigger, each once
+}
+
+// Request threads share the cache while the background thread swaps the key set under them; run
+// under ThreadSanitizer (the tsan preset) this shows the sharing is race-free.
+TEST_F(trusted_issuers_test, the_cache_is_shared_safely_by_threads_during_a_rotation) {
+  provider p;
+  p.serve_keys({keys().a, keys().b});
+  auto o = options_for(p);
+  o.min_refresh_interval = 1s;
+  auto t = make({o}, 64);
+  ASSERT_TRUE(t->wait_until_ready(10s));
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 8; ++i) {
+    auto claims = claims_of(p.issuer());
+    claims["jti"] = "t-" + std::to_string(i);
+    tokens.push_back(sign(i % 2 ? keys().b : keys().a, claims));
+  }
+  std::atomic<bool> rotated{false}, stop{false};
+  std::atomic<int> accepted_after_rotation_with_a{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int n = 0; n < 4; ++n)
+    threads.emplace_back([&, n] {
+      for (int round = 0; !stop; ++round) {
+        const std::string& token = tokens[(round + n) % tokens.size()];
+        const bool signed_by_a = ((round + n) % tokens.size()) % 2 == 0;
+        const bool after = rotated.load();
+        auto r = t->verify(token);
+        if (r && after && signed_by_a) ++accepted_after_rotation_with_a;
+        if (!r && (!signed_by_a || r.code() != errc::unknown_key)) ++failures;
+      }
+    });
+  std::this_thread::sleep_for(5ms);
+  p.serve_keys({keys().b});
+  EXPECT_ERRC(t->verify(refetch_trigger(p.issuer())), errc::unknown_key);
+  ASSERT_TRUE(eventually([&] { return count_events(issuer_event::kind::jwks_ok) == 2; }));
+  rotated = true;
+  std::this_thread::sleep_for(50ms);
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(accepted_after_rotation_with_a.load(), 0);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (i % 2 == 0)
+      EXPECT_ERRC(t->verify(tokens[i]), errc::unknown_key);
+    else
+      EXPECT_OK(t->verify(tokens[i]));
+  }
 }
 
 TEST_F(trusted_issuers_test, verify_does_not_wait_for_a_hanging_fetch) {

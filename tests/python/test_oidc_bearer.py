@@ -4,12 +4,9 @@ role and scope checks; refusals with the exact bodies of jwtfort's HTTP table; t
 at start, then up; key rotation; the OpenAPI scheme pointing Swagger UI at the provider."""
 
 # No `from __future__ import annotations`: the routes' annotations refer to the local `bearer`.
-import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +27,6 @@ from pydantic import BaseModel
 
 import jwtfort
 from jwtfort.fastapi import OIDCBearer, OIDCUser
-from jwtfort.fastapi._oidc import fetch_endpoints
 
 pytestmark = NEEDS_NODE
 
@@ -39,6 +35,7 @@ MISSING = ("Missing Authorization Header", "Bearer")
 INVALID = ("Invalid token", 'Bearer error="invalid_token"')
 EXPIRED = ("Signature has expired", 'Bearer error="invalid_token"')
 UNAVAILABLE = ("Key set unavailable", None)
+DISCOVERY = "/.well-known/openid-configuration"
 FORBIDDEN = ("Insufficient scope", 'Bearer error="insufficient_scope"')
 
 
@@ -329,7 +326,7 @@ def test_provider_down_at_start_answers_503_then_serves_once_it_is_up(
             assert get(app, "/me", provider.client_credentials_token()).status_code == 200
             stats = bearer.issuers.stats()[0]
             assert stats.ready and stats.accepted == 2 and stats.rejected == 1
-            # The OpenAPI document learns the endpoints too, on its own retry schedule.
+            # The OpenAPI document learns the endpoints from the same discovery.
             assert wait_until(lambda: bearer.endpoints is not None, 30)
             assert security_scheme(app)["OIDCBearer"]["type"] == "oauth2"
     assert bearer.issuers.closed
@@ -382,6 +379,7 @@ def test_the_openapi_scheme_sends_swagger_ui_to_the_providers_endpoints(
         }
     }
     discovery = provider.discovery()
+    discoveries = len(provider.requests(DISCOVERY))  # the core's, this test's, other tests'
     expected = {
         "OIDCBearer": {
             "type": "oauth2",
@@ -403,6 +401,41 @@ def test_the_openapi_scheme_sends_swagger_ui_to_the_providers_endpoints(
         assert '"usePkceWithAuthorizationCodeGrant": true' in docs
         assert f'"clientId": "{PUBLIC_CLIENT}"' in docs
     assert bearer.issuers.closed  # the lifespan stopped the bearer's key fetching
+    # The endpoints came from the core's discovery: the lifespan asked the provider nothing.
+    assert len(provider.requests(DISCOVERY)) == discoveries
+
+
+def test_the_core_keeps_the_discovered_endpoints_of_each_issuer(provider: OidcProvider) -> None:
+    issuers = jwtfort.TrustedIssuers(
+        [
+            jwtfort.IssuerOptions(issuer=provider.issuer, audience=RESOURCE),
+            jwtfort.IssuerOptions(
+                issuer="https://idp.example.test",
+                audience="x",
+                jwks_url="https://idp.example.test/jwks",
+            ),
+        ]
+    )
+    wait_until(lambda: issuers.stats()[0].ready, 30)
+    discovery = provider.discovery()
+    assert issuers.metadata(provider.issuer) == jwtfort.ProviderMetadata(
+        issuer=provider.issuer,
+        jwks_uri=discovery["jwks_uri"],
+        authorization_endpoint=discovery["authorization_endpoint"],
+        token_endpoint=discovery["token_endpoint"],
+    )
+    assert issuers.metadata("https://idp.example.test") is None  # a jwks_url: no discovery
+    assert issuers.metadata("https://elsewhere.test") is None  # not configured
+    issuers.close()
+
+
+def test_a_bearer_with_a_jwks_url_keeps_the_discovery_scheme(provider: OidcProvider) -> None:
+    bearer = ready_bearer(provider, jwks_url=provider.discovery()["jwks_uri"])
+    app = make_app(bearer)
+    with TestClient(app) as client:
+        assert client.get("/openapi.json").status_code == 200
+        assert bearer.endpoints is None
+    assert security_scheme(app)["OIDCBearer"]["type"] == "openIdConnect"
 
 
 def test_given_endpoints_need_no_discovery(provider: OidcProvider) -> None:
@@ -483,73 +516,15 @@ def test_https_provider_with_a_private_ca(tmp_path: Path) -> None:
         app = make_app(bearer)
         token = provider.client_credentials_token(ES256_CLIENT)
         assert get(app, "/me", token).json()["user"]["subject"] == ES256_CLIENT
-        endpoints = fetch_endpoints(bearer.issuers.options[0])
-        assert endpoints.token_url == provider.discovery()["token_endpoint"]
+        metadata = bearer.issuers.metadata(provider.issuer)
+        assert metadata is not None
+        assert metadata.token_endpoint == provider.discovery()["token_endpoint"]
         # Without the CA, neither the keys nor the endpoints are fetched.
         untrusting = OIDCBearer(issuer=provider.issuer, audience=RESOURCE, algorithms=["ES256"])
         assert not untrusting.issuers.wait_until_ready(2)
         assert refusal(get(make_app(untrusting), "/me", token)) == UNAVAILABLE
-        with pytest.raises(OSError):
-            fetch_endpoints(untrusting.issuers.options[0])
+        assert untrusting.issuers.metadata(provider.issuer) is None
         untrusting.close()
-
-
-class Discovery(BaseHTTPRequestHandler):
-    """Answers every GET with the server's `answer`: (status, headers, body)."""
-
-    def do_GET(self) -> None:
-        status, headers, body = self.server.answer  # type: ignore[attr-defined]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def discovery_server() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def test_the_openapi_discovery_refuses_what_the_core_refuses(
-    discovery_server: ThreadingHTTPServer,
-) -> None:
-    issuer = f"http://127.0.0.1:{discovery_server.server_address[1]}"
-    options = jwtfort.IssuerOptions(issuer=issuer, audience="a", max_bytes=2048)
-    document = {"issuer": issuer, "authorization_endpoint": "a", "token_endpoint": "t"}
-
-    def answer(status: int, body: Any, **headers: str) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        discovery_server.answer = (status, headers, data)  # type: ignore[attr-defined]
-
-    answer(200, document)
-    assert fetch_endpoints(options) == ("a", "t")
-    answer(200, {**document, "issuer": issuer + "/other"})
-    with pytest.raises(ValueError, match="another issuer"):
-        fetch_endpoints(options)
-    answer(200, {"issuer": issuer})
-    with pytest.raises(ValueError, match="no authorization and token endpoints"):
-        fetch_endpoints(options)
-    answer(200, {**document, "padding": "x" * 4096})
-    with pytest.raises(ValueError, match="larger than 2048 bytes"):
-        fetch_endpoints(options)
-    answer(200, b"{not json")
-    with pytest.raises(ValueError):
-        fetch_endpoints(options)
-    answer(302, b"", Location=issuer + "/elsewhere")
-    with pytest.raises(OSError):
-        fetch_endpoints(options)
-    answer(500, b"")
-    with pytest.raises(OSError):
-        fetch_endpoints(options)
 
 
 def test_cognito_style_tokens_name_their_audience_in_client_id(provider: OidcProvider) -> None:

@@ -33,11 +33,14 @@
 #include "jwtfort/verifier.hpp"
 
 namespace jwtfort {
-namespace detail {
-class verified_cache;
-}
-
 enum class token_type { access, refresh };
+
+namespace detail {
+template <class Tag, class Value, class ValueBytes>
+class basic_verified_cache;
+struct verified_token_bytes;
+using verified_cache = basic_verified_cache<token_type, verified_token, verified_token_bytes>;
+}  // namespace detail
 
 /// "access" or "refresh", the value of the `type` claim.
 JWTFORT_API std::string_view to_string(token_type type) noexcept;

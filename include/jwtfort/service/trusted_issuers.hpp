@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,7 @@
 #include "jwtfort/error.hpp"
 #include "jwtfort/export.hpp"
 #include "jwtfort/result.hpp"
+#include "jwtfort/service/token_service.hpp"
 #include "jwtfort/token.hpp"
 
 namespace jwtfort {
@@ -117,6 +119,17 @@ struct issuer_event {
   std::string detail;   ///< human-readable, no secrets
 };
 
+/// What an issuer's discovery document says besides its keys, for clients that send users to the
+/// provider (an OpenAPI document's OAuth2 flow). An endpoint the document lacks, or whose URL
+/// fails the https-or-loopback rule of `jwks_uri`, is absent (and named in the discovery_ok
+/// event's detail).
+struct provider_metadata {
+  std::string issuer;
+  std::string jwks_uri;
+  std::optional<std::string> authorization_endpoint;
+  std::optional<std::string> token_endpoint;
+};
+
 struct issuer_stats {
   std::string issuer;
   std::uint64_t fetches = 0;         ///< discovery and JWKS requests attempted
@@ -129,6 +142,17 @@ struct issuer_stats {
 struct trusted_issuers_options {
   std::vector<issuer_options> issuers;  ///< at least one, distinct `issuer`s
   jwtfort::clock clock = system_now;    ///< token times and key age
+  /// Remembers up to this many verified tokens by their exact text, with their mapped identity,
+  /// so that a token sent again skips the signature check, the JSON parsing and the mapping, as
+  /// the token service's cache does for jwtfort's own tokens. On every hit the time window
+  /// (`exp`, `nbf`, `iat`, with the issuer's leeway) and the age of the issuer's keys
+  /// (`max_key_age`) are still checked, and an entry answers only while its issuer publishes
+  /// the very key set that verified it: a fetch that changes any key (a rotation, a removed key)
+  /// makes the issuer's tokens verify afresh. 0 = off.
+  std::size_t verified_cache_entries = 0;
+  /// And at most this many estimated bytes (the token text, the identity, some 300 bytes of
+  /// bookkeeping per entry). 0 = off.
+  std::size_t verified_cache_bytes = 16 * 1024 * 1024;
   /// Called from the background thread; must be quick, thread-safe, and must not throw.
   std::function<void(const issuer_event&)> on_event;
 };
@@ -155,6 +179,14 @@ class JWTFORT_API trusted_issuers {
   bool wait_until_ready(std::chrono::milliseconds timeout) const;
 
   std::vector<issuer_stats> stats() const;
+
+  /// The metadata of a configured issuer's discovery document, once it was read; none for an
+  /// issuer that is not configured, whose discovery has not succeeded yet, or that has a
+  /// configured `jwks_url` (no discovery). Thread-safe, never does I/O.
+  std::optional<provider_metadata> metadata(std::string_view issuer) const;
+
+  /// The verified-token cache's counters, for all issuers together; all zero when it is off.
+  verified_cache_stats cache_stats() const;
 
   ~trusted_issuers();  // stops and joins the background thread
 

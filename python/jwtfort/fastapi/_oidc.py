@@ -6,11 +6,7 @@ Swagger UI to the provider (authorization code with PKCE)."""
 # in requires_*(), and those refer to `self`, which a string annotation cannot reach.
 import asyncio
 import contextlib
-import json
 import logging
-import random
-import ssl
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any, Final, Generic, NamedTuple, TypeVar, overload
 
@@ -27,7 +23,7 @@ from ..issuers import IssuerIdentity, IssuerOptions, TrustedIssuers
 from ..keys import Algorithm
 from ._bearer import _bearer_token, _refusal, _require
 
-__all__ = ["OIDCBearer", "OIDCUser", "ProviderEndpoints", "fetch_endpoints"]
+__all__ = ["OIDCBearer", "OIDCUser", "ProviderEndpoints"]
 
 log: Final = logging.getLogger("jwtfort.fastapi.oidc")
 
@@ -36,9 +32,11 @@ UserT = TypeVar("UserT", bound=BaseModel)
 # Where a bearer leaves the identity it verified, for the requirements of the same request.
 _SCOPE_KEY: Final = "jwtfort.oidc_identities"
 _DISCOVERY_PATH: Final = "/.well-known/openid-configuration"
-# Discovery for the OpenAPI document, retried as the core retries its own: 1 s doubling to 60 s.
-_FIRST_RETRY: Final = 1.0
-_LAST_RETRY: Final = 60.0
+# How often the lifespan looks at the core's discovery metadata: a read without I/O, so it starts
+# often (the document usually lands within milliseconds of start) and slows to the core's own
+# longest retry while the provider is down.
+_FIRST_POLL: Final = 0.05
+_LAST_POLL: Final = 5.0
 
 
 class OIDCUser(BaseModel):
@@ -84,9 +82,10 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
     endpoints, so Swagger UI's Authorize button logs in at the provider (pass
     :attr:`swagger_ui_init_oauth` to ``FastAPI`` for PKCE and the client id). The endpoints are
     ``authorization_url`` and ``token_url`` when given; otherwise the app's lifespan
-    (:meth:`lifespan`) reads them from the provider's discovery document on a worker thread,
-    retrying with backoff while it is down, and until then the scheme is an ``openIdConnect``
-    one naming the discovery URL. No fetch ever runs on the event loop.
+    (:meth:`lifespan`) takes them from the discovery document the core fetched for the keys
+    (:meth:`TrustedIssuers.metadata`), looking again with backoff while the provider is down,
+    and until then the scheme is an ``openIdConnect`` one naming the discovery URL. Python
+    makes no request of its own, and nothing waits on the event loop.
 
     Example::
 
@@ -240,12 +239,12 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         """``FastAPI(lifespan=bearer.lifespan)``: learns the provider's endpoints for the
-        OpenAPI document in the background, and stops the key fetching thread at shutdown (when
-        this bearer made its :class:`~jwtfort.TrustedIssuers`). Compose it in a lifespan of
-        your own with ``async with bearer.lifespan(app):``."""
+        OpenAPI document from the core's discovery as soon as it lands, and stops the key
+        fetching thread at shutdown (when this bearer made its :class:`~jwtfort.TrustedIssuers`).
+        Compose it in a lifespan of your own with ``async with bearer.lifespan(app):``."""
         task = None
         if self.endpoints is None:
-            task = asyncio.create_task(self._discover_endpoints(app, self._openapi_issuer))
+            task = asyncio.create_task(self._await_endpoints(app, self._openapi_issuer))
         try:
             yield
         finally:
@@ -256,18 +255,29 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
             if self._owns_issuers:
                 self.issuers.close()
 
-    async def _discover_endpoints(self, app: FastAPI, options: IssuerOptions) -> None:
-        delay = _FIRST_RETRY
+    async def _await_endpoints(self, app: FastAPI, options: IssuerOptions) -> None:
+        """Polls the core's discovery metadata (no I/O) until it is there."""
+        if options.jwks_url is not None:
+            return  # keys from a configured URL: no discovery document to read endpoints from
+        delay = _FIRST_POLL
         while True:
-            try:
-                self.endpoints = await asyncio.to_thread(fetch_endpoints, options)
-            except (OSError, ValueError) as error:
-                log.warning("OpenAPI: discovery at %s failed: %s", options.issuer, error)
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 2, _LAST_RETRY)
-                continue
-            app.openapi_schema = None  # built again, with the endpoints
+            if self.issuers.closed:  # a shared TrustedIssuers closed by its owner
+                return
+            metadata = self.issuers.metadata(options.issuer)
+            if metadata is not None:
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _LAST_POLL)
+        authorization, token = metadata.authorization_endpoint, metadata.token_endpoint
+        if authorization is None or token is None:
+            log.warning(
+                "OpenAPI: the discovery document of %s has no usable authorization and token "
+                "endpoints; pass authorization_url and token_url",
+                options.issuer,
+            )
             return
+        self.endpoints = ProviderEndpoints(authorization, token)
+        app.openapi_schema = None  # built again, with the endpoints
 
     # --- the dependency ---
 
@@ -390,33 +400,3 @@ def _issuer_options(
     if issuer is None or audience is None:
         raise ValueError("OIDCBearer needs issuer and audience (or issuers)")
     return [IssuerOptions(issuer=issuer, audience=audience, **options)]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is answered as the error it is
-
-
-def fetch_endpoints(options: IssuerOptions) -> ProviderEndpoints:
-    """The authorization and token endpoints of the issuer's discovery document. Blocking: runs
-    on a worker thread. Bounded in size and time, no redirects, and the document's ``issuer``
-    must be the configured one exactly (OpenID Connect Discovery 1.0 §4.3).
-
-    Errors: ``OSError`` (network, HTTP status), ``ValueError`` (the document)."""
-    url = options.issuer.rstrip("/") + _DISCOVERY_PATH
-    context = ssl.create_default_context(cafile=options.ca_file) if options.ca_file else None
-    opener = urllib.request.build_opener(
-        _NoRedirect(), urllib.request.HTTPSHandler(context=context)
-    )
-    with opener.open(url, timeout=options.timeout) as response:
-        body = response.read(options.max_bytes + 1)
-    if len(body) > options.max_bytes:
-        raise ValueError(f"the discovery document is larger than {options.max_bytes} bytes")
-    document = json.loads(body)
-    if not isinstance(document, dict) or document.get("issuer") != options.issuer:
-        raise ValueError("the discovery document names another issuer")
-    authorization = document.get("authorization_endpoint")
-    token = document.get("token_endpoint")
-    if not isinstance(authorization, str) or not isinstance(token, str):
-        raise ValueError("the discovery document has no authorization and token endpoints")
-    return ProviderEndpoints(authorization, token)
