@@ -819,9 +819,12 @@ void bind_trusted_issuers(nb::module_& m) {
       .def(
           "__init__",
           [](issuers_handle* self, std::vector<issuer_options> issuers,
-             std::optional<std::int64_t> clock) {
+             std::optional<std::int64_t> clock, std::size_t verified_cache_entries,
+             std::size_t verified_cache_bytes) {
             jwtfort::trusted_issuers_options o;
             o.issuers = std::move(issuers);
+            o.verified_cache_entries = verified_cache_entries;
+            o.verified_cache_bytes = verified_cache_bytes;
             // A fixed instant or the system clock: a Python clock would be read on the
             // background thread, which never takes the GIL.
             if (clock) o.clock = jwtfort::fixed_clock(*clock);
@@ -831,7 +834,10 @@ void bind_trusted_issuers(nb::module_& m) {
                 without_gil([&] { return jwtfort::trusted_issuers::create(std::move(o)); });
             new (self) issuers_handle{std::move(created), std::move(queue)};
           },
-          "issuers"_a, nb::kw_only(), "clock"_a.none())
+          "issuers"_a, nb::kw_only(), "clock"_a.none(), "verified_cache_entries"_a = 0,
+          "verified_cache_bytes"_a = 16 * 1024 * 1024)
+      .def("cache_stats",
+           [](const issuers_handle& h) { return stats_dict(h.get()->cache_stats()); })
       .def(
           "verify",
           [](const issuers_handle& h, const text& token) {

@@ -21,6 +21,7 @@ from typing import Any, Final
 from . import _native
 from ._convert import Seconds, names, seconds
 from .keys import Algorithm
+from .tokens import VerifiedCacheStats
 from .verifier import VerifiedToken
 
 __all__ = ["IssuerIdentity", "IssuerOptions", "IssuerStats", "ProviderMetadata", "TrustedIssuers"]
@@ -183,6 +184,10 @@ class TrustedIssuers:
     refused (``InvalidIssuer``) without any network request. Safe to share between threads.
 
     ``clock`` fixes "now" (a Unix time) for tests; it dates the key cache too.
+    ``verified_cache_entries`` remembers that many verified tokens (at most
+    ``verified_cache_bytes``), so a client that sends the same token again skips the signature;
+    the time window is checked on every call, and a key the provider stops publishing stops its
+    tokens. :meth:`cache_stats` tells the hit rate.
 
     Errors of the constructor: ``ConfigurationError`` naming the issuer and the option. Of
     ``verify``: any :class:`~jwtfort.errors.InvalidToken`, and ``JWKSUnavailable`` while the
@@ -198,14 +203,28 @@ class TrustedIssuers:
     __slots__ = ("_native", "options")
 
     def __init__(
-        self, issuers: IssuerOptions | Iterable[IssuerOptions], *, clock: int | None = None
+        self,
+        issuers: IssuerOptions | Iterable[IssuerOptions],
+        *,
+        clock: int | None = None,
+        verified_cache_entries: int = 0,
+        verified_cache_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         listed = [issuers] if isinstance(issuers, IssuerOptions) else list(issuers)
         if isinstance(clock, bool) or not (clock is None or isinstance(clock, int)):
             raise TypeError("clock must be None or a Unix time in whole seconds")
-        self._native = _native.TrustedIssuers([i._native_options for i in listed], clock=clock)
+        self._native = _native.TrustedIssuers(
+            [i._native_options for i in listed],
+            clock=clock,
+            verified_cache_entries=verified_cache_entries,
+            verified_cache_bytes=verified_cache_bytes,
+        )
         #: The issuers, as configured.
         self.options: tuple[IssuerOptions, ...] = tuple(listed)
+
+    def cache_stats(self) -> VerifiedCacheStats:
+        """The verified-token cache's counters; all zero when it is off."""
+        return VerifiedCacheStats(**self._native.cache_stats())
 
     def verify(self, token: str | bytes) -> IssuerIdentity:
         """The identity of a token from a trusted issuer. Never does network I/O."""

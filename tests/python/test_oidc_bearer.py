@@ -143,6 +143,29 @@ def test_a_client_credentials_token_reaches_the_route_with_its_identity(
     assert get(app, "/desk", token).json() == client_id
 
 
+def test_a_bearer_remembers_verified_tokens(provider: OidcProvider) -> None:
+    bearer = ready_bearer(provider)
+    app = make_app(bearer)
+    token = provider.client_credentials_token(RS256_CLIENT, scope="read")
+    for _ in range(3):
+        assert get(app, "/me", token).json()["user"]["subject"] == RS256_CLIENT
+    stats = bearer.issuers.cache_stats()
+    assert (stats.misses, stats.hits, stats.entries) == (1, 2, 1)
+
+
+def test_trusted_issuers_cache_only_when_asked(provider: OidcProvider) -> None:
+    options = jwtfort.IssuerOptions(issuer=provider.issuer, audience=RESOURCE)
+    token = provider.client_credentials_token(RS256_CLIENT, scope="read")
+    plain = jwtfort.TrustedIssuers(options)
+    caching = jwtfort.TrustedIssuers(options, verified_cache_entries=16)
+    for issuers in (plain, caching):
+        assert issuers.wait_until_ready(30)
+        for _ in range(2):
+            assert issuers.verify(token).subject == RS256_CLIENT
+    assert plain.cache_stats().hits == 0
+    assert (caching.cache_stats().hits, caching.cache_stats().misses) == (1, 1)
+
+
 def test_an_authorization_code_pkce_token_reaches_the_route(provider: OidcProvider) -> None:
     app = make_app(ready_bearer(provider, require_at_jwt=True))
     token = provider.authorization_code_token("alice", scope="openid read")["access_token"]

@@ -25,6 +25,10 @@ from ._bearer import _bearer_token, _refusal, _require
 
 __all__ = ["OIDCBearer", "OIDCUser", "ProviderEndpoints"]
 
+# Tokens remembered by the issuers a bearer makes, so a client sending the same token again
+# skips the signature (as AuthJWT's token service does).
+_VERIFIED_CACHE: Final = 1024
+
 log: Final = logging.getLogger("jwtfort.fastapi.oidc")
 
 UserT = TypeVar("UserT", bound=BaseModel)
@@ -188,7 +192,9 @@ class OIDCBearer(SecurityBase, Generic[UserT]):
         )
         self._owns_issuers = not isinstance(configured, TrustedIssuers)
         self.issuers: TrustedIssuers = (
-            configured if isinstance(configured, TrustedIssuers) else TrustedIssuers(configured)
+            configured
+            if isinstance(configured, TrustedIssuers)
+            else TrustedIssuers(configured, verified_cache_entries=_VERIFIED_CACHE)
         )
         # The provider Swagger UI logs in at: the first one configured.
         self._openapi_issuer = self.issuers.options[0]
