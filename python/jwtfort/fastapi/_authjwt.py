@@ -28,7 +28,7 @@ from .._convert import Clock
 from ..errors import JWTError
 from ..tokens import Lifetime, TokenPair, TokenService
 from ..verifier import VerifiedToken, unverified_header
-from ._authorization import credentials
+from ._authorization import credentials, header_values
 from ._challenge import challenge_for
 from ._cookies import (
     CSRF_MISSING,
@@ -552,7 +552,7 @@ class AuthJWT:
         if request is None:
             return None
         config = self._runtime().config
-        values = request.headers.getlist(config.header_name)
+        values = header_values(request, config.header_name)
         if not values or not values[0]:
             return None
         return self._parse_authorization(values, config)

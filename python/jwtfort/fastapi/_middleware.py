@@ -32,7 +32,7 @@ from ..errors import (
     Unavailable,
 )
 from ..verifier import unverified_claims
-from ._authorization import credentials, granted_roles, granted_scopes
+from ._authorization import credentials, granted_roles, granted_scopes, header_values
 from ._backend import JWTAuthBackend
 from ._challenge import challenge_for
 from ._cookies import check_double_submit, csrf_error, find_cookie
@@ -331,12 +331,10 @@ def _credentials_of(token: str, backend: object) -> AuthCredentials:
 
 
 def _authorization_header(connection: HTTPConnection) -> str:
-    # connection.headers.getlist("authorization"), read from the scope without building the
-    # Headers object: ASGI servers send header names lowercased.
-    headers = [value for name, value in connection.scope["headers"] if name == b"authorization"]
+    headers = header_values(connection, "authorization")
     if len(headers) > 1:  # two candidate tokens: intermediaries may keep either
         raise _invalid_header()
-    return headers[0].decode("latin-1") if headers else ""
+    return headers[0] if headers else ""
 
 
 def _bearer_token(value: str) -> str:
