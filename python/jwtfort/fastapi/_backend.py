@@ -32,6 +32,7 @@ __all__ = ["JWTAuthBackend"]
 _RESERVED: Final = frozenset(
     {"exp", "iat", "nbf", "jti", "type", "fresh", "fam", "csrf", "iss", "aud"}
 )
+_VERIFIED_CACHE: Final = 1024  # verified tokens remembered, as AuthJWT's services do
 # Claims the backend adds to the payload, left out of the user model.
 _BOOKKEEPING: Final = ("exp", "iat", "jti", "type")
 
@@ -85,7 +86,15 @@ class JWTAuthBackend:
             self._config.secret, self._config.jwt_algorithm, clock=clock
         )
         self._cache = open_store(_as_storage_config(self._storage_config).store_url())
-        self._tokens = TokenService(self._jwt_handler.key, store=self._cache, clock=clock)
+        # A token sent again skips the signature (the time window and revocation are still
+        # checked on every call), as AuthJWT's services do: a session sends the same token
+        # with each request.
+        self._tokens = TokenService(
+            self._jwt_handler.key,
+            store=self._cache,
+            clock=clock,
+            verified_cache_entries=_VERIFIED_CACHE,
+        )
         # The token get_current_user accepted last and its claims, for the middleware's
         # credentials of the same request (see _accepted_claims).
         self._accepted: tuple[str | bytes, dict[str, Any]] | None = None
