@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
+from starlette.websockets import WebSocket
+
+_STARLETTE_CONNECTIONS = frozenset({HTTPConnection, Request, WebSocket})
 
 __all__ = ["credentials", "granted_roles", "granted_scopes", "header_values", "names_in"]
 
@@ -21,7 +24,9 @@ def header_values(connection: Any, name: str) -> list[str]:
 
         header_values(request, "Authorization") == ["Bearer eyJ..."]
     """
-    if not isinstance(connection, HTTPConnection):
+    # The exact Starlette types, compared directly: an isinstance check against these ABC-backed
+    # classes costs more than the lookup itself. Anything else is asked through its headers.
+    if type(connection) not in _STARLETTE_CONNECTIONS:
         return list(connection.headers.getlist(name))
     key = name.lower().encode("latin-1")
     return [value.decode("latin-1") for found, value in connection.scope["headers"] if found == key]
