@@ -48,6 +48,8 @@ APPS: dict[str, tuple[pathlib.Path, tuple[tuple[str, str], ...]]] = {
     "bearer": (HERE / "jwtfort_bearer_app.py", ()),
     "authjwt": (HERE / "jwtfort_authjwt_app.py", ()),
     "fja-drop-in": (PEERS / "fastapi_jwt_auth_app.py", FJA_IMPORTS),
+    # No authentication: one no-op dependency, FastAPI's own cost for any of them.
+    "floor": (HERE / "fastapi_floor_app.py", ()),
 }
 
 
