@@ -153,6 +153,14 @@ APPS = (
         "jwtfort",
         needs="jwtfort.fastapi:AuthJWT",
     ),
+    App(
+        "jwtfort: jwtfort.fastapi.JWTBearer",
+        JWTFORT_VENV,
+        "jwtfort_bearer_app",
+        APP_DIR,
+        "jwtfort",
+        needs="jwtfort.fastapi:JWTBearer",
+    ),
     AUTHX,
     FAJ,
     App(
@@ -167,6 +175,15 @@ APPS = (
     ),
 )
 PEER_APPS = (FJA, AUTHX, FAJ)
+# Authentication's share of throughput (1 - /protected / /public) each jwtfort app must stay
+# within: the middleware and the bearer do one header lookup and one native call; AuthJWT also
+# resolves its configuration and keeps fastapi-jwt-auth's order of checks.
+AUTH_SHARE_BARS = {
+    "jwtfort: fastapi-auth-jwt drop-in (jwtfort.fastapi.JWTAuthenticationMiddleware)": 10.0,
+    "jwtfort: jwtfort.fastapi.JWTBearer": 10.0,
+    "jwtfort: jwtfort.fastapi.AuthJWT": 25.0,
+    "jwtfort: fastapi-jwt-auth drop-in": 25.0,
+}
 
 
 @dataclass(frozen=True)
@@ -281,8 +298,6 @@ def run_verify(python: pathlib.Path, plan: Plan) -> Verify:
 
 
 # --- http -----------------------------------------------------------------------------------
-
-
 
 
 def cpu_layout() -> tuple[list[str], list[str], str]:
@@ -517,11 +532,36 @@ def http_ratios(h: Http) -> list[str]:
             f"{cpu_us_per_request(h.runs[Target(p, '/protected')]) / cpu:.2f}×" for p in peers
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    costs = ", ".join(f"{s} {(1 - rps(h, s) / rps(h, s, '/public')) * 100:.0f}%" for s in servers)
-    lines += [
-        "",
-        f"Share of throughput that authentication costs (1 − /protected ÷ /public): {costs}.",
+    lines += ["", *auth_cost_lines(h, servers)]
+    return lines
+
+
+def auth_share(h: Http, server: str) -> float:
+    """Per cent of /public's throughput that authentication takes: 1 - /protected / /public."""
+    return (1 - rps(h, server) / rps(h, server, "/public")) * 100
+
+
+def auth_cost_lines(h: Http, servers: list[str]) -> list[str]:
+    """Every app's authentication cost: its share of throughput, and the server CPU an
+    authenticated request takes above the same app's /public."""
+    lines = [
+        "| app | authentication's share of throughput (1 − /protected ÷ /public) "
+        "| server CPU µs/request, /protected − /public |",
+        "|---|---:|---:|",
     ]
+    for s in servers:
+        above = cpu_us_per_request(h.runs[Target(s, "/protected")]) - cpu_us_per_request(
+            h.runs[Target(s, "/public")]
+        )
+        lines.append(f"| {s} | {auth_share(h, s):.0f}% | {above:.0f} |")
+    bars = [
+        Bar(f"{s}: authentication's share ≤ {limit:.0f}%", auth_share(h, s), limit, True, "%")
+        for s, limit in AUTH_SHARE_BARS.items()
+        if s in servers
+    ]
+    if bars:
+        lines += ["", "| bar | measured | result | margin |", "|---|---:|---|---:|"]
+        lines += [bar.row() for bar in bars]
     return lines
 
 

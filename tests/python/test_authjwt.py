@@ -7,6 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -976,3 +978,40 @@ def test_app_configuration_takes_precedence_over_the_class(clock: Clock) -> None
 def test_configure_checks_the_keys() -> None:
     with pytest.raises(jwtfort.WeakKey):
         AuthJWT.configure(FastAPI(), {"authjwt_secret_key": "short"})
+
+
+def test_the_dependency_is_built_on_the_event_loop_where_fastapi_unwraps() -> None:
+    """FastAPI builds a class dependency on its thread pool; AuthJWT wraps its security scheme
+    so that FastAPI awaits it on the loop, with the same answers (Python 3.13 keeps the pool)."""
+    from jwtfort.fastapi import _authjwt
+
+    threads: dict[str, int] = {}
+
+    class Recording(configured()):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            threads["dependency"] = threading.get_ident()
+            super().__init__(*args, **kwargs)
+
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(authorize: Annotated[Recording, Depends()]) -> dict[str, Any]:
+        threads["route"] = threading.get_ident()
+        authorize.jwt_required()
+        return {"user": authorize.get_jwt_subject()}
+
+    with TestClient(app) as client:
+        token = Recording().create_access_token(subject="alice")
+        answer = client.get("/me", headers=bearer(token))
+        missing = client.get("/me")
+        schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert (answer.status_code, answer.json()) == (200, {"user": "alice"})
+    assert (missing.status_code, missing.json()) == (
+        401,
+        {"detail": "Missing Authorization Header"},
+    )
+    assert schemes == {"JWT": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    on_the_loop = threads["dependency"] == threads["route"]
+    assert on_the_loop == _authjwt._FASTAPI_UNWRAPS_CLASSES
+    if sys.version_info < (3, 13):
+        assert _authjwt._FASTAPI_UNWRAPS_CLASSES  # FastAPI as pinned for the tests unwraps

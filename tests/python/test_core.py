@@ -475,3 +475,34 @@ def test_public_names() -> None:
     assert sorted(jwtfort.__all__) == jwtfort.__all__
     assert all(hasattr(jwtfort, name) for name in jwtfort.__all__)
     assert (Path(jwtfort.__file__).parent / "py.typed").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"sub":"alice","n":[1,2.5,true,null],"o":{"x":"\\u00e9"}}',
+        ' {"a":1}',
+        '{"a":1} ',
+        '{"a":1}x',
+        '\ufeff{"a":1}',
+        '{"a":',
+        '{"a":1,"a":2}',
+        '{"a":1e400}',
+        '{"a":"\\ud800"}',
+        "[1]",
+        "",
+    ],
+)
+def test_from_json_answers_as_json_loads(text: str) -> None:
+    """The claims reader scans the core's JSON directly; whatever it is given, it returns what
+    json.loads returns, or raises what json.loads raises."""
+    from jwtfort._convert import from_json
+
+    try:
+        expected: object = json.loads(text)
+    except ValueError as error:
+        with pytest.raises(type(error)) as raised:
+            from_json(text)
+        assert str(raised.value) == str(error)
+        return
+    assert from_json(text) == expected

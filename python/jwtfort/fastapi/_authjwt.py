@@ -13,9 +13,9 @@ from __future__ import annotations
 import inspect
 import operator
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Final, Literal, cast
+from typing import Any, ClassVar, Final, Literal, TypeVar, cast
 
 from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -28,7 +28,7 @@ from .._convert import Clock
 from ..errors import JWTError
 from ..tokens import Lifetime, TokenPair, TokenService
 from ..verifier import VerifiedToken, unverified_header
-from ._authorization import credentials
+from ._authorization import credentials, header_values
 from ._challenge import challenge_for
 from ._cookies import (
     CSRF_MISSING,
@@ -66,6 +66,9 @@ _NO_CALLBACK: Final = (
     "A token_in_denylist_callback must be provided via the '@AuthJWT.token_in_denylist_loader' "
     "if authjwt_denylist_enabled is 'True'"
 )
+
+
+_Instance = TypeVar("_Instance", bound="AuthJWT")
 
 
 class AuthJWT:
@@ -166,6 +169,22 @@ class AuthJWT:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _declare_dependency(cls)
+
+    def __await__(self: _Instance) -> Generator[Any, None, _Instance]:
+        """The instance, once the async denylist callback has answered for the request's tokens:
+        how FastAPI resolves the dependency on the event loop (see ``_declare_dependency``)."""
+        connection = self._connection
+        if connection is None:
+            return self
+        try:
+            # The request's configuration, read once here for the preflight and every method.
+            state = self._runtime_state = type(self)._resolve(connection)
+        except (RuntimeError, TypeError, ValueError):
+            return self  # left for the route's own call to report, as _preflight does
+        runtime, callback = state
+        if callback is not None:
+            yield from preflight(connection, runtime, callback).__await__()
+        return self
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -533,7 +552,7 @@ class AuthJWT:
         if request is None:
             return None
         config = self._runtime().config
-        values = request.headers.getlist(config.header_name)
+        values = header_values(request, config.header_name)
         if not values or not values[0]:
             return None
         return self._parse_authorization(values, config)
@@ -774,7 +793,13 @@ def _app_configuration(
     """What :meth:`AuthJWT.configure` stored on the connection's application for ``owner`` or
     its nearest base class, if anything."""
     app = connection.scope.get("app") if connection is not None else None
-    configs = getattr(getattr(app, "state", None), _STATE_KEY, None)
+    state = getattr(app, "state", None)
+    # Starlette's State keeps its values in `_state`; asking that dict spares the AttributeError
+    # that State raises for a missing name, on every request of an app never configured.
+    values = getattr(state, "_state", None)
+    configs = (
+        values.get(_STATE_KEY) if isinstance(values, dict) else getattr(state, _STATE_KEY, None)
+    )
     if not configs:
         return None
     for klass in owner.__mro__:
@@ -851,15 +876,59 @@ class _Preflight(SecurityBase):
 
 
 def _declare_dependency(cls: type[AuthJWT]) -> None:
-    """What FastAPI reads to call ``cls`` as a dependency: the request, the response, and
-    the class's own security scheme."""
+    """What FastAPI reads to call ``cls`` as a dependency: the request, the response, the
+    connection, and the class's own security scheme, ``_Preflight``.
+
+    FastAPI runs a class dependency in its thread pool, a hop that costs several times what
+    ``AuthJWT`` itself does per request, and resolves the hidden security dependency as one
+    more dependency. Where FastAPI reads a dependency through ``__wrapped__`` (as it does for
+    decorated functions), the class is declared as wrapping its security scheme instead: the
+    scheme is the route's, as before, and since the scheme's ``__call__`` is a coroutine
+    function FastAPI awaits the instance, which runs the preflight on the event loop
+    (``__await__``). Elsewhere (Python 3.13's ``inspect.unwrap`` leaves classes alone, and
+    older FastAPI releases do not unwrap) the scheme stays a sub-dependency, with the same
+    results.
+    """
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    scheme = _Preflight(cls)
+    connection = (
+        inspect.Parameter("_jwtfort_connection", keyword, default=None, annotation=HTTPConnection)
+        if _FASTAPI_UNWRAPS_CLASSES
+        else inspect.Parameter("_jwtfort_connection", keyword, default=Depends(scheme))
+    )
     parameters = [
         inspect.Parameter("req", keyword, default=None, annotation=Request),
         inspect.Parameter("res", keyword, default=None, annotation=Response),
-        inspect.Parameter("_jwtfort_connection", keyword, default=Depends(_Preflight(cls))),
+        connection,
     ]
     setattr(cls, "__signature__", inspect.Signature(parameters))  # noqa: B010
+    if _FASTAPI_UNWRAPS_CLASSES:
+        setattr(cls, "__wrapped__", scheme)  # noqa: B010
 
 
+def _fastapi_unwraps_classes() -> bool:
+    """Whether FastAPI, on this Python, would await a class wrapping a security scheme and show
+    that scheme: asked of FastAPI's own classification, so that any release or Python that
+    answers otherwise keeps the sub-dependency."""
+    try:
+        from fastapi.dependencies.models import (
+            Dependant,
+            _is_coroutine_callable,
+            _is_security_scheme,
+        )
+    except ImportError:
+        return False
+
+    class Probe:
+        __wrapped__ = _Preflight(AuthJWT)
+
+    try:
+        return bool(
+            _is_coroutine_callable(Probe) and _is_security_scheme(dependant=Dependant(call=Probe))
+        )
+    except Exception:  # a FastAPI whose helpers differ: the sub-dependency
+        return False
+
+
+_FASTAPI_UNWRAPS_CLASSES: Final = _fastapi_unwraps_classes()
 _declare_dependency(AuthJWT)

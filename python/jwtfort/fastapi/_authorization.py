@@ -7,7 +7,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["credentials", "granted_roles", "granted_scopes", "names_in"]
+from starlette.requests import HTTPConnection, Request
+from starlette.websockets import WebSocket
+
+_STARLETTE_CONNECTIONS = frozenset({HTTPConnection, Request, WebSocket})
+
+__all__ = ["credentials", "granted_roles", "granted_scopes", "header_values", "names_in"]
+
+
+def header_values(connection: Any, name: str) -> list[str]:
+    """``connection.headers.getlist(name)``, read from the ASGI scope without building Starlette's
+    ``Headers`` (ASGI servers send header names lowercased, as ``Headers`` compares them); an
+    object that is no Starlette connection is asked through its ``headers``.
+
+    Example::
+
+        header_values(request, "Authorization") == ["Bearer eyJ..."]
+    """
+    # The exact Starlette types, compared directly: an isinstance check against these ABC-backed
+    # classes costs more than the lookup itself. Anything else is asked through its headers.
+    if type(connection) not in _STARLETTE_CONNECTIONS:
+        return list(connection.headers.getlist(name))
+    key = name.lower().encode("latin-1")
+    return [value.decode("latin-1") for found, value in connection.scope["headers"] if found == key]
 
 
 def credentials(value: str, scheme: str) -> str | None:

@@ -32,6 +32,7 @@ __all__ = ["JWTAuthBackend"]
 _RESERVED: Final = frozenset(
     {"exp", "iat", "nbf", "jti", "type", "fresh", "fam", "csrf", "iss", "aud"}
 )
+_VERIFIED_CACHE: Final = 1024  # verified tokens remembered, as AuthJWT's services do
 # Claims the backend adds to the payload, left out of the user model.
 _BOOKKEEPING: Final = ("exp", "iat", "jti", "type")
 
@@ -85,7 +86,18 @@ class JWTAuthBackend:
             self._config.secret, self._config.jwt_algorithm, clock=clock
         )
         self._cache = open_store(_as_storage_config(self._storage_config).store_url())
-        self._tokens = TokenService(self._jwt_handler.key, store=self._cache, clock=clock)
+        # A token sent again skips the signature (the time window and revocation are still
+        # checked on every call), as AuthJWT's services do: a session sends the same token
+        # with each request.
+        self._tokens = TokenService(
+            self._jwt_handler.key,
+            store=self._cache,
+            clock=clock,
+            verified_cache_entries=_VERIFIED_CACHE,
+        )
+        # The token get_current_user accepted last and its claims, for the middleware's
+        # credentials of the same request (see _accepted_claims).
+        self._accepted: tuple[str | bytes, dict[str, Any]] | None = None
         JWTAuthBackend._latest = self
 
     @classmethod
@@ -182,7 +194,18 @@ class JWTAuthBackend:
             verified = self._tokens.require_access(token)
         except RevokedToken:
             return None
-        return self._to_user(verified, token)
+        user = self._to_user(verified, token)
+        self._accepted = (token, verified.claims)
+        return user
+
+    def _accepted_claims(self, token: str | bytes) -> dict[str, Any] | None:
+        """The verified claims of ``token`` when it is the token :meth:`get_current_user`
+        accepted last (the middleware's request, unless an override did something else), so
+        that they are not decoded a second time; else None. Read-only."""
+        accepted = self._accepted  # one read: another thread may replace it
+        if accepted is not None and accepted[0] == token:
+            return accepted[1]
+        return None
 
     async def authenticate(self, token: str | bytes) -> BaseModel | None:
         """What the middleware calls for every request, as fastapi-auth-jwt's did: the user of a

@@ -20,7 +20,7 @@ from ..errors import (
 )
 from ..tokens import TokenService
 from ..verifier import VerifiedToken, Verifier
-from ._authorization import credentials, granted_roles, granted_scopes
+from ._authorization import credentials, granted_roles, granted_scopes, header_values
 from ._challenge import challenge_for
 from ._config import User
 
@@ -114,7 +114,8 @@ class JWTBearer(HTTPBearer, Generic[ModelT]):
             return None
         except JWTError as error:  # store down, bad configuration: never anonymous
             raise _refusal(error) from None
-        _require(security_scopes.scopes, granted_scopes(token.claims), "scope")
+        if security_scopes.scopes:  # none required: nothing to read from the claims
+            _require(security_scopes.scopes, granted_scopes(token.claims), "scope")
         self._remember(request, token)
         return user
 
@@ -204,7 +205,7 @@ class JWTBearer(HTTPBearer, Generic[ModelT]):
 
 def _bearer_token(request: Request) -> str:
     """The token of ``Authorization: Bearer <token>``, scheme in any case."""
-    values = request.headers.getlist("authorization")
+    values = header_values(request, "authorization")
     if not values or not values[0]:
         raise MissingToken()
     token = credentials(values[0], "Bearer") if len(values) == 1 else None

@@ -32,7 +32,7 @@ from ..errors import (
     Unavailable,
 )
 from ..verifier import unverified_claims
-from ._authorization import credentials, granted_roles, granted_scopes
+from ._authorization import credentials, granted_roles, granted_scopes, header_values
 from ._backend import JWTAuthBackend
 from ._challenge import challenge_for
 from ._cookies import check_double_submit, csrf_error, find_cookie
@@ -72,6 +72,7 @@ _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # The scope every authenticated request has, as Starlette's documentation names it.
 AUTHENTICATED_SCOPE: Final = "authenticated"
+_AUTHENTICATED_ONLY: Final = (AUTHENTICATED_SCOPE,)
 
 # WebSocket close code for a refused handshake when the server cannot send an HTTP response
 # (RFC 6455 §7.4.1: policy violation).
@@ -252,7 +253,7 @@ class JWTAuthenticationMiddleware:
         if user is None:
             raise _refusal(401, USER_NOT_FOUND, RevokedToken())
         # Only once the backend accepted the token: a refused request gets no credentials.
-        connection.scope["auth"] = _credentials_of(token)
+        connection.scope["auth"] = _credentials_of(token, self.backend)
         return user
 
     @classmethod
@@ -312,19 +313,25 @@ class _ExcludeRule:
         return below or path == self._base
 
 
-def _credentials_of(token: str) -> AuthCredentials:
+def _credentials_of(token: str, backend: object) -> AuthCredentials:
     """Starlette's credentials for a token the backend has just accepted: its signature was
-    checked there, so its claims are read here without checking it a second time."""
-    try:
-        claims = unverified_claims(token)
-    except JWTError:  # an overridden authenticate() accepted a token that is no JWT
-        claims = {}
+    checked there, so its claims are read here without checking it a second time; those the
+    backend kept from its check when it has them, else decoded."""
+    accepted = getattr(backend, "_accepted_claims", None)
+    claims = accepted(token) if accepted is not None else None
+    if claims is None:
+        try:
+            claims = unverified_claims(token)
+        except JWTError:  # an overridden authenticate() accepted a token that is no JWT
+            claims = {}
     granted = granted_scopes(claims) | granted_roles(claims)
+    if not granted:
+        return AuthCredentials(_AUTHENTICATED_ONLY)
     return AuthCredentials([AUTHENTICATED_SCOPE, *sorted(granted)])
 
 
 def _authorization_header(connection: HTTPConnection) -> str:
-    headers = connection.headers.getlist("authorization")
+    headers = header_values(connection, "authorization")
     if len(headers) > 1:  # two candidate tokens: intermediaries may keep either
         raise _invalid_header()
     return headers[0] if headers else ""

@@ -159,7 +159,10 @@ class AuthJWT(_authjwt.AuthJWT):
             if len(parts) != 1:
                 raise self._bad_header(f"Bad {config.header_name} header. Expected value '<JWT>'")
             return parts[0]
-        if not re.match(re.escape(config.header_type) + r"\s", auth) or len(parts) != 2:
+        # The type, then whitespace (a regular expression's `\s`, which is str.isspace()).
+        size = len(config.header_type)
+        typed = auth.startswith(config.header_type) and auth[size : size + 1].isspace()
+        if not typed or len(parts) != 2:
             expected = f"'{config.header_type} <JWT>'"
             raise self._bad_header(f"Bad {config.header_name} header. Expected value {expected}")
         return parts[1]
