@@ -194,11 +194,16 @@ class TestCertificateAuthority:
             f.write(
                 "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
                 "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                # RFC 5280 §4.2.1.1: what strict verifiers (Python 3.13's default) require.
+                "authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\n"
             )
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         days = ["-days", "1"]
         ca_files = ["-keyout", ca_key, "-out", self.ca_file]
-        self._openssl(openssl, "req", "-x509", *ec, *days, "-subj", "/CN=test CA", *ca_files)
+        ca_usage = ["-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        self._openssl(
+            openssl, "req", "-x509", *ec, *days, "-subj", "/CN=test CA", *ca_usage, *ca_files
+        )
         server_files = ["-keyout", self.key_file, "-out", request]
         self._openssl(openssl, "req", "-new", *ec, "-subj", "/CN=127.0.0.1", *server_files)
         by_ca = ["-CA", self.ca_file, "-CAkey", ca_key, "-CAcreateserial", "-extfile", extensions]
