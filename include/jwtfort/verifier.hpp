@@ -77,6 +77,7 @@ class JWTFORT_API verifier {
   std::uint64_t serial_ = 0;              // identifies this configuration in per-thread caches
   std::uint8_t required_claim_bits_ = 0;  // the registered claims among required_claims
   bool requires_other_claims_ = false;    // required_claims names a non-registered claim
+  bool system_clock_ = false;             // the clock is system_now (see check_time_window)
 };
 
 }  // namespace jwtfort

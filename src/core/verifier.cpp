@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <tuple>
 
 #include "core/base64url.hpp"
@@ -265,9 +266,9 @@ result<claim_times> read_times(const claim_fields& c) {
 }
 
 // `Audience` is json::value (the full parser's) or json::flat_value (the fast path's).
+// `aud` is null when the token has no "aud".
 template <class Audience>
-result<void> check_issuer_and_audience(std::optional<std::string_view> iss,
-                                       const std::optional<Audience>& aud,
+result<void> check_issuer_and_audience(std::optional<std::string_view> iss, const Audience* aud,
                                        const verifier_options& o) {
   if (o.issuer) {
     if (!iss) return error(errc::missing_claim, "required claim \"iss\" is missing");
@@ -282,15 +283,52 @@ result<void> check_issuer_and_audience(std::optional<std::string_view> iss,
   return {};
 }
 
+// What the claim checks need of the verifier: its options and what the constructor worked out.
+struct claim_rules {
+  const verifier_options& options;
+  std::uint8_t required_bits;  // the registered claims among the required ones
+  bool requires_other_claims;  // a required claim that is not a registered one
+  bool system_clock;           // options.clock is system_now
+};
+
 // RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
-result<void> check_time_window(const claim_times& t, const verifier_options& o) {
-  const double now = static_cast<double>(o.clock());
-  const double leeway = static_cast<double>(o.leeway_seconds);
-  if (t.exp && now >= *t.exp + leeway) return error(errc::expired, "token has expired");
-  if (t.nbf && now + leeway < *t.nbf) return error(errc::not_yet_valid, "token is not valid yet");
-  if (t.iat && *t.iat > now + leeway)
-    return error(errc::issued_in_future, "token was issued in the future");
-  return {};
+// Returns errc{} when the window holds.
+errc time_verdict(const claim_times& t, double now, double leeway) {
+  if (t.exp && now >= *t.exp + leeway) return errc::expired;
+  if (t.nbf && now + leeway < *t.nbf) return errc::not_yet_valid;
+  if (t.iat && *t.iat > now + leeway) return errc::issued_in_future;
+  return errc{};
+}
+
+// The wall clock's verdict. Reading the precise clock was a twentieth of an HS256 verification;
+// the kernel's coarse clock (the time of the last tick: a vDSO read of one word) costs a fraction
+// of that. It is never ahead of the precise clock and behind it by at most a tick, so the precise
+// second is the coarse one or the next: when both give the same verdict that is the verdict, and
+// only a token within a second of one of its bounds reads the precise clock.
+errc system_time_verdict(const claim_times& t, double leeway) {
+#ifdef CLOCK_REALTIME_COARSE
+  timespec coarse{};
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &coarse) == 0) {
+    const auto second = static_cast<double>(coarse.tv_sec);
+    const errc verdict = time_verdict(t, second, leeway);
+    if (verdict == time_verdict(t, second + 1, leeway)) return verdict;
+  }
+#endif
+  return time_verdict(t, static_cast<double>(system_now()), leeway);
+}
+
+result<void> check_time_window(const claim_times& t, const claim_rules& rules) {
+  const double leeway = static_cast<double>(rules.options.leeway_seconds);
+  const errc verdict = rules.system_clock
+                           ? system_time_verdict(t, leeway)
+                           : time_verdict(t, static_cast<double>(rules.options.clock()), leeway);
+  switch (verdict) {
+    case errc::expired: return error(errc::expired, "token has expired");
+    case errc::not_yet_valid: return error(errc::not_yet_valid, "token is not valid yet");
+    case errc::issued_in_future:
+      return error(errc::issued_in_future, "token was issued in the future");
+    default: return {};
+  }
 }
 
 // RFC 7515 §5.2 steps 6-8: the signature, over the ASCII bytes of header.payload.
@@ -308,15 +346,16 @@ result<void> verify_signature(const compact::segments& seg, const key& k, algori
 // `required_present` is the verifier's precomputed answer when every required claim is a
 // registered one; the name-by-name walk runs only to name the missing one or for other names.
 result<claim_times> check_claims(const claim_fields& c, const json::object& all,
-                                 const verifier_options& o, bool required_present) {
+                                 const claim_rules& rules, bool required_present) {
+  const verifier_options& o = rules.options;
   if (!required_present)
     for (const auto& name : o.required_claims)
       if (!c.has(name, all))
         return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
   auto times = read_times(c);
   if (!times) return times.error();
-  if (auto r = check_issuer_and_audience(c.iss, c.aud, o); !r) return r.error();
-  if (auto r = check_time_window(*times, o); !r) return r.error();
+  if (auto r = check_issuer_and_audience(c.iss, c.aud ? &*c.aud : nullptr, o); !r) return r.error();
+  if (auto r = check_time_window(*times, rules); !r) return r.error();
   return times;
 }
 
@@ -331,11 +370,18 @@ result<claim_times> check_claims(const claim_fields& c, const json::object& all,
 
 constexpr std::int64_t max_numeric_date = 253402300799;  // json::numeric_date's upper bound
 
+// Which claims are present is `present`'s bits; the other members are read only under their bit.
+// No optionals: zeroing the whole struct for every token cost more than reading the claims.
 struct flat_claims {
   std::uint8_t present = 0;
   claim_times times;
-  std::optional<json::flat_value> aud;
-  std::optional<std::string_view> iss, sub, jti;
+  json::flat_value aud;
+  std::string_view iss, sub, jti;
+
+  std::optional<std::string_view> issuer() const {
+    if (present & iss_bit) return iss;
+    return std::nullopt;
+  }
 };
 
 bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_value& v) {
@@ -347,7 +393,7 @@ bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_val
     slot = static_cast<double>(v.number);
     return true;
   };
-  auto string = [&v](std::optional<std::string_view>& slot) {
+  auto string = [&v](std::string_view& slot) {
     if (v.kind != json::flat_value::string) return false;
     slot = v.text;
     return true;
@@ -371,14 +417,15 @@ bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_val
 
 // check_claims for the fast path, in the same order. Every required claim is a registered one
 // (the fast path is not taken otherwise), so presence is the bit mask.
-result<void> check_flat_claims(const flat_claims& c, const verifier_options& o,
-                               std::uint8_t required_bits) {
-  if ((c.present & required_bits) != required_bits)
+result<void> check_flat_claims(const flat_claims& c, const claim_rules& rules) {
+  const verifier_options& o = rules.options;
+  if ((c.present & rules.required_bits) != rules.required_bits)
     for (const auto& name : o.required_claims)
       if ((c.present & registered_claim_bit(name)) == 0)
         return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
-  if (auto r = check_issuer_and_audience(c.iss, c.aud, o); !r) return r.error();
-  return check_time_window(c.times, o);
+  if (auto r = check_issuer_and_audience(c.issuer(), c.present & aud_bit ? &c.aud : nullptr, o); !r)
+    return r.error();
+  return check_time_window(c.times, rules);
 }
 
 // What the verified token keeps of the checked claims, from either path.
@@ -389,20 +436,17 @@ struct checked_claims {
 
 // RFC 7519 §7.2 step 10 on the decoded payload: the fast path when it applies, else the full
 // parser. Both check the same things in the same order.
-// `required_bits` are the registered claims among the required ones; `requires_other_claims`
-// says whether any other name is required.
 // The result goes to `out` (a result<checked_claims> cost a copy through the stack).
-result<void> read_claims(const unsigned char* payload, std::size_t len,
-                         const verifier_options& options, std::uint8_t required_bits,
-                         bool requires_other_claims, checked_claims& out) {
-  if (!requires_other_claims) {
+result<void> read_claims(const unsigned char* payload, std::size_t len, const claim_rules& rules,
+                         checked_claims& out) {
+  if (!rules.requires_other_claims) {
     flat_claims flat;
     auto visit = [&flat](std::string_view name, const json::flat_value& v) {
       return read_flat_claim(flat, name, v);
     };
     if (json::read_flat_object(payload, len, json::claims_limits, visit)) {
-      if (auto r = check_flat_claims(flat, options, required_bits); !r) return r.error();
-      out = {flat.times, flat.iss.value_or(""), flat.sub.value_or(""), flat.jti.value_or("")};
+      if (auto r = check_flat_claims(flat, rules); !r) return r.error();
+      out = {flat.times, flat.iss, flat.sub, flat.jti};
       return {};
     }
   }
@@ -411,8 +455,8 @@ result<void> read_claims(const unsigned char* payload, std::size_t len,
   auto all = json::parse_object(json::slot::payload, payload, len, json::claims_limits, &visit);
   if (!all) return all.error();
   const bool required_present =
-      !requires_other_claims && (fields.present & required_bits) == required_bits;
-  auto times = check_claims(fields, *all, options, required_present);
+      !rules.requires_other_claims && (fields.present & rules.required_bits) == rules.required_bits;
+  auto times = check_claims(fields, *all, rules, required_present);
   if (!times) return times.error();
   out = {*times, fields.iss.value_or(""), fields.sub.value_or(""), fields.jti.value_or("")};
   return {};
@@ -430,6 +474,8 @@ verifier::verifier(verifier_options o) : options_(std::move(o)) {
     requires_other_claims_ = requires_other_claims_ || bit == 0;
   }
   if (options_.type) options_.type = normalize_media_type(*options_.type);
+  const auto* clock_fn = options_.clock.target<std::int64_t (*)() noexcept>();
+  system_clock_ = clock_fn != nullptr && *clock_fn == &system_now;
 }
 
 result<verifier> verifier::create(verifier_options o) {
@@ -521,10 +567,8 @@ result<verified_token> verifier::verify(std::string_view token) const {
   if (!payload_len) return payload_len.error();
   const unsigned char* payload = json::scratch_buffer(json::slot::payload, 0);
   checked_claims claims;
-  if (auto r = read_claims(payload, *payload_len, options_, required_claim_bits_,
-                           requires_other_claims_, claims);
-      !r)
-    return r.error();
+  const claim_rules rules{options_, required_claim_bits_, requires_other_claims_, system_clock_};
+  if (auto r = read_claims(payload, *payload_len, rules, claims); !r) return r.error();
 
   verified_token t;
   t.alg_ = alg;

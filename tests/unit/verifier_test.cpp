@@ -97,6 +97,30 @@ TEST(verifier, the_clock_is_read_per_verification) {
   EXPECT_ERRC(v.verify(token), errc::expired);
 }
 
+// With the real clock the verifier reads the kernel's coarse clock and the precise one only near
+// a bound (check_time_window). Whatever second boundary falls between reading the time here and
+// the verification, a token issued, or valid from, this second is accepted and one expiring this
+// second is refused: run across two boundaries, where a coarse reading lags the precise second.
+TEST(verifier, the_wall_clock_decides_to_the_second) {
+  verifier_options o = options_for(hs());
+  o.clock = system_now;
+  o.required_claims.clear();
+  const verifier v = make_verifier(o);
+  const std::int64_t start = system_now();
+  std::size_t rounds = 0;
+  for (std::int64_t t = start; t < start + 2; t = system_now(), ++rounds) {
+    const std::string s = std::to_string(t);
+    ASSERT_ERRC(v.verify(token_with(R"({"exp":)" + s + "}")), errc::expired) << t;
+    ASSERT_OK(v.verify(token_with(R"({"iat":)" + s + "}"))) << t;
+    ASSERT_OK(v.verify(token_with(R"({"nbf":)" + s + "}"))) << t;
+    ASSERT_OK(v.verify(token_with(R"({"exp":)" + std::to_string(t + 2) + "}"))) << t;
+    ASSERT_ERRC(v.verify(token_with(R"({"iat":)" + std::to_string(t + 2) + "}")),
+                errc::issued_in_future)
+        << t;
+  }
+  EXPECT_GT(rounds, 0u);
+}
+
 TEST(verifier, issuer_is_an_exact_match) {
   auto expect_iss = [](verifier_options& o) { o.issuer = "https://auth.example.com"; };
   auto with_iss = [](std::string_view iss) {
