@@ -1,11 +1,11 @@
 """What the benchmark scripts (bench/run_*.py) share: the tree's paths and progress lines, the
-machine description and the docs/benchmarks.md sections they write with pass/miss bars, the HTTP
-servers they start and stop, wrk runs and their measurements, and the virtualenvs of the Python
-peers.
+machine description and the docs/benchmarks.md sections they write with pass/miss bars (and
+their charts, which bench/charts.py draws), the HTTP servers they start and stop, wrk runs and
+their measurements, and the virtualenvs of the Python peers.
 
 The scripts import this module and nothing of each other. It uses the loopback helpers of the
-tests (tests/support/loopback.py: free ports, stopping processes, redis-server) and nothing else
-of the tree; everything it starts listens on 127.0.0.1 only.
+tests (tests/support/loopback.py: free ports, stopping processes, redis-server) and runs
+bench/charts.py, and nothing else of the tree; everything it starts listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -183,6 +183,19 @@ class Bar:
 
 
 def write_doc(section: str, begin: str, end: str) -> None:
+    """Replaces the text between `begin` and `end` (markers included in `section`), then has
+    bench/charts.py draw the section's charts from its tables and link them after the tables. A
+    run never fails for its charts: without them, the section keeps its tables and says nothing
+    of charts."""
+    replace_section(section, begin, end)
+    name = begin.removeprefix("<!-- ").removesuffix(":begin -->")
+    charts = subprocess.run([sys.executable, str(ROOT / "bench" / "charts.py"), "--section", name])
+    if charts.returncode != 0:
+        progress(f"no charts for the {name} section (bench/charts.py exited with "
+                 f"{charts.returncode}); its tables are written")
+
+
+def replace_section(section: str, begin: str, end: str) -> None:
     """Replaces the text between `begin` and `end` (markers included in `section`)."""
     if DOC.exists():
         text = DOC.read_text()
