@@ -212,7 +212,7 @@ CHARTS = (
         ),
     ),
     Chart(
-        "python-results",
+        "python-verify-results",
         "python-verify",
         "Python: verify one token, jwtfort against PyJWT and joserfc",
         lambda t: t.header[0] == "alg" and "PyJWT µs" in t.header,

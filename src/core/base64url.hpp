@@ -23,13 +23,6 @@ std::string encode(std::string_view bytes);
 /// trailing bits (so every byte string has exactly one accepted encoding).
 result<std::size_t> decode_into(std::string_view text, unsigned char* out);
 
-/// Bytes of slack decode_into_padded may write past the decoded length.
-inline constexpr std::size_t decode_slack = 32;
-
-/// decode_into for an `out` with room for decoded_size(text.size()) + decode_slack bytes: the
-/// vector loop then runs to the last whole 32 characters instead of stopping 11 short, and fewer
-/// characters are left to the scalar loop. The bytes past the decoded length are unspecified.
-result<std::size_t> decode_into_padded(std::string_view text, unsigned char* out);
 result<std::string> decode(std::string_view text);
 
 /// True for the 64 characters of the base64url alphabet.

@@ -176,9 +176,9 @@ result<std::size_t> decode_segment(std::string_view segment, json::slot slot,
                                    const json::limits& lim) {
   if (base64url::decoded_size(segment.size()) > lim.max_bytes)
     return error(errc::token_too_large, "decoded segment is larger than allowed");
-  unsigned char* buf =
-      json::scratch_buffer(slot, base64url::decoded_size(segment.size()) + base64url::decode_slack);
-  return base64url::decode_into_padded(segment, buf);
+  // One byte of slack for decode_into's whole-word stores.
+  unsigned char* buf = json::scratch_buffer(slot, base64url::decoded_size(segment.size()) + 1);
+  return base64url::decode_into(segment, buf);
 }
 
 result<json::object> decode_object(std::string_view segment, json::slot slot,
