@@ -557,7 +557,7 @@ PEERS = (
 
 @dataclass(frozen=True)
 class Venv:
-    """A virtualenv of pinned packages that a script runs helpers in."""
+    """A virtualenv of pinned packages for a script's own Python steps (bench/mint_tokens.py)."""
 
     name: str  # as shown in progress lines
     venv: str  # directory under <build>/bench-venvs
