@@ -11,8 +11,11 @@ bench/charts.py, and nothing else of the tree; everything it starts listens on 1
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import pathlib
@@ -26,6 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -287,6 +291,15 @@ def pinning(cpus: set[int] | None):
     return lambda: os.sched_setaffinity(0, cpus)
 
 
+def cpu_layout() -> tuple[set[int] | None, set[int] | None, str]:
+    """(the server's CPUs, the load generator's CPUs, how the report says it): the first CPU this
+    process may use for the server, the others for wrk; unpinned with a single CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None, "unpinned"
+    return {cpus[0]}, set(cpus[1:]), f"server on CPU {cpus[0]}, wrk on the others"
+
+
 def clean_environment() -> dict[str, str]:
     """The caller's environment without anything that would configure a server under test
     (jwtfort reads AUTHJWT_* and JWTFORT_*, AuthX's settings read JWT_*)."""
@@ -356,6 +369,93 @@ def check_routes(server: Server) -> None:
             raise RuntimeError(f"{server.name}: GET /protected with {what} answered {status}")
     if request(server.url("/public"))[0] != 200:
         raise RuntimeError(f"{server.name}: GET /public did not answer 200")
+
+
+VERIFY = "/auth/verify"
+
+
+def check_verify(server: Server, token: str, timeout: float = 5) -> None:
+    """Before any measurement: /auth/verify admits `token` and refuses it with a forged
+    signature."""
+    status, _ = request(server.url(VERIFY), token=token, timeout=timeout)
+    if status != 200:
+        raise RuntimeError(f"{server.name}: {VERIFY} with a valid token answered {status}")
+    status, _ = request(server.url(VERIFY), token=forged(token))
+    if status != 401:
+        raise RuntimeError(f"{server.name}: {VERIFY} with a forged signature answered {status}")
+
+
+def verified_cache_stats(server: Server) -> dict[str, int]:
+    """The verified-token cache's counters and gauges from /metrics: hits, misses, evictions,
+    expired, entries, bytes."""
+    status, body = request(server.url("/metrics"))
+    if status != 200:
+        raise RuntimeError(f"{server.name}: /metrics answered {status}")
+    found = dict(re.findall(r"^jwtfort_verified_cache_(\w+) (\d+)$", body.decode(), re.M))
+    return {k.removesuffix("_total"): int(v) for k, v in found.items()}
+
+
+def hit_rate(before: dict[str, int], after: dict[str, int]) -> float:
+    """The cache's hit rate between two `verified_cache_stats` readings."""
+    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
+    return hits / (hits + misses) if hits + misses else 0.0
+
+
+def default_verified_cache_entries() -> int:
+    """jwtfort-server's default JWTFORT_VERIFIED_CACHE_ENTRIES, as docs/server.md states it."""
+    table = (ROOT / "docs" / "server.md").read_text()
+    found = re.search(r"^\| `JWTFORT_VERIFIED_CACHE_ENTRIES` \|[^|]*\| `(\d+)` \|", table, re.M)
+    if not found:
+        raise RuntimeError("docs/server.md: no default for JWTFORT_VERIFIED_CACHE_ENTRIES")
+    return int(found.group(1))
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(alg: str, sign: Callable[[bytes], bytes], subject: str, now: int) -> str:
+    """An access token with the claims jwtfort-server writes, valid for a day, signed by `sign`
+    (signing input -> JWS signature bytes, for ES256 R||S as RFC 7518 §3.4 has it)."""
+    header = b64(json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode())
+    claims = {"sub": subject, "iat": now, "nbf": now, "jti": str(uuid.uuid4()),
+              "exp": now + 86400, "type": "access", "fresh": False}
+    payload = b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = sign(f"{header}.{payload}".encode())
+    return f"{header}.{payload}.{b64(signature)}"
+
+
+def hs256_signer(secret: str) -> Callable[[bytes], bytes]:
+    return lambda data: hmac.new(secret.encode(), data, hashlib.sha256).digest()
+
+
+def tokens_lua_script(tokens: pathlib.Path, path: pathlib.Path, route: str,
+                      threads: int) -> pathlib.Path:
+    """Writes a wrk script to `path` that sends the tokens of the file `tokens` (one a line) round
+    robin to GET `route`, one per request. Each of wrk's `threads` threads takes every
+    `threads`-th token, from its own first one on, so no two threads send the same token close
+    together. A number after `--` on wrk's command line is where in the list the run starts."""
+    path.write_text(
+        "local tokens = {}\n"
+        f'for line in io.lines("{tokens}") do tokens[#tokens + 1] = line end\n'
+        "local count = 0\n"
+        "function setup(thread)\n"
+        "  thread:set(\"id\", count)\n"
+        "  count = count + 1\n"
+        "end\n"
+        "local i = 0\n"
+        "function init(args)\n"
+        f"  i = (tonumber(args[1]) or 0) + id - {threads}\n"
+        "end\n"
+        "request = function()\n"
+        f"  i = (i + {threads}) % #tokens\n"
+        f'  return wrk.format("GET", "{route}", '
+        '{["Authorization"] = "Bearer " .. tokens[i + 1]})\n'
+        "end\n")
+    return path
 
 
 def environments(secret: str, password: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -468,6 +568,15 @@ PEERS = (
 )
 
 
+@dataclass(frozen=True)
+class Venv:
+    """A virtualenv of pinned packages for a script's own Python steps (bench/mint_tokens.py)."""
+
+    name: str  # as shown in progress lines
+    venv: str  # directory under <build>/bench-venvs
+    requirements: tuple[str, ...]  # exact pins
+
+
 def venv_versions(python: pathlib.Path, names: list[str]) -> dict[str, str] | None:
     code = ("import importlib.metadata as m, json, sys\n"
             "try: print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))\n"
@@ -476,8 +585,8 @@ def venv_versions(python: pathlib.Path, names: list[str]) -> dict[str, str] | No
     return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
 
 
-def ensure_venv(peer: Peer, root: pathlib.Path) -> tuple[pathlib.Path, dict[str, str]]:
-    """Creates or reuses the peer's virtualenv with exactly the pinned versions."""
+def ensure_venv(peer: Peer | Venv, root: pathlib.Path) -> tuple[pathlib.Path, dict[str, str]]:
+    """Creates or reuses the virtualenv with exactly the pinned versions."""
     venv = root / peer.venv
     python = venv / "bin" / "python"
     pins = {re.sub(r"\[.*\]", "", r.split("==")[0]): r.split("==")[1] for r in peer.requirements}

@@ -17,40 +17,40 @@ from /metrics around each run, give its hit rate. Any response other than 200 fa
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import hmac
 import http.client
-import json
 import os
 import pathlib
-import re
 import secrets
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 
 from harness import (
     HOST,
+    VERIFY,
     Bar,
     Server,
     Servers,
     add_run_arguments,
     add_server_arguments,
+    check_verify,
     clean_environment,
-    forged,
+    hit_rate,
+    hs256_signer,
     machine,
+    mint,
     progress,
     publish,
     run_wrk,
     server_binary,
     server_command_line,
     start_jwtfort_server,
+    tokens_lua_script,
     tool_versions,
+    verified_cache_stats,
     wrk_command,
 )
 
@@ -61,7 +61,7 @@ FILL = 10 * CAPACITY  # distinct tokens before each measured run of the filled s
 FILL_CONNECTIONS = 4
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
 MIN_RATIO = 0.9  # filled ÷ fresh, requests/s
-PATH = "/auth/verify"
+PATH = VERIFY
 FRESH, FILLED = "fresh server", f"after {FILL:,} distinct tokens"
 
 
@@ -76,36 +76,6 @@ FULL = Plan(seconds=8, warmup=2, repetitions=5)
 QUICK = Plan(seconds=2, warmup=1, repetitions=1)
 
 
-# --- tokens ---------------------------------------------------------------------------------
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def mint(secret: str, subject: str, now: int) -> str:
-    """An HS256 access token with the claims jwtfort-server writes, valid for a day."""
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"sub": subject, "iat": now, "nbf": now, "jti": str(uuid.uuid4()),
-              "exp": now + 86400, "type": "access", "fresh": False}
-    payload = b64(json.dumps(claims, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{b64(signature)}"
-
-
-def lua_script(tokens: list[str], path: pathlib.Path) -> pathlib.Path:
-    """A wrk script that sends the tokens round robin, one per request."""
-    listed = ",\n".join(f'  "{t}"' for t in tokens)
-    path.write_text(
-        f"local tokens = {{\n{listed}\n}}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i % #tokens + 1\n"
-        f'  return wrk.format("GET", "{PATH}", {{["Authorization"] = "Bearer " .. tokens[i]}})\n'
-        "end\n")
-    return path
-
-
 # --- the servers ----------------------------------------------------------------------------
 
 
@@ -113,34 +83,6 @@ def start_server(servers: Servers, binary: pathlib.Path, env: dict[str, str],
                  work: pathlib.Path, name: str) -> Server:
     data = work / name.replace(" ", "-").replace(",", "")
     return start_jwtfort_server(servers, binary, name, env, data)
-
-
-def get(server: Server, path: str, token: str | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, server.port, timeout=5)
-    try:
-        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
-        r = conn.getresponse()
-        return r.status, r.read()
-    finally:
-        conn.close()
-
-
-def check_route(server: Server, token: str) -> None:
-    """Before any measurement: /auth/verify admits the token and refuses a forged one."""
-    status, _ = get(server, PATH, token)
-    if status != 200:
-        raise RuntimeError(f"{server.name}: {PATH} with a valid token answered {status}")
-    status, _ = get(server, PATH, forged(token))
-    if status != 401:
-        raise RuntimeError(f"{server.name}: {PATH} with a forged signature answered {status}")
-
-
-def cache_stats(server: Server) -> dict[str, int]:
-    status, body = get(server, "/metrics")
-    if status != 200:
-        raise RuntimeError(f"{server.name}: /metrics answered {status}")
-    found = dict(re.findall(r"^jwtfort_verified_cache_(\w+) (\d+)$", body.decode(), re.M))
-    return {k.removesuffix("_total"): int(v) for k, v in found.items()}
 
 
 def fill(server: Server, tokens: list[str]) -> float:
@@ -191,14 +133,12 @@ def working_set_wrk(url: str, script: pathlib.Path, seconds: int) -> list[str]:
 
 
 def wrk(server: Server, script: pathlib.Path, seconds: int) -> Run:
-    before = cache_stats(server)
+    before = verified_cache_stats(server)
     command = working_set_wrk(server.url(PATH), script, seconds)
     parsed = run_wrk(server, command, server.name, seconds)
-    after = cache_stats(server)
-    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
     return Run(rps=parsed.rps, p99_ms=parsed.p99_ms, requests=parsed.requests,
                cpu_us_per_request=parsed.cpu_seconds / parsed.requests * 1e6,
-               hit_rate=hits / (hits + misses) if hits + misses else 0.0, errors=parsed.errors)
+               hit_rate=hit_rate(before, verified_cache_stats(server)), errors=parsed.errors)
 
 
 @dataclass
@@ -217,27 +157,30 @@ def run_all(plan: Plan, binary: pathlib.Path, build_dir: pathlib.Path,
     env = dict(clean_environment(), AUTHJWT_SECRET_KEY=secret, AUTHJWT_ALGORITHM="HS256",
                JWTFORT_LOG="off", JWTFORT_VERIFIED_CACHE_ENTRIES=str(CAPACITY))
     now = int(time.time())
-    working_set = [mint(secret, f"client-{i}", now) for i in range(WORKING_SET)]
+    sign = hs256_signer(secret)
+    working_set = [mint("HS256", sign, f"client-{i}", now) for i in range(WORKING_SET)]
     runs: dict[str, list[Run]] = {FRESH: [], FILLED: []}
     fill_rates: list[float] = []
     after_fill: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="jwtfort-cache-bench-") as tmp:
         work = pathlib.Path(tmp)
-        script = lua_script(working_set, work / "working_set.lua")
+        tokens_file = work / "working_set.txt"
+        tokens_file.write_text("\n".join(working_set) + "\n")
+        script = tokens_lua_script(tokens_file, work / "working_set.lua", PATH, WRK_THREADS)
         started = {name: start_server(servers, binary, env, work, name)
                    for name in (FRESH, FILLED)}
         for server in started.values():
-            check_route(server, working_set[0])
+            check_verify(server, working_set[0])
             wrk(server, script, plan.warmup)
         for rep in range(plan.repetitions):
             order = [FRESH, FILLED] if rep % 2 == 0 else [FILLED, FRESH]
             for name in order:
                 server = started[name]
                 if name == FILLED:
-                    tokens = [mint(secret, f"once-{rep}-{i}", now) for i in range(FILL)]
+                    tokens = [mint("HS256", sign, f"once-{rep}-{i}", now) for i in range(FILL)]
                     seconds = fill(server, tokens)
                     fill_rates.append(FILL / seconds)
-                    after_fill = cache_stats(server)
+                    after_fill = verified_cache_stats(server)
                     progress(f"  filled with {FILL:,} distinct tokens in {seconds:.1f} s; cache: "
                              f"{after_fill}")
                 r = wrk(server, script, plan.seconds)

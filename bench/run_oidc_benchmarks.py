@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 
 from harness import (
-    USERNAME,
     Bar,
     Run,
     Server,
@@ -34,9 +33,10 @@ from harness import (
     Target,
     add_run_arguments,
     add_server_arguments,
+    check_verify,
     clean_environment,
+    cpu_layout,
     cpu_us_per_request,
-    forged,
     log_in,
     machine,
     measure_interleaved,
@@ -91,16 +91,6 @@ def start_jwtfort(servers: Servers, binary: pathlib.Path, provider: OidcProvider
     return server
 
 
-def check_verify(server: Server, token: str, subject: str) -> None:
-    """Before any measurement: /auth/verify admits the token as `subject`, refuses a forged
-    one, and the keys are warm."""
-    status, _ = request(server.url("/auth/verify"), token=token, timeout=30)
-    if status != 200:
-        raise RuntimeError(f"{server.name}: /auth/verify answered {status} for {subject}")
-    if request(server.url("/auth/verify"), token=forged(token))[0] != 401:
-        raise RuntimeError(f"{server.name}: a forged token was not refused")
-
-
 def wait_warm(server: Server, token: str) -> None:
     """The provider's keys are fetched in the background after start: wait for them."""
     for _ in range(600):
@@ -108,13 +98,6 @@ def wait_warm(server: Server, token: str) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError(f"{server.name} never fetched the provider's keys")
-
-
-def cpu_layout() -> tuple[set[int] | None, set[int] | None, str]:
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        return None, None, "unpinned"
-    return {cpus[0]}, set(cpus[1:]), f"server on CPU {cpus[0]}, wrk on the others"
 
 
 @dataclass
@@ -143,8 +126,8 @@ def run_all(args: argparse.Namespace, binary: pathlib.Path, servers: Servers) ->
                                            server_cpus)
                     started[server.name] = server
                     wait_warm(server, provider_token)
-                    check_verify(server, server.token, USERNAME)
-                    check_verify(server, provider_token, client)
+                    check_verify(server, server.token, timeout=30)
+                    check_verify(server, provider_token, timeout=30)
                     tokens[Target(server.name, "own")] = server.token
                     tokens[Target(server.name, "provider")] = provider_token
             targets = list(tokens)

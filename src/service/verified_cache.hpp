@@ -175,10 +175,14 @@ class basic_verified_cache {
   using node_list = std::list<node>;
   using node_iterator = node_list::iterator;
 
-  // Transparent, so that a lookup by string_view builds no std::string.
+  // Transparent, so that a lookup by string_view builds no std::string. Not noexcept on
+  // purpose: libstdc++ then keeps each key's hash in its index node (as it does for
+  // std::hash<std::string>), so a lookup walking a bucket compares stored hashes instead of
+  // hashing, and comparing, the token text of every entry it passes, cold memory once the cache
+  // is larger than the CPU's caches. libc++ keeps the hash whatever the functor says.
   struct hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
+    std::size_t operator()(std::string_view s) const {
       return std::hash<std::string_view>{}(s);
     }
   };
