@@ -182,9 +182,7 @@ class basic_verified_cache {
   // is larger than the CPU's caches. libc++ keeps the hash whatever the functor says.
   struct hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>{}(s);
-    }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
   struct shard {
