@@ -112,6 +112,28 @@ TEST(base64url, rejects_padding_and_foreign_characters) {
   }
 }
 
+// The vector steps cover 32 characters each, the last one overlapping those before it: a foreign
+// character anywhere, at every length they handle, is still found, and nothing is written past
+// the one byte of slack decode_into may use.
+TEST(base64url, decode_into_every_position_and_bound) {
+  std::mt19937 rng(11);
+  for (std::size_t n = 30; n < 160; ++n) {
+    std::string bytes(n, '\0');
+    for (auto& b : bytes) b = static_cast<char>(rng());
+    const std::string text = base64url::encode(bytes);
+    const std::size_t room = base64url::decoded_size(text.size()) + 1;
+    std::vector<unsigned char> out(room + 64, 0xa5);
+    ASSERT_EQ(must(base64url::decode_into(text, out.data())), n);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(out.data()), n), bytes) << n;
+    for (std::size_t i = room; i < out.size(); ++i) ASSERT_EQ(out[i], 0xa5) << n << " " << i;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      std::string bad = text;
+      bad[at] = at % 2 ? '+' : '.';
+      ASSERT_ERRC(base64url::decode_into(bad, out.data()), errc::invalid_base64) << n << " " << at;
+    }
+  }
+}
+
 TEST(base64url, decode_into_reports_length) {
   unsigned char out[16];
   auto n = base64url::decode_into("Zm9vYmE", out);
