@@ -319,8 +319,8 @@ def report(results: Results, info: dict[str, str], load: tuple[float, float], qu
         f"{info['openssl']}; {info['date']}.",
         "",
         f"**Load:** 1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the end "
-        f"on {info['cores']} cores; above {info['cores']}, other work was competing for the CPU "
-        "during the run.",
+        f"on {info['cores']} cores (a load above {info['cores']} means other work was competing "
+        "for the CPU during the run).",
         "",
         "**Command:** `python3 bench/run_benchmarks.py" + (" --quick" if quick else "") +
         (" --skip-peers" if skip_peers else "") + "`",
