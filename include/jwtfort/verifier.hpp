@@ -76,8 +76,9 @@ class JWTFORT_API verifier {
   std::uint32_t allowed_mask_ = 0;        // bit per algorithm, for an O(1) allow-list check
   std::uint64_t serial_ = 0;              // identifies this configuration in per-thread caches
   std::uint8_t required_claim_bits_ = 0;  // the registered claims among required_claims
-  bool requires_other_claims_ = false;    // required_claims names a non-registered claim
-  bool system_clock_ = false;             // the clock is system_now (see check_time_window)
+  std::vector<std::string> other_required_claims_;  // the others among required_claims
+  bool untracked_required_claims_ = false;          // more others than the fast path tracks
+  bool system_clock_ = false;  // the clock is system_now (see check_time_window)
 };
 
 }  // namespace jwtfort

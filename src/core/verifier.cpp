@@ -287,8 +287,11 @@ result<void> check_issuer_and_audience(std::optional<std::string_view> iss, cons
 struct claim_rules {
   const verifier_options& options;
   std::uint8_t required_bits;  // the registered claims among the required ones
-  bool requires_other_claims;  // a required claim that is not a registered one
-  bool system_clock;           // options.clock is system_now
+  // The other required names, each with its bit in flat_claims::others; empty when there are
+  // more than max_tracked_claims of them, and then every token takes the full parser.
+  const std::vector<std::string>& other_required;
+  bool untracked_required;  // more required names than the fast path tracks
+  bool system_clock;        // options.clock is system_now
 };
 
 // RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
@@ -374,6 +377,7 @@ constexpr std::int64_t max_numeric_date = 253402300799;  // json::numeric_date's
 // No optionals: zeroing the whole struct for every token cost more than reading the claims.
 struct flat_claims {
   std::uint8_t present = 0;
+  std::uint8_t others = 0;  // bit i: claim_rules::other_required[i] is present
   claim_times times;
   json::flat_value aud;
   std::string_view iss, sub, jti;
@@ -384,9 +388,13 @@ struct flat_claims {
   }
 };
 
-bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_value& v) {
+bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_value& v,
+                     const std::vector<std::string>& other_required) {
   const std::uint8_t bit = registered_claim_bit(name);
   c.present = static_cast<std::uint8_t>(c.present | bit);
+  if (bit == 0)
+    for (std::size_t i = 0; i < other_required.size(); ++i)
+      if (name == other_required[i]) c.others = static_cast<std::uint8_t>(c.others | 1u << i);
   auto time = [&v](std::optional<double>& slot) {
     if (v.kind != json::flat_value::integer || v.number < 0 || v.number > max_numeric_date)
       return false;
@@ -415,13 +423,23 @@ bool read_flat_claim(flat_claims& c, std::string_view name, const json::flat_val
   }
 }
 
-// check_claims for the fast path, in the same order. Every required claim is a registered one
-// (the fast path is not taken otherwise), so presence is the bit mask.
+// Whether the fast path saw required claim `name`: its registered bit, or its bit among the
+// other required names.
+bool flat_has(const flat_claims& c, std::string_view name, const claim_rules& rules) {
+  if (const std::uint8_t bit = registered_claim_bit(name); bit != 0) return (c.present & bit) != 0;
+  for (std::size_t i = 0; i < rules.other_required.size(); ++i)
+    if (rules.other_required[i] == name) return (c.others & 1u << i) != 0;
+  return false;
+}
+
+// check_claims for the fast path, in the same order. Presence is two bit masks: one of the
+// registered claims, one of the other required names.
 result<void> check_flat_claims(const flat_claims& c, const claim_rules& rules) {
   const verifier_options& o = rules.options;
-  if ((c.present & rules.required_bits) != rules.required_bits)
+  const auto all_others = static_cast<std::uint8_t>((1u << rules.other_required.size()) - 1);
+  if ((c.present & rules.required_bits) != rules.required_bits || c.others != all_others)
     for (const auto& name : o.required_claims)
-      if ((c.present & registered_claim_bit(name)) == 0)
+      if (!flat_has(c, name, rules))
         return error(errc::missing_claim, "required claim \"" + name + "\" is missing");
   if (auto r = check_issuer_and_audience(c.issuer(), c.present & aud_bit ? &c.aud : nullptr, o); !r)
     return r.error();
@@ -439,10 +457,10 @@ struct checked_claims {
 // The result goes to `out` (a result<checked_claims> cost a copy through the stack).
 result<void> read_claims(const unsigned char* payload, std::size_t len, const claim_rules& rules,
                          checked_claims& out) {
-  if (!rules.requires_other_claims) {
+  if (!rules.untracked_required) {
     flat_claims flat;
-    auto visit = [&flat](std::string_view name, const json::flat_value& v) {
-      return read_flat_claim(flat, name, v);
+    auto visit = [&flat, &rules](std::string_view name, const json::flat_value& v) {
+      return read_flat_claim(flat, name, v, rules.other_required);
     };
     if (json::read_flat_object(payload, len, json::claims_limits, visit)) {
       if (auto r = check_flat_claims(flat, rules); !r) return r.error();
@@ -454,8 +472,8 @@ result<void> read_claims(const unsigned char* payload, std::size_t len, const cl
   const json::member_visitor visit{read_claim, &fields};
   auto all = json::parse_object(json::slot::payload, payload, len, json::claims_limits, &visit);
   if (!all) return all.error();
-  const bool required_present =
-      !rules.requires_other_claims && (fields.present & rules.required_bits) == rules.required_bits;
+  const bool required_present = rules.other_required.empty() && !rules.untracked_required &&
+                                (fields.present & rules.required_bits) == rules.required_bits;
   auto times = check_claims(fields, *all, rules, required_present);
   if (!times) return times.error();
   out = {*times, fields.iss.value_or(""), fields.sub.value_or(""), fields.jti.value_or("")};
@@ -471,7 +489,12 @@ verifier::verifier(verifier_options o) : options_(std::move(o)) {
   for (const auto& name : options_.required_claims) {
     const std::uint8_t bit = registered_claim_bit(name);
     required_claim_bits_ = static_cast<std::uint8_t>(required_claim_bits_ | bit);
-    requires_other_claims_ = requires_other_claims_ || bit == 0;
+    if (bit == 0) other_required_claims_.push_back(name);
+  }
+  // The fast path keeps one bit per other required name, in a byte.
+  if (other_required_claims_.size() > 8) {
+    untracked_required_claims_ = true;
+    other_required_claims_.clear();
   }
   if (options_.type) options_.type = normalize_media_type(*options_.type);
   const auto* clock_fn = options_.clock.target<std::int64_t (*)() noexcept>();
@@ -567,7 +590,8 @@ result<verified_token> verifier::verify(std::string_view token) const {
   if (!payload_len) return payload_len.error();
   const unsigned char* payload = json::scratch_buffer(json::slot::payload, 0);
   checked_claims claims;
-  const claim_rules rules{options_, required_claim_bits_, requires_other_claims_, system_clock_};
+  const claim_rules rules{options_, required_claim_bits_, other_required_claims_,
+                          untracked_required_claims_, system_clock_};
   if (auto r = read_claims(payload, *payload_len, rules, claims); !r) return r.error();
 
   verified_token t;

@@ -63,6 +63,48 @@ TEST(verifier, required_claims_are_checked_by_name) {
   EXPECT_OK(verify_payload(with_jti, need_jti));
 }
 
+// A required claim that is not a registered one (the token service requires "type") is checked
+// by the one-pass claims reader as by the full parser: present with any value, or named when
+// missing. An escaped name or a nested value sends a token to the full parser; the outcome is the
+// same. More than eight such names are left to the full parser alone.
+TEST(verifier, required_claims_of_any_name_on_both_paths) {
+  const std::string exp = R"("exp":)" + std::to_string(now + 10);
+  auto need = [](std::vector<std::string> names) {
+    return [names](verifier_options& o) { o.required_claims = names; };
+  };
+  auto check = [&](std::vector<std::string> names, const std::string& payload) {
+    verifier_options o = options_for(hs());
+    need(names)(o);
+    return outcome(make_verifier(o).verify(token_with(payload)));
+  };
+  const std::vector<std::string> type = {"exp", "type"};
+  EXPECT_EQ(check(type, "{" + exp + R"(,"type":"access"})"), "ok");
+  EXPECT_EQ(check(type, "{" + exp + R"(,"type":null})"), "ok");
+  EXPECT_EQ(check(type, "{" + exp + R"(,"type":{"nested":[1]}})"), "ok");
+  EXPECT_EQ(check(type, "{" + exp + R"(,"typ\u0065":"access"})"), "ok");
+  const std::string missing_type = R"(missing_claim: required claim "type" is missing)";
+  EXPECT_EQ(check(type, "{" + exp + R"(,"typ":"access"})"), missing_type);
+  EXPECT_EQ(check(type, "{" + exp + R"(,"types":"access"})"), missing_type);
+  EXPECT_EQ(check(type, "{" + exp + R"(,"x":"\u00e9"})"), missing_type);
+  // The first missing name in the order required, whichever path.
+  const std::vector<std::string> two = {"exp", "a", "b"};
+  EXPECT_EQ(check(two, "{" + exp + R"(,"b":1})"),
+            R"(missing_claim: required claim "a" is missing)");
+  EXPECT_EQ(check(two, "{" + exp + R"(,"b":1.5})"),
+            R"(missing_claim: required claim "a" is missing)");
+  EXPECT_EQ(check(two, "{" + exp + R"(,"a":1,"b":true})"), "ok");
+  // Nine other names: more than the fast path's byte of bits.
+  std::vector<std::string> nine = {"exp"};
+  std::string all = "{" + exp;
+  for (char c = 'a'; c < 'j'; ++c) {
+    nine.emplace_back(1, c);
+    all += std::string(R"(,")") + c + R"(":0)";
+  }
+  EXPECT_EQ(check(nine, all + "}"), "ok");
+  EXPECT_EQ(check(nine, "{" + exp + R"(,"a":0})"),
+            R"(missing_claim: required claim "b" is missing)");
+}
+
 TEST(verifier, time_window_boundaries_with_leeway) {
   auto at = [](std::string_view name, std::int64_t value) {
     return R"({"exp":)" + std::to_string(name == "exp" ? value : now + 100) +
