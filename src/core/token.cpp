@@ -1,7 +1,10 @@
 #include "jwtfort/token.hpp"
 
+#include <cstring>
+
 #include "core/base64url.hpp"
 #include "core/compact.hpp"
+#include "core/flat_json.hpp"
 #include "core/json.hpp"
 
 namespace jwtfort {
@@ -15,9 +18,30 @@ std::optional<json::value> claim(std::string_view payload, std::string_view name
   return json::find(*o, name);
 }
 
+// A member of `payload` read by the one-pass reader (json::read_flat_object), which takes the
+// usual claims object without simdjson: the outer nullopt when it declines the object (then the
+// caller parses it fully), else the member, or an inner nullopt when there is none. Its text
+// lives in the scratch slot until the next use of it. The token service and the server read a
+// claim or two of every token, so this is on the path of every request.
+std::optional<std::optional<json::flat_value>> flat_claim(std::string_view payload,
+                                                          std::string_view name) {
+  // The reader reads up to 16 bytes past the end: a scratch buffer is padded.
+  unsigned char* copy = json::scratch_buffer(json::slot::scratch, payload.size());
+  if (!payload.empty()) std::memcpy(copy, payload.data(), payload.size());
+  std::optional<json::flat_value> found;
+  auto visit = [&](std::string_view member, const json::flat_value& value) {
+    if (member == name) found = value;
+    return true;
+  };
+  if (!json::read_flat_object(copy, payload.size(), json::claims_limits, visit))
+    return std::nullopt;
+  return found;
+}
+
 }  // namespace
 
 bool verified_token::has_claim(std::string_view name) const {
+  if (auto flat = flat_claim(claims_json(), name)) return flat->has_value();
   return claim(claims_json(), name).has_value();
 }
 
@@ -28,6 +52,10 @@ std::optional<std::string> verified_token::claim_json(std::string_view name) con
 }
 
 std::optional<std::string> verified_token::string_claim(std::string_view name) const {
+  if (auto flat = flat_claim(claims_json(), name)) {
+    if (!*flat || (*flat)->kind != json::flat_value::string) return std::nullopt;
+    return std::string((*flat)->text);  // a flat string has no escapes: its text is its value
+  }
   auto v = claim(claims_json(), name);
   if (!v) return std::nullopt;
   auto s = v->as_string();
@@ -36,12 +64,21 @@ std::optional<std::string> verified_token::string_claim(std::string_view name) c
 }
 
 std::optional<std::int64_t> verified_token::integer_claim(std::string_view name) const {
+  if (auto flat = flat_claim(claims_json(), name)) {
+    if (!*flat || (*flat)->kind != json::flat_value::integer) return std::nullopt;
+    return (*flat)->number;
+  }
   auto v = claim(claims_json(), name);
   if (!v) return std::nullopt;
   return v->as_int64();
 }
 
 std::optional<bool> verified_token::bool_claim(std::string_view name) const {
+  if (auto flat = flat_claim(claims_json(), name)) {
+    if (!*flat || (*flat)->kind != json::flat_value::literal || (*flat)->text == "null")
+      return std::nullopt;
+    return (*flat)->text == "true";
+  }
   auto v = claim(claims_json(), name);
   if (!v) return std::nullopt;
   return v->as_bool();
@@ -49,6 +86,13 @@ std::optional<bool> verified_token::bool_claim(std::string_view name) const {
 
 std::optional<std::vector<std::string>> verified_token::string_list_claim(
     std::string_view name) const {
+  if (auto flat = flat_claim(claims_json(), name)) {
+    if (!*flat) return std::nullopt;
+    if ((*flat)->kind == json::flat_value::string)
+      return std::vector<std::string>{std::string((*flat)->text)};
+    if ((*flat)->kind != json::flat_value::array) return std::nullopt;
+    // An array: the one-pass reader keeps no elements, so the full parser reads them.
+  }
   auto v = claim(claims_json(), name);
   if (!v) return std::nullopt;
   if (auto s = v->as_string()) return std::vector<std::string>{std::string(*s)};

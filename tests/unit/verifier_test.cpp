@@ -265,6 +265,38 @@ TEST(verifier, verified_token_accessors) {
   EXPECT_EQ(t->string_list_claim("n"), std::nullopt);
 }
 
+// The claim accessors read the usual claims object with the one-pass reader and anything else
+// with the full parser: the same claims give the same answers either way (an escaped member sends
+// the second token to the full parser).
+TEST(verified_token, claim_accessors_agree_on_both_paths) {
+  const std::string members = R"("exp":)" + std::to_string(now + 60) +
+                              R"(,"s":"str","n":42,"neg":-7,"t":true,"f":false,"z":null,)"
+                              R"("arr":["a","b"],"mixed":[1,"a"],"e":[])";
+  const auto flat = verify_payload("{" + members + "}");
+  const auto full = verify_payload("{" + members + R"(,"x":"\u00e9"})");
+  ASSERT_OK(flat);
+  ASSERT_OK(full);
+  for (const char* name : {"s", "n", "neg", "t", "f", "z", "arr", "mixed", "e", "missing"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(flat->has_claim(name), full->has_claim(name));
+    EXPECT_EQ(flat->string_claim(name), full->string_claim(name));
+    EXPECT_EQ(flat->integer_claim(name), full->integer_claim(name));
+    EXPECT_EQ(flat->bool_claim(name), full->bool_claim(name));
+    EXPECT_EQ(flat->string_list_claim(name), full->string_list_claim(name));
+  }
+  EXPECT_EQ(flat->string_claim("s"), "str");
+  EXPECT_EQ(flat->integer_claim("neg"), -7);
+  EXPECT_EQ(flat->integer_claim("s"), std::nullopt);
+  EXPECT_EQ(flat->bool_claim("f"), false);
+  EXPECT_EQ(flat->bool_claim("z"), std::nullopt);
+  EXPECT_TRUE(flat->has_claim("z"));
+  EXPECT_FALSE(flat->has_claim("missing"));
+  EXPECT_EQ(flat->string_list_claim("arr"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(flat->string_list_claim("s"), (std::vector<std::string>{"str"}));
+  EXPECT_EQ(flat->string_list_claim("mixed"), std::nullopt);
+  EXPECT_EQ(flat->string_list_claim("e"), std::vector<std::string>{});
+}
+
 // A token with one signature byte flipped in the middle (flipping the last character could
 // leave non-zero trailing bits, which is an invalid_base64 rejection instead).
 std::string with_flipped_signature(std::string token) {
