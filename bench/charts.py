@@ -401,7 +401,10 @@ def draw(chart: Chart, panels: list[Panel]) -> None:
             ax.set_xlabel(panel.axis)
     figure.suptitle(chart.title, fontweight="bold", fontsize=11)
     CHART_DIR.mkdir(exist_ok=True)
-    figure.savefig(CHART_DIR / f"{chart.name}.svg", format="svg", metadata={"Date": None})
+    # bbox_inches="tight": the long app names on the y axis are not cut at the left edge.
+    figure.savefig(
+        CHART_DIR / f"{chart.name}.svg", format="svg", metadata={"Date": None}, bbox_inches="tight"
+    )
     plt.close(figure)
 
 
