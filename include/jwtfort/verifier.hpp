@@ -77,7 +77,6 @@ class JWTFORT_API verifier {
   std::uint64_t serial_ = 0;              // identifies this configuration in per-thread caches
   std::uint8_t required_claim_bits_ = 0;  // the registered claims among required_claims
   std::vector<std::string> other_required_claims_;  // the others among required_claims
-  bool untracked_required_claims_ = false;          // more others than the fast path tracks
   bool system_clock_ = false;  // the clock is system_now (see check_time_window)
 };
 

@@ -283,15 +283,17 @@ result<void> check_issuer_and_audience(std::optional<std::string_view> iss, cons
   return {};
 }
 
+// The fast path keeps one bit per required name that is not a registered claim, in a byte; with
+// more such names every token takes the full parser.
+constexpr std::size_t max_tracked_claims = 8;
+
 // What the claim checks need of the verifier: its options and what the constructor worked out.
 struct claim_rules {
   const verifier_options& options;
   std::uint8_t required_bits;  // the registered claims among the required ones
-  // The other required names, each with its bit in flat_claims::others; empty when there are
-  // more than max_tracked_claims of them, and then every token takes the full parser.
+  // The other required names; the i-th has bit i in flat_claims::others.
   const std::vector<std::string>& other_required;
-  bool untracked_required;  // more required names than the fast path tracks
-  bool system_clock;        // options.clock is system_now
+  bool system_clock;  // options.clock is system_now
 };
 
 // RFC 7519 §4.1.4-4.1.6 with leeway: valid while now < exp + leeway and nbf <= now + leeway.
@@ -457,7 +459,7 @@ struct checked_claims {
 // The result goes to `out` (a result<checked_claims> cost a copy through the stack).
 result<void> read_claims(const unsigned char* payload, std::size_t len, const claim_rules& rules,
                          checked_claims& out) {
-  if (!rules.untracked_required) {
+  if (rules.other_required.size() <= max_tracked_claims) {
     flat_claims flat;
     auto visit = [&flat, &rules](std::string_view name, const json::flat_value& v) {
       return read_flat_claim(flat, name, v, rules.other_required);
@@ -472,8 +474,8 @@ result<void> read_claims(const unsigned char* payload, std::size_t len, const cl
   const json::member_visitor visit{read_claim, &fields};
   auto all = json::parse_object(json::slot::payload, payload, len, json::claims_limits, &visit);
   if (!all) return all.error();
-  const bool required_present = rules.other_required.empty() && !rules.untracked_required &&
-                                (fields.present & rules.required_bits) == rules.required_bits;
+  const bool required_present =
+      rules.other_required.empty() && (fields.present & rules.required_bits) == rules.required_bits;
   auto times = check_claims(fields, *all, rules, required_present);
   if (!times) return times.error();
   out = {*times, fields.iss.value_or(""), fields.sub.value_or(""), fields.jti.value_or("")};
@@ -490,11 +492,6 @@ verifier::verifier(verifier_options o) : options_(std::move(o)) {
     const std::uint8_t bit = registered_claim_bit(name);
     required_claim_bits_ = static_cast<std::uint8_t>(required_claim_bits_ | bit);
     if (bit == 0) other_required_claims_.push_back(name);
-  }
-  // The fast path keeps one bit per other required name, in a byte.
-  if (other_required_claims_.size() > 8) {
-    untracked_required_claims_ = true;
-    other_required_claims_.clear();
   }
   if (options_.type) options_.type = normalize_media_type(*options_.type);
   const auto* clock_fn = options_.clock.target<std::int64_t (*)() noexcept>();
@@ -590,8 +587,7 @@ result<verified_token> verifier::verify(std::string_view token) const {
   if (!payload_len) return payload_len.error();
   const unsigned char* payload = json::scratch_buffer(json::slot::payload, 0);
   checked_claims claims;
-  const claim_rules rules{options_, required_claim_bits_, other_required_claims_,
-                          untracked_required_claims_, system_clock_};
+  const claim_rules rules{options_, required_claim_bits_, other_required_claims_, system_clock_};
   if (auto r = read_claims(payload, *payload_len, rules, claims); !r) return r.error();
 
   verified_token t;
