@@ -629,6 +629,15 @@ def ensure_venv(peer: Peer | Venv, root: pathlib.Path) -> tuple[pathlib.Path, di
 # --- wrk runs and their measurements --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WrkPlan:
+    """How long a wrk benchmark runs: each measured run, the unmeasured run per target first,
+    and how many measured runs per target."""
+    seconds: int
+    warmup: int
+    repetitions: int
+
+
 @dataclass
 class Run:
     rps: float

@@ -34,6 +34,7 @@ from harness import (
     Bar,
     Server,
     Servers,
+    WrkPlan,
     add_run_arguments,
     add_server_arguments,
     check_verify,
@@ -66,15 +67,8 @@ PATH = VERIFY
 FRESH, FILLED = "fresh server", f"after {FILL:,} distinct tokens"
 
 
-@dataclass(frozen=True)
-class Plan:
-    seconds: int
-    warmup: int
-    repetitions: int
-
-
-FULL = Plan(seconds=8, warmup=2, repetitions=5)
-QUICK = Plan(seconds=2, warmup=1, repetitions=1)
+FULL = WrkPlan(seconds=8, warmup=2, repetitions=5)
+QUICK = WrkPlan(seconds=2, warmup=1, repetitions=1)
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -151,7 +145,7 @@ class Outcome:
     load: tuple[float, float]
 
 
-def run_all(plan: Plan, binary: pathlib.Path, build_dir: pathlib.Path,
+def run_all(plan: WrkPlan, binary: pathlib.Path, build_dir: pathlib.Path,
             servers: Servers) -> Outcome:
     load_start = os.getloadavg()[0]
     secret = secrets.token_urlsafe(48)
@@ -200,7 +194,7 @@ def median(runs: list[Run], attr: str) -> float:
     return statistics.median(getattr(r, attr) for r in runs)
 
 
-def report(o: Outcome, plan: Plan, command: str) -> str:
+def report(o: Outcome, plan: WrkPlan, command: str) -> str:
     example = " ".join(working_set_wrk(f"http://{HOST}:PORT{PATH}",
                                        pathlib.Path("working_set.lua"), plan.seconds))
     ratio = median(o.runs[FILLED], "rps") / median(o.runs[FRESH], "rps")
